@@ -1,0 +1,16 @@
+//! Declares the app's own commands to Tauri's permission system, so the window can call
+//! only the commands its capability file allows, and points tauri-build at the capability
+//! files under src-tauri/.
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(ONRAMP_COMMANDS)),
+    )
+    .expect("tauri-build");
+}
+
+/// Every command in src-tauri/app/src/commands; a command missing here cannot be allowed.
+const ONRAMP_COMMANDS: &[&str] = &["account_status", "use_sandbox", "use_ibm_cloud", "connect_ibm_cloud", "forget_api_key"];

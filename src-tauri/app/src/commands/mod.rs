@@ -1,0 +1,5 @@
+//! The app's commands, one module per wizard step. Each command is a few lines: the work
+//! is in the `onboarding` crate. Every command must also be listed in build.rs (so the
+//! permission system knows it) and allowed in capabilities/main.json.
+
+pub mod account;

@@ -1,0 +1,72 @@
+//! Onramp's app shell: Tauri setup, the command registry, app state and logging. Commands
+//! are a few lines each; the work happens in the plain crates (`onboarding`, `cloud`,
+//! `secrets`, `sandbox`), which build and test without a webview.
+
+mod commands;
+mod events;
+mod logging;
+mod state;
+
+use tauri::Manager;
+use tauri_specta::{collect_commands, collect_events, Builder};
+
+pub use state::AppState;
+
+/// The typed IPC surface: every command and event the window may use. The TypeScript
+/// bindings in `ui/src/backend/bindings.ts` are generated from this.
+pub fn ipc() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::account::account_status,
+            commands::account::use_sandbox,
+            commands::account::use_ibm_cloud,
+            commands::account::connect_ibm_cloud,
+            commands::account::forget_api_key,
+        ])
+        .events(collect_events![events::AccountChanged])
+}
+
+/// The bindings as committed: generated, with a header saying so.
+pub fn bindings_typescript() -> String {
+    let language = specta_typescript::Typescript::default()
+        .header("// Generated from the Rust commands by `cargo run --bin export-bindings`. Do not edit.\n// @ts-nocheck: generated code carries helpers this app does not use.\n")
+        .bigint(specta_typescript::BigIntExportBehavior::Number);
+    ipc().export_str(language).expect("bindings export")
+}
+
+pub fn run() {
+    let ipc = ipc();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .invoke_handler(ipc.invoke_handler())
+        .setup(move |app| {
+            let log_dir = app.path().app_log_dir()?;
+            let data_dir = app.path().app_data_dir()?;
+            logging::init(&log_dir);
+            let identifier = app.config().identifier.clone();
+            tracing::info!(%identifier, version = env!("CARGO_PKG_VERSION"), log_dir = %log_dir.display(), "Onramp starting");
+            app.manage(AppState::new(identifier, data_dir)?);
+            ipc.mount_events(app);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        tracing::error!(%error, "Onramp stopped with an error");
+        eprintln!("Onramp could not start: {error}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn committed_bindings_are_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/backend/bindings.ts");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == super::bindings_typescript(),
+            "{} is stale: run `cargo run --bin export-bindings` and commit the result",
+            path.display()
+        );
+    }
+}

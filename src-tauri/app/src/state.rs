@@ -1,0 +1,131 @@
+//! What the app keeps while it runs: who it is (identifier, so keychain entries and data
+//! dirs are per build kind), the shared HTTP client, the signed-in session, and the
+//! embedded sandbox once Sandbox mode needs it.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use specta::Type;
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_store::StoreExt;
+use tokio::sync::Mutex;
+
+use onramp_cloud::{Endpoints, HttpClient};
+use onramp_onboarding::{
+    account::{self, Session},
+    settings::{Mode, Settings},
+    AppError,
+};
+use onramp_sandbox::{RunningSandbox, SandboxConfig};
+use onramp_secrets::Keychain;
+
+/// Points IBM Cloud mode at other endpoints (a sandbox, a staging IAM): a path to an
+/// `endpoints.json`. Every URL in it must still be HTTPS or loopback.
+pub const ENDPOINTS_ENV: &str = "ONRAMP_CLOUD_ENDPOINTS";
+const SETTINGS_FILE: &str = "settings.json";
+const SETTINGS_KEY: &str = "settings";
+
+/// Which build this is, from its identifier; dev and test builds never share keychain
+/// entries or data with a release build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+pub enum BuildKind {
+    Release,
+    Dev,
+    Test,
+}
+
+pub struct AppState {
+    pub identifier: String,
+    pub build: BuildKind,
+    pub keychain: Keychain,
+    pub http: HttpClient,
+    pub data_dir: PathBuf,
+    /// `Some(Ok)` when ENDPOINTS_ENV is set and valid, `Some(Err(why))` when it is set but
+    /// unusable (reported when IBM Cloud mode is used, not as a crash at start).
+    endpoints_override: Option<Result<(PathBuf, Endpoints), String>>,
+    pub session: Mutex<Option<Session>>,
+    sandbox: Mutex<Option<RunningSandbox>>,
+}
+
+impl AppState {
+    pub fn new(identifier: String, data_dir: PathBuf) -> Result<Self, Box<dyn std::error::Error>> {
+        let build = if identifier.ends_with(".test") {
+            BuildKind::Test
+        } else if identifier.ends_with(".dev") {
+            BuildKind::Dev
+        } else {
+            BuildKind::Release
+        };
+        let endpoints_override = std::env::var_os(ENDPOINTS_ENV).map(|path| {
+            let path = PathBuf::from(path);
+            Endpoints::from_file(&path).map(|e| (path, e)).map_err(|e| e.message)
+        });
+        if let Some(Ok((path, endpoints))) = &endpoints_override {
+            tracing::warn!(path = %path.display(), iam = %endpoints.iam, "IBM Cloud endpoints overridden by {ENDPOINTS_ENV}");
+        }
+        Ok(AppState {
+            keychain: Keychain::new(identifier.clone()),
+            identifier,
+            build,
+            http: HttpClient::new()?,
+            data_dir,
+            endpoints_override,
+            session: Mutex::new(None),
+            sandbox: Mutex::new(None),
+        })
+    }
+
+    /// The endpoints for IBM Cloud mode: IBM's public ones unless overridden.
+    pub fn ibm_cloud_endpoints(&self) -> Result<Endpoints, AppError> {
+        match &self.endpoints_override {
+            None => Ok(Endpoints::ibm_cloud()),
+            Some(Ok((_, endpoints))) => Ok(endpoints.clone()),
+            Some(Err(why)) => Err(AppError::internal(format!("{ENDPOINTS_ENV} is set but cannot be used: {why}"))
+                .hint(format!("Unset {ENDPOINTS_ENV} to use IBM Cloud's public endpoints."))),
+        }
+    }
+
+    /// A description of the override, when there is one, for the UI to show.
+    pub fn endpoints_override_note(&self) -> Option<String> {
+        self.endpoints_override.as_ref().map(|o| match o {
+            Ok((path, endpoints)) => format!("IBM Cloud mode uses the endpoints in {} (IAM at {})", path.display(), endpoints.iam),
+            Err(why) => format!("{ENDPOINTS_ENV} is set but unusable: {why}"),
+        })
+    }
+
+    /// Starts the embedded sandbox on first use (its state lives in the app's data dir)
+    /// and signs in with the sandbox's own key.
+    pub async fn sandbox_session(&self) -> Result<Session, AppError> {
+        let mut sandbox = self.sandbox.lock().await;
+        if sandbox.is_none() {
+            let config = SandboxConfig::new(self.data_dir.join("sandbox"));
+            let started = RunningSandbox::start(config)
+                .await
+                .map_err(|e| AppError::internal(format!("the sandbox could not start: {e}")))?;
+            *sandbox = Some(started);
+        }
+        let running = sandbox.as_ref().ok_or_else(|| AppError::internal("sandbox missing after start"))?;
+        let endpoints = Endpoints::from_file(running.endpoints_path()).map_err(AppError::from_cloud)?;
+        let key = running.account().api_key.clone().into();
+        account::sign_in(&self.http, &endpoints, Mode::Sandbox, key).await
+    }
+}
+
+pub fn load_settings<R: Runtime>(app: &AppHandle<R>) -> Settings {
+    let stored = app.store(SETTINGS_FILE).ok().and_then(|store| store.get(SETTINGS_KEY));
+    match stored.map(serde_json::from_value::<Settings>) {
+        Some(Ok(settings)) => settings,
+        Some(Err(error)) => {
+            tracing::warn!(%error, "settings unreadable; using defaults");
+            Settings::default()
+        }
+        None => Settings::default(),
+    }
+}
+
+pub fn save_settings<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), AppError> {
+    let store = app.store(SETTINGS_FILE).map_err(|e| AppError::internal(format!("settings store: {e}")))?;
+    let value = serde_json::to_value(settings).map_err(|e| AppError::internal(format!("settings: {e}")))?;
+    store.set(SETTINGS_KEY, value);
+    store.save().map_err(|e| AppError::internal(format!("saving settings: {e}")))
+}

@@ -1,0 +1,245 @@
+//! IAM: exchanging an API key for an access token, reading the account out of the token,
+//! and keeping a token cached until 80% of its lifetime has passed (as IBM's own SDK cores
+//! do), so a long session makes one exchange per ~48 minutes.
+
+use std::{
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use base64::Engine;
+use reqwest::Method;
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+use onramp_secrets::Sensitive;
+
+use crate::{error::CloudError, http::HttpClient};
+
+const SERVICE: &str = "IAM";
+const APIKEY_GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
+
+/// An access token and when it stops being good.
+#[derive(Clone)]
+pub struct Token {
+    pub access_token: Sensitive<String>,
+    /// Lifetime in seconds, as IAM reported it.
+    pub expires_in: u64,
+    /// Absolute expiry, Unix seconds.
+    pub expiration: u64,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &self.access_token)
+            .field("expires_in", &self.expires_in)
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+impl Token {
+    /// When to get a new one: after 80% of the lifetime.
+    pub fn refresh_at(&self) -> u64 {
+        self.expiration.saturating_sub(self.expires_in / 5)
+    }
+
+    pub fn needs_refresh(&self, now: u64) -> bool {
+        now >= self.refresh_at()
+    }
+
+    /// The identity in the token's claims. The signature is not checked: the token came
+    /// straight from IAM over TLS (or from the loopback sandbox).
+    pub fn identity(&self) -> Result<Identity, CloudError> {
+        let payload = self
+            .access_token
+            .expose()
+            .split('.')
+            .nth(1)
+            .ok_or_else(|| CloudError::decode(SERVICE, "the access token is not a JWT", None))?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|e| CloudError::decode(SERVICE, format!("the access token's claims are not base64url: {e}"), None))?;
+        let claims: Claims = serde_json::from_slice(&bytes)
+            .map_err(|e| CloudError::decode(SERVICE, format!("the access token's claims: {e}"), None))?;
+        Ok(Identity {
+            account_id: claims.account.bss,
+            iam_id: claims.iam_id,
+            name: claims.name.filter(|n| !n.is_empty()),
+            email: claims.email.filter(|e| !e.is_empty()),
+            issuer: claims.iss,
+        })
+    }
+}
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `account.bss`: the 32-hex account id every other API takes.
+    pub account_id: String,
+    /// `IBMid-…` for a user, `iam-ServiceId-…` for a service ID.
+    pub iam_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub issuer: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    iam_id: String,
+    account: AccountClaim,
+    name: Option<String>,
+    email: Option<String>,
+    iss: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AccountClaim {
+    bss: String,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+    expiration: u64,
+}
+
+/// The IAM token endpoint of one IAM host.
+#[derive(Debug, Clone)]
+pub struct IamClient {
+    http: HttpClient,
+    token_url: Url,
+}
+
+impl IamClient {
+    /// `base` is the IAM authenticator URL, e.g. `https://iam.cloud.ibm.com`.
+    pub fn new(http: HttpClient, base: &Url) -> Result<Self, CloudError> {
+        let token_url = join(base, "identity/token")?;
+        crate::endpoints::require_secure(&token_url)?;
+        Ok(IamClient { http, token_url })
+    }
+
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    /// `POST /identity/token` with the API-key grant.
+    pub async fn exchange_api_key(&self, api_key: &Sensitive<String>) -> Result<Token, CloudError> {
+        let form = [
+            ("grant_type", APIKEY_GRANT),
+            ("apikey", api_key.expose().as_str()),
+            ("response_type", "cloud_iam"),
+        ];
+        let request = self.http.request(Method::POST, &self.token_url)?.form(&form);
+        let response = self.http.send(SERVICE, request).await?;
+        let body: TokenResponse = response
+            .json()
+            .await
+            .map_err(|e| CloudError::decode(SERVICE, e, None))?;
+        Ok(Token { access_token: Sensitive::new(body.access_token), expires_in: body.expires_in, expiration: body.expiration })
+    }
+}
+
+fn join(base: &Url, path: &str) -> Result<Url, CloudError> {
+    let mut base = base.clone();
+    if !base.path().ends_with('/') {
+        let with_slash = format!("{}/", base.path());
+        base.set_path(&with_slash);
+    }
+    base.join(path).map_err(|e| CloudError::config(format!("bad IAM URL {base}: {e}")))
+}
+
+pub(crate) fn now_unix() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// An API key and the token it was last exchanged for. Every other client asks it for a
+/// bearer token; it exchanges the key again only when the cached token is past 80% of its
+/// life, or when a service rejected the token (`invalidate`).
+#[derive(Clone)]
+pub struct Authenticator {
+    iam: IamClient,
+    api_key: Arc<Sensitive<String>>,
+    cached: Arc<Mutex<Option<Token>>>,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator").field("token_url", self.iam.token_url()).field("api_key", &self.api_key).finish()
+    }
+}
+
+impl Authenticator {
+    pub fn new(iam: IamClient, api_key: Sensitive<String>) -> Self {
+        Authenticator { iam, api_key: Arc::new(api_key), cached: Arc::new(Mutex::new(None)) }
+    }
+
+    /// A token good for at least 20% of its lifetime, exchanging the key if needed.
+    /// Concurrent callers share one exchange (the lock is held across it).
+    pub async fn token(&self) -> Result<Token, CloudError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(token) = cached.as_ref() {
+            if !token.needs_refresh(now_unix()) {
+                return Ok(token.clone());
+            }
+        }
+        let token = self.iam.exchange_api_key(&self.api_key).await?;
+        tracing::info!(expires_in = token.expires_in, "IAM token obtained");
+        *cached = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets the cached token, so the next call exchanges the key again (after a 401).
+    pub async fn invalidate(&self) {
+        *self.cached.lock().await = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token_with(claims: &str, expires_in: u64, expiration: u64) -> Token {
+        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let jwt = format!("{}.{}.sig", enc(r#"{"alg":"RS256"}"#), enc(claims));
+        Token { access_token: Sensitive::new(jwt), expires_in, expiration }
+    }
+
+    #[test]
+    fn reads_the_account_from_the_contract_claims() {
+        let claims = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../../shared/contract/fixtures/iam_jwt_claims_example.json"))
+            .unwrap_or_else(|_| r#"{"iam_id":"IBMid-6900012ABC","name":"Ada Lovelace","email":"ada@example.com","account":{"bss":"a1b2c3d4e5f60718293a4b5c6d7e8f90"}}"#.into());
+        let identity = token_with(&claims, 3600, 0).identity().unwrap();
+        assert_eq!(identity.account_id, "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+        assert_eq!(identity.iam_id, "IBMid-6900012ABC");
+        assert_eq!(identity.name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(identity.email.as_deref(), Some("ada@example.com"));
+    }
+
+    #[test]
+    fn refreshes_after_eighty_percent_of_the_lifetime() {
+        let token = token_with("{}", 3600, 10_000);
+        assert_eq!(token.refresh_at(), 10_000 - 720);
+        assert!(!token.needs_refresh(10_000 - 721));
+        assert!(token.needs_refresh(10_000 - 720));
+    }
+
+    #[test]
+    fn a_token_that_is_not_a_jwt_is_a_decode_error() {
+        let token = Token { access_token: Sensitive::from("opaque"), expires_in: 1, expiration: 1 };
+        assert!(token.identity().is_err());
+    }
+
+    #[test]
+    fn the_token_url_keeps_a_base_path() {
+        let http = HttpClient::new().unwrap();
+        let iam = IamClient::new(http.clone(), &Url::parse("http://127.0.0.1:9/iam").unwrap()).unwrap();
+        assert_eq!(iam.token_url().as_str(), "http://127.0.0.1:9/iam/identity/token");
+        let iam = IamClient::new(http.clone(), &Url::parse("https://iam.cloud.ibm.com").unwrap()).unwrap();
+        assert_eq!(iam.token_url().as_str(), "https://iam.cloud.ibm.com/identity/token");
+        assert!(IamClient::new(http, &Url::parse("http://iam.cloud.ibm.com").unwrap()).is_err());
+    }
+}

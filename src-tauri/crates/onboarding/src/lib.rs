@@ -1,0 +1,8 @@
+//! Onramp's domain, free of any UI toolkit: the rules each wizard step applies, the work
+//! behind each step, and the error contract every command keeps with the UI.
+
+pub mod account;
+pub mod error;
+pub mod settings;
+
+pub use error::{AppError, ErrorCode};

@@ -13,4 +13,10 @@ fn main() {
 }
 
 /// Every command in src-tauri/app/src/commands; a command missing here cannot be allowed.
-const ONRAMP_COMMANDS: &[&str] = &["account_status", "use_sandbox", "use_ibm_cloud", "connect_ibm_cloud", "forget_api_key"];
+const ONRAMP_COMMANDS: &[&str] = &[
+    "account_status",
+    "use_sandbox",
+    "use_ibm_cloud",
+    "connect_ibm_cloud",
+    "forget_api_key",
+];

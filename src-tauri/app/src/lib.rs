@@ -61,7 +61,8 @@ pub fn run() {
 mod tests {
     #[test]
     fn committed_bindings_are_fresh() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/backend/bindings.ts");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/backend/bindings.ts");
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == super::bindings_typescript(),

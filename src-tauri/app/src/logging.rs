@@ -13,5 +13,9 @@ pub fn init(log_dir: &Path) {
         fmt::layer().with_ansi(false).with_writer(appender)
     });
     let to_stderr = cfg!(debug_assertions).then(|| fmt::layer().with_writer(std::io::stderr));
-    let _ = tracing_subscriber::registry().with(filter).with(to_file).with(to_stderr).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(to_file)
+        .with(to_stderr)
+        .try_init();
 }

@@ -58,7 +58,9 @@ impl AppState {
         };
         let endpoints_override = std::env::var_os(ENDPOINTS_ENV).map(|path| {
             let path = PathBuf::from(path);
-            Endpoints::from_file(&path).map(|e| (path, e)).map_err(|e| e.message)
+            Endpoints::from_file(&path)
+                .map(|e| (path, e))
+                .map_err(|e| e.message)
         });
         if let Some(Ok((path, endpoints))) = &endpoints_override {
             tracing::warn!(path = %path.display(), iam = %endpoints.iam, "IBM Cloud endpoints overridden by {ENDPOINTS_ENV}");
@@ -80,15 +82,23 @@ impl AppState {
         match &self.endpoints_override {
             None => Ok(Endpoints::ibm_cloud()),
             Some(Ok((_, endpoints))) => Ok(endpoints.clone()),
-            Some(Err(why)) => Err(AppError::internal(format!("{ENDPOINTS_ENV} is set but cannot be used: {why}"))
-                .hint(format!("Unset {ENDPOINTS_ENV} to use IBM Cloud's public endpoints."))),
+            Some(Err(why)) => Err(AppError::internal(format!(
+                "{ENDPOINTS_ENV} is set but cannot be used: {why}"
+            ))
+            .hint(format!(
+                "Unset {ENDPOINTS_ENV} to use IBM Cloud's public endpoints."
+            ))),
         }
     }
 
     /// A description of the override, when there is one, for the UI to show.
     pub fn endpoints_override_note(&self) -> Option<String> {
         self.endpoints_override.as_ref().map(|o| match o {
-            Ok((path, endpoints)) => format!("IBM Cloud mode uses the endpoints in {} (IAM at {})", path.display(), endpoints.iam),
+            Ok((path, endpoints)) => format!(
+                "IBM Cloud mode uses the endpoints in {} (IAM at {})",
+                path.display(),
+                endpoints.iam
+            ),
             Err(why) => format!("{ENDPOINTS_ENV} is set but unusable: {why}"),
         })
     }
@@ -104,15 +114,21 @@ impl AppState {
                 .map_err(|e| AppError::internal(format!("the sandbox could not start: {e}")))?;
             *sandbox = Some(started);
         }
-        let running = sandbox.as_ref().ok_or_else(|| AppError::internal("sandbox missing after start"))?;
-        let endpoints = Endpoints::from_file(running.endpoints_path()).map_err(AppError::from_cloud)?;
+        let running = sandbox
+            .as_ref()
+            .ok_or_else(|| AppError::internal("sandbox missing after start"))?;
+        let endpoints =
+            Endpoints::from_file(running.endpoints_path()).map_err(AppError::from_cloud)?;
         let key = running.account().api_key.clone().into();
         account::sign_in(&self.http, &endpoints, Mode::Sandbox, key).await
     }
 }
 
 pub fn load_settings<R: Runtime>(app: &AppHandle<R>) -> Settings {
-    let stored = app.store(SETTINGS_FILE).ok().and_then(|store| store.get(SETTINGS_KEY));
+    let stored = app
+        .store(SETTINGS_FILE)
+        .ok()
+        .and_then(|store| store.get(SETTINGS_KEY));
     match stored.map(serde_json::from_value::<Settings>) {
         Some(Ok(settings)) => settings,
         Some(Err(error)) => {
@@ -124,8 +140,13 @@ pub fn load_settings<R: Runtime>(app: &AppHandle<R>) -> Settings {
 }
 
 pub fn save_settings<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), AppError> {
-    let store = app.store(SETTINGS_FILE).map_err(|e| AppError::internal(format!("settings store: {e}")))?;
-    let value = serde_json::to_value(settings).map_err(|e| AppError::internal(format!("settings: {e}")))?;
+    let store = app
+        .store(SETTINGS_FILE)
+        .map_err(|e| AppError::internal(format!("settings store: {e}")))?;
+    let value =
+        serde_json::to_value(settings).map_err(|e| AppError::internal(format!("settings: {e}")))?;
     store.set(SETTINGS_KEY, value);
-    store.save().map_err(|e| AppError::internal(format!("saving settings: {e}")))
+    store
+        .save()
+        .map_err(|e| AppError::internal(format!("saving settings: {e}")))
 }

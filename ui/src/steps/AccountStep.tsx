@@ -180,6 +180,9 @@ export function AccountStep({ backend, status, onStatus }: Props) {
                   value={apiKey}
                   onChange={(e) => setApiKey(e.target.value)}
                   invalid={Boolean(keyError)}
+                  // Carbon points aria-errormessage at the message but does not announce it;
+                  // describing the input by it makes screen readers read the error.
+                  aria-describedby={keyError ? 'api-key-error-msg' : undefined}
                   invalidText={keyError ? [keyError.message, keyError.hint].filter(Boolean).join(' ') : undefined}
                   disabled={busy !== null}
                   showPasswordLabel="Show key"

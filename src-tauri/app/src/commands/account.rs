@@ -35,12 +35,19 @@ pub struct AccountStatus {
 async fn sign_in(state: &AppState, mode: Mode) -> Result<Option<Session>, AppError> {
     match mode {
         Mode::Sandbox => state.sandbox_session().await.map(Some),
-        Mode::IbmCloud => account::restore(&state.http, &state.keychain, &state.ibm_cloud_endpoints()?).await,
+        Mode::IbmCloud => {
+            account::restore(&state.http, &state.keychain, &state.ibm_cloud_endpoints()?).await
+        }
     }
 }
 
 /// Records the outcome of signing in, tells the window, and returns what it shows.
-async fn settle(app: &AppHandle, state: &AppState, mode: Mode, signed_in: Result<Option<Session>, AppError>) -> AccountStatus {
+async fn settle(
+    app: &AppHandle,
+    state: &AppState,
+    mode: Mode,
+    signed_in: Result<Option<Session>, AppError>,
+) -> AccountStatus {
     let (account, problem) = match signed_in {
         Ok(session) => {
             let account = session.as_ref().map(|s| s.account.clone());
@@ -52,15 +59,27 @@ async fn settle(app: &AppHandle, state: &AppState, mode: Mode, signed_in: Result
             (None, Some(error))
         }
     };
-    let status = AccountStatus { mode, account, problem, endpoints_override: state.endpoints_override_note(), build: state.build };
-    let _ = AccountChanged { status: status.clone() }.emit(app);
+    let status = AccountStatus {
+        mode,
+        account,
+        problem,
+        endpoints_override: state.endpoints_override_note(),
+        build: state.build,
+    };
+    let _ = AccountChanged {
+        status: status.clone(),
+    }
+    .emit(app);
     status
 }
 
 /// The saved mode and its account (signing in with the stored key or the sandbox).
 #[tauri::command]
 #[specta::specta]
-pub async fn account_status(app: AppHandle, state: State<'_, AppState>) -> Result<AccountStatus, AppError> {
+pub async fn account_status(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<AccountStatus, AppError> {
     let mode = load_settings(&app).mode;
     Ok(settle(&app, &state, mode, sign_in(&state, mode).await).await)
 }
@@ -68,35 +87,77 @@ pub async fn account_status(app: AppHandle, state: State<'_, AppState>) -> Resul
 /// Switches to the local sandbox: no account needed, nothing billed.
 #[tauri::command]
 #[specta::specta]
-pub async fn use_sandbox(app: AppHandle, state: State<'_, AppState>) -> Result<AccountStatus, AppError> {
-    save_settings(&app, &Settings { mode: Mode::Sandbox })?;
-    Ok(settle(&app, &state, Mode::Sandbox, sign_in(&state, Mode::Sandbox).await).await)
+pub async fn use_sandbox(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<AccountStatus, AppError> {
+    save_settings(
+        &app,
+        &Settings {
+            mode: Mode::Sandbox,
+        },
+    )?;
+    Ok(settle(
+        &app,
+        &state,
+        Mode::Sandbox,
+        sign_in(&state, Mode::Sandbox).await,
+    )
+    .await)
 }
 
 /// Switches to IBM Cloud, signing in with the stored key if there is one.
 #[tauri::command]
 #[specta::specta]
-pub async fn use_ibm_cloud(app: AppHandle, state: State<'_, AppState>) -> Result<AccountStatus, AppError> {
-    save_settings(&app, &Settings { mode: Mode::IbmCloud })?;
-    Ok(settle(&app, &state, Mode::IbmCloud, sign_in(&state, Mode::IbmCloud).await).await)
+pub async fn use_ibm_cloud(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<AccountStatus, AppError> {
+    save_settings(
+        &app,
+        &Settings {
+            mode: Mode::IbmCloud,
+        },
+    )?;
+    Ok(settle(
+        &app,
+        &state,
+        Mode::IbmCloud,
+        sign_in(&state, Mode::IbmCloud).await,
+    )
+    .await)
 }
 
 /// Checks `api_key` with IAM and, once IAM accepted it, stores it in the OS keychain.
 /// On any failure nothing is stored and the mode is unchanged.
 #[tauri::command]
 #[specta::specta]
-pub async fn connect_ibm_cloud(app: AppHandle, state: State<'_, AppState>, api_key: String) -> Result<AccountStatus, AppError> {
+pub async fn connect_ibm_cloud(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    api_key: String,
+) -> Result<AccountStatus, AppError> {
     let api_key = Sensitive::new(api_key);
     let endpoints = state.ibm_cloud_endpoints()?;
-    let session = account::connect_with_key(&state.http, &state.keychain, &endpoints, api_key.expose()).await?;
-    save_settings(&app, &Settings { mode: Mode::IbmCloud })?;
+    let session =
+        account::connect_with_key(&state.http, &state.keychain, &endpoints, api_key.expose())
+            .await?;
+    save_settings(
+        &app,
+        &Settings {
+            mode: Mode::IbmCloud,
+        },
+    )?;
     Ok(settle(&app, &state, Mode::IbmCloud, Ok(Some(session))).await)
 }
 
 /// Deletes the stored API key and signs out of IBM Cloud.
 #[tauri::command]
 #[specta::specta]
-pub async fn forget_api_key(app: AppHandle, state: State<'_, AppState>) -> Result<AccountStatus, AppError> {
+pub async fn forget_api_key(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<AccountStatus, AppError> {
     account::forget(&state.keychain).await?;
     let mode = load_settings(&app).mode;
     Ok(settle(&app, &state, mode, sign_in(&state, mode).await).await)

@@ -47,10 +47,16 @@ impl Endpoints {
     /// and checks every URL with [`Endpoints::check_secure`].
     pub fn from_file(path: &Path) -> Result<Self, CloudError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            CloudError::config(format!("cannot read endpoints file {}: {e}", path.display()))
+            CloudError::config(format!(
+                "cannot read endpoints file {}: {e}",
+                path.display()
+            ))
         })?;
         let endpoints: Endpoints = serde_json::from_str(&text).map_err(|e| {
-            CloudError::config(format!("endpoints file {} is not valid: {e}", path.display()))
+            CloudError::config(format!(
+                "endpoints file {} is not valid: {e}",
+                path.display()
+            ))
         })?;
         endpoints.check_secure()?;
         Ok(endpoints)
@@ -109,11 +115,23 @@ mod tests {
 
     #[test]
     fn plain_http_only_on_loopback() {
-        for ok in ["http://127.0.0.1:8080", "http://localhost:1/iam", "http://[::1]:9/", "https://example.com"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/iam",
+            "http://[::1]:9/",
+            "https://example.com",
+        ] {
             require_secure(&Url::parse(ok).unwrap()).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
-        for bad in ["http://iam.cloud.ibm.com", "http://10.0.0.1:80", "ftp://127.0.0.1/"] {
-            assert!(require_secure(&Url::parse(bad).unwrap()).is_err(), "{bad} accepted");
+        for bad in [
+            "http://iam.cloud.ibm.com",
+            "http://10.0.0.1:80",
+            "ftp://127.0.0.1/",
+        ] {
+            assert!(
+                require_secure(&Url::parse(bad).unwrap()).is_err(),
+                "{bad} accepted"
+            );
         }
     }
 
@@ -121,7 +139,11 @@ mod tests {
     fn reads_a_sandbox_endpoints_file_and_rejects_insecure_ones() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("endpoints.json");
-        std::fs::write(&path, r#"{"account_id":"abc","api_key":"k","iam":"http://127.0.0.1:4000/iam"}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"account_id":"abc","api_key":"k","iam":"http://127.0.0.1:4000/iam"}"#,
+        )
+        .unwrap();
         let endpoints = Endpoints::from_file(&path).unwrap();
         assert_eq!(endpoints.iam.as_str(), "http://127.0.0.1:4000/iam");
         assert!(endpoints.is_loopback());

@@ -48,7 +48,14 @@ impl std::error::Error for CloudError {}
 
 impl CloudError {
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        CloudError { kind: ErrorKind::Config, status: None, code: None, message: message.into(), request_id: None, retryable: false }
+        CloudError {
+            kind: ErrorKind::Config,
+            status: None,
+            code: None,
+            message: message.into(),
+            request_id: None,
+            retryable: false,
+        }
     }
 
     pub(crate) fn transport(error: &reqwest::Error, service: &str) -> Self {
@@ -61,7 +68,11 @@ impl CloudError {
             source = inner.source();
         }
         CloudError {
-            kind: if timeout { ErrorKind::Timeout } else { ErrorKind::Network },
+            kind: if timeout {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Network
+            },
             status: None,
             code: None,
             message,
@@ -70,7 +81,11 @@ impl CloudError {
         }
     }
 
-    pub(crate) fn decode(service: &str, error: impl fmt::Display, request_id: Option<String>) -> Self {
+    pub(crate) fn decode(
+        service: &str,
+        error: impl fmt::Display,
+        request_id: Option<String>,
+    ) -> Self {
         CloudError {
             kind: ErrorKind::Decode,
             status: None,
@@ -82,15 +97,20 @@ impl CloudError {
     }
 
     /// Builds the error for a non-2xx response from its status, headers' request id and body.
-    pub(crate) fn from_response(status: u16, header_request_id: Option<String>, body: &str) -> Self {
+    pub(crate) fn from_response(
+        status: u16,
+        header_request_id: Option<String>,
+        body: &str,
+    ) -> Self {
         let parsed = ErrorBody::parse(body);
-        let message = parsed
-            .message
-            .unwrap_or_else(|| match body.trim() {
-                "" => format!("the service answered HTTP {status} with no message"),
-                text if text.len() <= 300 => text.to_owned(),
-                text => format!("{}…", &text[..text.char_indices().nth(300).map_or(text.len(), |(i, _)| i)]),
-            });
+        let message = parsed.message.unwrap_or_else(|| match body.trim() {
+            "" => format!("the service answered HTTP {status} with no message"),
+            text if text.len() <= 300 => text.to_owned(),
+            text => format!(
+                "{}…",
+                &text[..text.char_indices().nth(300).map_or(text.len(), |(i, _)| i)]
+            ),
+        });
         CloudError {
             kind: ErrorKind::Http,
             status: Some(status),
@@ -145,9 +165,16 @@ impl ErrorBody {
         let Ok(shapes) = serde_json::from_str::<Shapes>(body) else {
             return ErrorBody::default();
         };
-        let context_id = shapes.context.as_ref().and_then(|c| c.request_id.clone().or(c.transaction_id.clone()));
+        let context_id = shapes
+            .context
+            .as_ref()
+            .and_then(|c| c.request_id.clone().or(c.transaction_id.clone()));
         if shapes.error_code_camel.is_some() || shapes.error_message_camel.is_some() {
-            return ErrorBody { code: shapes.error_code_camel, message: shapes.error_message_camel, request_id: context_id };
+            return ErrorBody {
+                code: shapes.error_code_camel,
+                message: shapes.error_message_camel,
+                request_id: context_id,
+            };
         }
         if let Some(first) = shapes.errors.as_ref().and_then(|e| e.first()) {
             return ErrorBody {
@@ -156,7 +183,11 @@ impl ErrorBody {
                 request_id: shapes.trace.or(context_id),
             };
         }
-        ErrorBody { code: shapes.error_code, message: shapes.message, request_id: shapes.transaction_id.or(context_id) }
+        ErrorBody {
+            code: shapes.error_code,
+            message: shapes.message,
+            request_id: shapes.transaction_id.or(context_id),
+        }
     }
 }
 
@@ -188,7 +219,10 @@ mod tests {
     fn reads_the_vpc_shape() {
         let body = r#"{"errors":[{"code":"validation_required_field_missing","message":"Missing required field","target":{"name":"vpc"}}],"trace":"trace-7","status_code":400}"#;
         let error = CloudError::from_response(400, None, body);
-        assert_eq!(error.code.as_deref(), Some("validation_required_field_missing"));
+        assert_eq!(
+            error.code.as_deref(),
+            Some("validation_required_field_missing")
+        );
         assert_eq!(error.request_id.as_deref(), Some("trace-7"));
     }
 

@@ -34,13 +34,22 @@ impl HttpClient {
     /// Starts a request to `url`, refusing plain HTTP to anything but loopback.
     pub(crate) fn request(&self, method: Method, url: &Url) -> Result<RequestBuilder, CloudError> {
         require_secure(url)?;
-        Ok(self.inner.request(method, url.clone()).header("Accept", "application/json"))
+        Ok(self
+            .inner
+            .request(method, url.clone())
+            .header("Accept", "application/json"))
     }
 
     /// Sends the request, logs it, and turns transport failures and non-2xx answers into
     /// [`CloudError`]. `service` names the API in messages ("IAM", "Resource Controller").
-    pub(crate) async fn send(&self, service: &str, request: RequestBuilder) -> Result<Response, CloudError> {
-        let built = request.build().map_err(|e| CloudError::config(format!("cannot build a request to {service}: {e}")))?;
+    pub(crate) async fn send(
+        &self,
+        service: &str,
+        request: RequestBuilder,
+    ) -> Result<Response, CloudError> {
+        let built = request
+            .build()
+            .map_err(|e| CloudError::config(format!("cannot build a request to {service}: {e}")))?;
         let method = built.method().clone();
         let path = built.url().path().to_owned();
         let started = Instant::now();
@@ -67,9 +76,14 @@ impl HttpClient {
 }
 
 fn request_id(response: &Response) -> Option<String> {
-    ["x-request-id", "transaction-id", "x-correlation-id", "x-global-transaction-id"]
-        .iter()
-        .find_map(|name| response.headers().get(*name))
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
+    [
+        "x-request-id",
+        "transaction-id",
+        "x-correlation-id",
+        "x-global-transaction-id",
+    ]
+    .iter()
+    .find_map(|name| response.headers().get(*name))
+    .and_then(|value| value.to_str().ok())
+    .map(str::to_owned)
 }

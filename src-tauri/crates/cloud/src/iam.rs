@@ -61,9 +61,16 @@ impl Token {
             .ok_or_else(|| CloudError::decode(SERVICE, "the access token is not a JWT", None))?;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload.trim_end_matches('='))
-            .map_err(|e| CloudError::decode(SERVICE, format!("the access token's claims are not base64url: {e}"), None))?;
-        let claims: Claims = serde_json::from_slice(&bytes)
-            .map_err(|e| CloudError::decode(SERVICE, format!("the access token's claims: {e}"), None))?;
+            .map_err(|e| {
+                CloudError::decode(
+                    SERVICE,
+                    format!("the access token's claims are not base64url: {e}"),
+                    None,
+                )
+            })?;
+        let claims: Claims = serde_json::from_slice(&bytes).map_err(|e| {
+            CloudError::decode(SERVICE, format!("the access token's claims: {e}"), None)
+        })?;
         Ok(Identity {
             account_id: claims.account.bss,
             iam_id: claims.iam_id,
@@ -133,13 +140,20 @@ impl IamClient {
             ("apikey", api_key.expose().as_str()),
             ("response_type", "cloud_iam"),
         ];
-        let request = self.http.request(Method::POST, &self.token_url)?.form(&form);
+        let request = self
+            .http
+            .request(Method::POST, &self.token_url)?
+            .form(&form);
         let response = self.http.send(SERVICE, request).await?;
         let body: TokenResponse = response
             .json()
             .await
             .map_err(|e| CloudError::decode(SERVICE, e, None))?;
-        Ok(Token { access_token: Sensitive::new(body.access_token), expires_in: body.expires_in, expiration: body.expiration })
+        Ok(Token {
+            access_token: Sensitive::new(body.access_token),
+            expires_in: body.expires_in,
+            expiration: body.expiration,
+        })
     }
 }
 
@@ -149,11 +163,15 @@ fn join(base: &Url, path: &str) -> Result<Url, CloudError> {
         let with_slash = format!("{}/", base.path());
         base.set_path(&with_slash);
     }
-    base.join(path).map_err(|e| CloudError::config(format!("bad IAM URL {base}: {e}")))
+    base.join(path)
+        .map_err(|e| CloudError::config(format!("bad IAM URL {base}: {e}")))
 }
 
 pub(crate) fn now_unix() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// An API key and the token it was last exchanged for. Every other client asks it for a
@@ -168,13 +186,20 @@ pub struct Authenticator {
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator").field("token_url", self.iam.token_url()).field("api_key", &self.api_key).finish()
+        f.debug_struct("Authenticator")
+            .field("token_url", self.iam.token_url())
+            .field("api_key", &self.api_key)
+            .finish()
     }
 }
 
 impl Authenticator {
     pub fn new(iam: IamClient, api_key: Sensitive<String>) -> Self {
-        Authenticator { iam, api_key: Arc::new(api_key), cached: Arc::new(Mutex::new(None)) }
+        Authenticator {
+            iam,
+            api_key: Arc::new(api_key),
+            cached: Arc::new(Mutex::new(None)),
+        }
     }
 
     /// A token good for at least 20% of its lifetime, exchanging the key if needed.
@@ -205,7 +230,11 @@ mod tests {
     fn token_with(claims: &str, expires_in: u64, expiration: u64) -> Token {
         let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         let jwt = format!("{}.{}.sig", enc(r#"{"alg":"RS256"}"#), enc(claims));
-        Token { access_token: Sensitive::new(jwt), expires_in, expiration }
+        Token {
+            access_token: Sensitive::new(jwt),
+            expires_in,
+            expiration,
+        }
     }
 
     #[test]
@@ -229,17 +258,32 @@ mod tests {
 
     #[test]
     fn a_token_that_is_not_a_jwt_is_a_decode_error() {
-        let token = Token { access_token: Sensitive::from("opaque"), expires_in: 1, expiration: 1 };
+        let token = Token {
+            access_token: Sensitive::from("opaque"),
+            expires_in: 1,
+            expiration: 1,
+        };
         assert!(token.identity().is_err());
     }
 
     #[test]
     fn the_token_url_keeps_a_base_path() {
         let http = HttpClient::new().unwrap();
-        let iam = IamClient::new(http.clone(), &Url::parse("http://127.0.0.1:9/iam").unwrap()).unwrap();
-        assert_eq!(iam.token_url().as_str(), "http://127.0.0.1:9/iam/identity/token");
-        let iam = IamClient::new(http.clone(), &Url::parse("https://iam.cloud.ibm.com").unwrap()).unwrap();
-        assert_eq!(iam.token_url().as_str(), "https://iam.cloud.ibm.com/identity/token");
+        let iam =
+            IamClient::new(http.clone(), &Url::parse("http://127.0.0.1:9/iam").unwrap()).unwrap();
+        assert_eq!(
+            iam.token_url().as_str(),
+            "http://127.0.0.1:9/iam/identity/token"
+        );
+        let iam = IamClient::new(
+            http.clone(),
+            &Url::parse("https://iam.cloud.ibm.com").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            iam.token_url().as_str(),
+            "https://iam.cloud.ibm.com/identity/token"
+        );
         assert!(IamClient::new(http, &Url::parse("http://iam.cloud.ibm.com").unwrap()).is_err());
     }
 }

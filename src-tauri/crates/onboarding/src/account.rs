@@ -53,11 +53,21 @@ pub struct Session {
 pub fn check_api_key(raw: &str) -> Result<Sensitive<String>, AppError> {
     let key = raw.trim();
     if key.is_empty() {
-        return Err(AppError::invalid(API_KEY_FIELD, "Paste an IBM Cloud API key.")
-            .hint("Create one in the IBM Cloud console under Manage → Access (IAM) → API keys."));
+        return Err(
+            AppError::invalid(API_KEY_FIELD, "Paste an IBM Cloud API key.").hint(
+                "Create one in the IBM Cloud console under Manage → Access (IAM) → API keys.",
+            ),
+        );
     }
-    if let Some(bad) = key.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
-        let what = if bad.is_whitespace() { "a space or line break".to_owned() } else { format!("the character '{bad}'") };
+    if let Some(bad) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        let what = if bad.is_whitespace() {
+            "a space or line break".to_owned()
+        } else {
+            format!("the character '{bad}'")
+        };
         return Err(AppError::invalid(
             API_KEY_FIELD,
             format!("This is not an IBM Cloud API key: it contains {what}. API keys contain only letters, digits, '-' and '_'."),
@@ -75,7 +85,9 @@ pub fn check_api_key(raw: &str) -> Result<Sensitive<String>, AppError> {
     if length > LONGEST_KEY {
         return Err(AppError::invalid(
             API_KEY_FIELD,
-            format!("This is too long to be an IBM Cloud API key ({length} characters; keys are 44)."),
+            format!(
+                "This is too long to be an IBM Cloud API key ({length} characters; keys are 44)."
+            ),
         )
         .hint("Paste only the key itself, not the whole downloaded file."));
     }
@@ -83,10 +95,18 @@ pub fn check_api_key(raw: &str) -> Result<Sensitive<String>, AppError> {
 }
 
 /// Exchanges `key` with the IAM at `endpoints` and reads who it belongs to.
-pub async fn sign_in(http: &HttpClient, endpoints: &Endpoints, mode: Mode, key: Sensitive<String>) -> Result<Session, AppError> {
+pub async fn sign_in(
+    http: &HttpClient,
+    endpoints: &Endpoints,
+    mode: Mode,
+    key: Sensitive<String>,
+) -> Result<Session, AppError> {
     let iam = IamClient::new(http.clone(), &endpoints.iam).map_err(AppError::from_cloud)?;
     let auth = Authenticator::new(iam, key);
-    let token = auth.token().await.map_err(|e| key_error(e, &endpoints.iam))?;
+    let token = auth
+        .token()
+        .await
+        .map_err(|e| key_error(e, &endpoints.iam))?;
     let identity = token.identity().map_err(AppError::from_cloud)?;
     let account = Account {
         mode,
@@ -102,7 +122,12 @@ pub async fn sign_in(http: &HttpClient, endpoints: &Endpoints, mode: Mode, key: 
 }
 
 /// The IBM Cloud path of the Account step: check, exchange, then store the key.
-pub async fn connect_with_key(http: &HttpClient, keychain: &Keychain, endpoints: &Endpoints, raw_key: &str) -> Result<Session, AppError> {
+pub async fn connect_with_key(
+    http: &HttpClient,
+    keychain: &Keychain,
+    endpoints: &Endpoints,
+    raw_key: &str,
+) -> Result<Session, AppError> {
     let key = check_api_key(raw_key)?;
     let to_store = key.clone();
     let mut session = sign_in(http, endpoints, Mode::IbmCloud, key).await?;
@@ -116,7 +141,11 @@ pub async fn connect_with_key(http: &HttpClient, keychain: &Keychain, endpoints:
 }
 
 /// Signs in with the key already in the keychain, if there is one.
-pub async fn restore(http: &HttpClient, keychain: &Keychain, endpoints: &Endpoints) -> Result<Option<Session>, AppError> {
+pub async fn restore(
+    http: &HttpClient,
+    keychain: &Keychain,
+    endpoints: &Endpoints,
+) -> Result<Option<Session>, AppError> {
     let keychain = keychain.clone();
     let stored = tokio::task::spawn_blocking(move || keychain.read(API_KEY_ENTRY))
         .await
@@ -142,7 +171,10 @@ pub async fn forget(keychain: &Keychain) -> Result<bool, AppError> {
 fn key_error(error: CloudError, iam: &url::Url) -> AppError {
     let about_the_key = error.kind == ErrorKind::Http
         && matches!(error.status, Some(400 | 401 | 403))
-        && error.code.as_deref().is_some_and(|c| c.starts_with("BXNIM"));
+        && error
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("BXNIM"));
     if about_the_key {
         let mut app = AppError::from_cloud(error);
         app.code = ErrorCode::InvalidApiKey;
@@ -152,7 +184,10 @@ fn key_error(error: CloudError, iam: &url::Url) -> AppError {
     }
     let mut app = AppError::from_cloud(error);
     if app.code == ErrorCode::Network {
-        app.message = format!("Onramp could not reach IBM Cloud IAM at {iam}. {}", app.message);
+        app.message = format!(
+            "Onramp could not reach IBM Cloud IAM at {iam}. {}",
+            app.message
+        );
     }
     app
 }
@@ -183,8 +218,14 @@ mod tests {
 
     #[test]
     fn length_is_checked_both_ways() {
-        assert!(check_api_key("short-key").unwrap_err().message.contains("too short"));
-        assert!(check_api_key(&"a".repeat(200)).unwrap_err().message.contains("too long"));
+        assert!(check_api_key("short-key")
+            .unwrap_err()
+            .message
+            .contains("too short"));
+        assert!(check_api_key(&"a".repeat(200))
+            .unwrap_err()
+            .message
+            .contains("too long"));
     }
 
     #[test]

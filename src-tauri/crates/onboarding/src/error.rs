@@ -52,7 +52,13 @@ impl std::error::Error for AppError {}
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        AppError { code, message: message.into(), field: None, hint: None, request_id: None }
+        AppError {
+            code,
+            message: message.into(),
+            field: None,
+            hint: None,
+            request_id: None,
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -84,12 +90,24 @@ impl AppError {
             (ErrorKind::Config | ErrorKind::Decode, _) => ErrorCode::Internal,
         };
         let hint = match code {
-            ErrorCode::Network => Some("Check your network connection, VPN or proxy, then try again.".to_owned()),
-            ErrorCode::RateLimited => Some("IBM Cloud asked Onramp to slow down; wait a minute and try again.".to_owned()),
-            ErrorCode::CloudRejected if error.retryable => Some("The service had a temporary problem; try again in a moment.".to_owned()),
+            ErrorCode::Network => {
+                Some("Check your network connection, VPN or proxy, then try again.".to_owned())
+            }
+            ErrorCode::RateLimited => {
+                Some("IBM Cloud asked Onramp to slow down; wait a minute and try again.".to_owned())
+            }
+            ErrorCode::CloudRejected if error.retryable => {
+                Some("The service had a temporary problem; try again in a moment.".to_owned())
+            }
             _ => None,
         };
-        AppError { code, message: error.message, field: None, hint, request_id: error.request_id }
+        AppError {
+            code,
+            message: error.message,
+            field: None,
+            hint,
+            request_id: error.request_id,
+        }
     }
 
     pub fn from_keychain(error: KeychainError) -> Self {
@@ -117,6 +135,9 @@ mod tests {
             serde_json::json!({"code": "InvalidInput", "message": "Paste your API key.", "field": "apiKey", "hint": "From IAM"})
         );
         let bare = AppError::internal("boom");
-        assert_eq!(serde_json::to_value(&bare).unwrap(), serde_json::json!({"code": "Internal", "message": "boom"}));
+        assert_eq!(
+            serde_json::to_value(&bare).unwrap(),
+            serde_json::json!({"code": "Internal", "message": "boom"})
+        );
     }
 }

@@ -25,8 +25,16 @@ mod tests {
 
     #[test]
     fn old_or_partial_files_load_with_defaults() {
-        assert_eq!(serde_json::from_str::<Settings>("{}").unwrap(), Settings::default());
-        assert_eq!(serde_json::from_str::<Settings>(r#"{"mode":"IbmCloud","later":1}"#).unwrap().mode, Mode::IbmCloud);
+        assert_eq!(
+            serde_json::from_str::<Settings>("{}").unwrap(),
+            Settings::default()
+        );
+        assert_eq!(
+            serde_json::from_str::<Settings>(r#"{"mode":"IbmCloud","later":1}"#)
+                .unwrap()
+                .mode,
+            Mode::IbmCloud
+        );
         assert_eq!(Settings::default().mode, Mode::Sandbox);
     }
 }

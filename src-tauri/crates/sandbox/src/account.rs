@@ -21,7 +21,10 @@ pub struct SandboxAccount {
 
 impl std::fmt::Debug for SandboxAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SandboxAccount").field("account_id", &self.account_id).field("iam_id", &self.iam_id).finish_non_exhaustive()
+        f.debug_struct("SandboxAccount")
+            .field("account_id", &self.account_id)
+            .field("iam_id", &self.iam_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,15 +57,22 @@ impl SandboxAccount {
     pub(crate) fn load_or_create(state_dir: &Path, api_key: Option<&str>) -> std::io::Result<Self> {
         let path = state_dir.join("state.json");
         let mut account = match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| std::io::Error::other(format!("{} is not a sandbox state file: {e}", path.display())))?,
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                std::io::Error::other(format!(
+                    "{} is not a sandbox state file: {e}",
+                    path.display()
+                ))
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => SandboxAccount::generate(),
             Err(e) => return Err(e),
         };
         if let Some(key) = api_key {
             account.api_key = key.to_owned();
         }
-        write_atomically(&path, &serde_json::to_vec_pretty(&account).map_err(std::io::Error::other)?)?;
+        write_atomically(
+            &path,
+            &serde_json::to_vec_pretty(&account).map_err(std::io::Error::other)?,
+        )?;
         Ok(account)
     }
 }

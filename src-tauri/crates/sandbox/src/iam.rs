@@ -25,7 +25,10 @@ use crate::server::AppState;
 const APIKEY_GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn request_id() -> String {
@@ -58,25 +61,53 @@ fn iam_error(state: &AppState, status: StatusCode, code: &str, message: &str) ->
     (status, Json(body)).into_response()
 }
 
-pub(crate) async fn token(State(state): State<Arc<AppState>>, form: Result<Form<HashMap<String, String>>, FormRejection>) -> Response {
+pub(crate) async fn token(
+    State(state): State<Arc<AppState>>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
     let Ok(Form(form)) = form else {
-        return iam_error(&state, StatusCode::BAD_REQUEST, "BXNIM0109E", "Property missing or empty. Property name: grant_type");
+        return iam_error(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "BXNIM0109E",
+            "Property missing or empty. Property name: grant_type",
+        );
     };
     match form.get("grant_type").map(String::as_str) {
         Some(APIKEY_GRANT) => {}
         None | Some("") => {
-            return iam_error(&state, StatusCode::BAD_REQUEST, "BXNIM0109E", "Property missing or empty. Property name: grant_type")
+            return iam_error(
+                &state,
+                StatusCode::BAD_REQUEST,
+                "BXNIM0109E",
+                "Property missing or empty. Property name: grant_type",
+            )
         }
         Some(other) => {
-            return iam_error(&state, StatusCode::BAD_REQUEST, "BXNIM0103E", &format!("Operation not supported. Grant type: {other}"))
+            return iam_error(
+                &state,
+                StatusCode::BAD_REQUEST,
+                "BXNIM0103E",
+                &format!("Operation not supported. Grant type: {other}"),
+            )
         }
     }
     let apikey = form.get("apikey").map(String::as_str).unwrap_or("");
     if apikey.is_empty() {
-        return iam_error(&state, StatusCode::BAD_REQUEST, "BXNIM0109E", "Property missing or empty. Property name: apikey");
+        return iam_error(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "BXNIM0109E",
+            "Property missing or empty. Property name: apikey",
+        );
     }
     if !constant_time_eq(apikey.as_bytes(), state.account.api_key.as_bytes()) {
-        return iam_error(&state, StatusCode::BAD_REQUEST, "BXNIM0415E", "Provided API key could not be found.");
+        return iam_error(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "BXNIM0415E",
+            "Provided API key could not be found.",
+        );
     }
     let issued = now();
     let expires_in = state.token_seconds;
@@ -120,7 +151,8 @@ fn claims(state: &AppState, issued: u64, expiration: u64) -> Value {
 }
 
 fn mac(state: &AppState) -> Hmac<Sha256> {
-    Hmac::<Sha256>::new_from_slice(state.account.signing_secret.as_bytes()).expect("HMAC takes any key length")
+    Hmac::<Sha256>::new_from_slice(state.account.signing_secret.as_bytes())
+        .expect("HMAC takes any key length")
 }
 
 fn sign(state: &AppState, claims: &Value) -> String {
@@ -137,15 +169,25 @@ fn sign(state: &AppState, claims: &Value) -> String {
 #[allow(dead_code)] // used by the services that arrive with the sandbox issue
 pub(crate) fn verify(state: &AppState, token: &str) -> Result<Value, &'static str> {
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("malformed token");
     };
-    let decode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).map_err(|_| "malformed token");
+    let decode = |s: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| "malformed token")
+    };
     let mut mac = mac(state);
     mac.update(format!("{header}.{payload}").as_bytes());
-    mac.verify_slice(&decode(signature)?).map_err(|_| "bad signature")?;
+    mac.verify_slice(&decode(signature)?)
+        .map_err(|_| "bad signature")?;
     let claims: Value = serde_json::from_slice(&decode(payload)?).map_err(|_| "malformed token")?;
-    let exp = claims.get("exp").and_then(Value::as_u64).ok_or("malformed token")?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .ok_or("malformed token")?;
     if now() >= exp {
         return Err("expired token");
     }

@@ -40,9 +40,15 @@ pub enum SandboxError {
     #[error("the sandbox only listens on loopback, not on {0}")]
     NotLoopback(SocketAddr),
     #[error("sandbox state dir {path}: {source}")]
-    State { path: PathBuf, source: std::io::Error },
+    State {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 pub(crate) struct AppState {
@@ -63,7 +69,10 @@ pub struct RunningSandbox {
 
 impl std::fmt::Debug for RunningSandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningSandbox").field("addr", &self.addr).field("account", &self.account).finish()
+        f.debug_struct("RunningSandbox")
+            .field("addr", &self.addr)
+            .field("account", &self.account)
+            .finish()
     }
 }
 
@@ -73,18 +82,37 @@ impl RunningSandbox {
         if !config.listen.ip().is_loopback() {
             return Err(SandboxError::NotLoopback(config.listen));
         }
-        let state_err = |source| SandboxError::State { path: config.state_dir.clone(), source };
+        let state_err = |source| SandboxError::State {
+            path: config.state_dir.clone(),
+            source,
+        };
         std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
-        let account = SandboxAccount::load_or_create(&config.state_dir, config.api_key.as_deref()).map_err(state_err)?;
-        let listener = TcpListener::bind(config.listen).await.map_err(|source| SandboxError::Bind { addr: config.listen, source })?;
-        let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: config.listen, source })?;
+        let account = SandboxAccount::load_or_create(&config.state_dir, config.api_key.as_deref())
+            .map_err(state_err)?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| SandboxError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: config.listen,
+            source,
+        })?;
         let base_url = format!("http://{addr}");
 
         let endpoints_path = config.state_dir.join("endpoints.json");
         write_endpoints(&endpoints_path, &base_url, &account).map_err(state_err)?;
 
-        let state = Arc::new(AppState { account: account.clone(), base_url, token_seconds: config.token_seconds });
-        let app = Router::new().route("/iam/identity/token", post(iam::token)).with_state(state);
+        let state = Arc::new(AppState {
+            account: account.clone(),
+            base_url,
+            token_seconds: config.token_seconds,
+        });
+        let app = Router::new()
+            .route("/iam/identity/token", post(iam::token))
+            .with_state(state);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -95,7 +123,13 @@ impl RunningSandbox {
             }
         });
         tracing::info!(%addr, "sandbox listening");
-        Ok(RunningSandbox { addr, account, endpoints_path, shutdown: Some(shutdown), task: Some(task) })
+        Ok(RunningSandbox {
+            addr,
+            account,
+            endpoints_path,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -140,5 +174,8 @@ fn write_endpoints(path: &Path, base_url: &str, account: &SandboxAccount) -> std
         "api_key": account.api_key,
         "iam": format!("{base_url}/iam"),
     });
-    write_atomically(path, &serde_json::to_vec_pretty(&endpoints).map_err(std::io::Error::other)?)
+    write_atomically(
+        path,
+        &serde_json::to_vec_pretty(&endpoints).map_err(std::io::Error::other)?,
+    )
 }

@@ -20,11 +20,21 @@ const GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
 #[tokio::test]
 async fn right_key_gets_a_token_with_the_account_in_its_claims() {
     let dir = tempfile::tempdir().unwrap();
-    let sandbox = RunningSandbox::start(SandboxConfig::new(dir.path())).await.unwrap();
+    let sandbox = RunningSandbox::start(SandboxConfig::new(dir.path()))
+        .await
+        .unwrap();
     let key = sandbox.account().api_key.clone();
     assert_eq!(key.len(), 44, "same length as a real IBM Cloud API key");
 
-    let (status, body) = post_token(&sandbox, &[("grant_type", GRANT), ("apikey", &key), ("response_type", "cloud_iam")]).await;
+    let (status, body) = post_token(
+        &sandbox,
+        &[
+            ("grant_type", GRANT),
+            ("apikey", &key),
+            ("response_type", "cloud_iam"),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["refresh_token"], "not_supported");
     assert_eq!(body["token_type"], "Bearer");
@@ -33,8 +43,16 @@ async fn right_key_gets_a_token_with_the_account_in_its_claims() {
     let access = body["access_token"].as_str().unwrap();
     let payload = access.split('.').nth(1).unwrap();
     use base64::Engine;
-    let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    assert_eq!(claims["account"]["bss"], sandbox.account().account_id.as_str());
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["account"]["bss"],
+        sandbox.account().account_id.as_str()
+    );
     assert_eq!(claims["exp"].as_u64().unwrap(), expiration);
     assert!(claims["iam_id"].as_str().unwrap().starts_with("IBMid-"));
 }
@@ -42,13 +60,21 @@ async fn right_key_gets_a_token_with_the_account_in_its_claims() {
 #[tokio::test]
 async fn wrong_or_missing_key_gets_iams_error_shape() {
     let dir = tempfile::tempdir().unwrap();
-    let sandbox = RunningSandbox::start(SandboxConfig::new(dir.path())).await.unwrap();
+    let sandbox = RunningSandbox::start(SandboxConfig::new(dir.path()))
+        .await
+        .unwrap();
 
-    let (status, body) = post_token(&sandbox, &[("grant_type", GRANT), ("apikey", "not-the-key")]).await;
+    let (status, body) = post_token(
+        &sandbox,
+        &[("grant_type", GRANT), ("apikey", "not-the-key")],
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["errorCode"], "BXNIM0415E");
     assert_eq!(body["errorMessage"], "Provided API key could not be found.");
-    assert!(body["context"]["requestId"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(body["context"]["requestId"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty()));
 
     let (status, body) = post_token(&sandbox, &[("grant_type", GRANT)]).await;
     assert_eq!(status, 400);
@@ -62,17 +88,26 @@ async fn wrong_or_missing_key_gets_iams_error_shape() {
 #[tokio::test]
 async fn endpoints_json_and_state_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let first = RunningSandbox::start(SandboxConfig::new(dir.path())).await.unwrap();
+    let first = RunningSandbox::start(SandboxConfig::new(dir.path()))
+        .await
+        .unwrap();
     let account = first.account().clone();
-    let endpoints: Value = serde_json::from_slice(&std::fs::read(first.endpoints_path()).unwrap()).unwrap();
+    let endpoints: Value =
+        serde_json::from_slice(&std::fs::read(first.endpoints_path()).unwrap()).unwrap();
     assert_eq!(endpoints["account_id"], account.account_id.as_str());
     assert_eq!(endpoints["api_key"], account.api_key.as_str());
     assert_eq!(endpoints["iam"], first.iam_url().as_str());
     first.stop().await;
 
-    let second = RunningSandbox::start(SandboxConfig::new(dir.path())).await.unwrap();
+    let second = RunningSandbox::start(SandboxConfig::new(dir.path()))
+        .await
+        .unwrap();
     assert_eq!(second.account().account_id, account.account_id);
-    let (status, _) = post_token(&second, &[("grant_type", GRANT), ("apikey", &account.api_key)]).await;
+    let (status, _) = post_token(
+        &second,
+        &[("grant_type", GRANT), ("apikey", &account.api_key)],
+    )
+    .await;
     assert_eq!(status, 200);
 }
 
@@ -82,7 +117,14 @@ async fn a_given_key_replaces_the_generated_one() {
     let mut config = SandboxConfig::new(dir.path());
     config.api_key = Some("test-key-0123456789abcdefghijklmnopqrstuvwx".into());
     let sandbox = RunningSandbox::start(config).await.unwrap();
-    let (status, _) = post_token(&sandbox, &[("grant_type", GRANT), ("apikey", "test-key-0123456789abcdefghijklmnopqrstuvwx")]).await;
+    let (status, _) = post_token(
+        &sandbox,
+        &[
+            ("grant_type", GRANT),
+            ("apikey", "test-key-0123456789abcdefghijklmnopqrstuvwx"),
+        ],
+    )
+    .await;
     assert_eq!(status, 200);
 }
 

@@ -27,7 +27,9 @@ pub struct Keychain {
 impl Keychain {
     /// `service` is the app identifier, e.g. `cloud.onramp.desktop.test`.
     pub fn new(service: impl Into<String>) -> Self {
-        Keychain { service: service.into() }
+        Keychain {
+            service: service.into(),
+        }
     }
 
     pub fn service(&self) -> &str {
@@ -40,7 +42,9 @@ impl Keychain {
 
     /// Stores `secret` under `name`, replacing any previous value.
     pub fn save(&self, name: &str, secret: &Sensitive<String>) -> Result<(), KeychainError> {
-        self.entry(name)?.set_password(secret.expose()).map_err(classify)?;
+        self.entry(name)?
+            .set_password(secret.expose())
+            .map_err(classify)?;
         tracing::info!(service = %self.service, name, "secret saved to keychain");
         Ok(())
     }

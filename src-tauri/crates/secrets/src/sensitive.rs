@@ -72,7 +72,10 @@ mod tests {
         let nested = format!("{:?}", Some(vec![secret.clone()]));
         for shown in [debug, display, nested] {
             assert!(!shown.contains(SECRET), "leaked in {shown}");
-            assert!(!shown.contains("secret_value"), "partially leaked in {shown}");
+            assert!(
+                !shown.contains("secret_value"),
+                "partially leaked in {shown}"
+            );
         }
     }
 
@@ -95,7 +98,10 @@ mod tests {
             user: String,
             password: Sensitive<String>,
         }
-        let login = Login { user: "ada".into(), password: SECRET.into() };
+        let login = Login {
+            user: "ada".into(),
+            password: SECRET.into(),
+        };
         let shown = format!("{login:?}");
         assert!(shown.contains("ada"));
         assert!(!shown.contains(SECRET));

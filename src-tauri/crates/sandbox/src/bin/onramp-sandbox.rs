@@ -16,17 +16,26 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
     let mut token_seconds = 3600;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
             "--listen" => listen = Some(value()?.parse().map_err(|e| format!("--listen: {e}"))?),
             "--state-dir" => state_dir = Some(PathBuf::from(value()?)),
             "--api-key" => api_key = Some(value()?),
-            "--token-seconds" => token_seconds = value()?.parse().map_err(|e| format!("--token-seconds: {e}"))?,
+            "--token-seconds" => {
+                token_seconds = value()?
+                    .parse()
+                    .map_err(|e| format!("--token-seconds: {e}"))?
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    let mut config = SandboxConfig::new(state_dir.ok_or_else(|| format!("--state-dir is required\n{USAGE}"))?);
+    let mut config =
+        SandboxConfig::new(state_dir.ok_or_else(|| format!("--state-dir is required\n{USAGE}"))?);
     if let Some(listen) = listen {
         config.listen = listen;
     }
@@ -38,7 +47,9 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,7 +67,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("onramp-sandbox listening on http://{} endpoints={}", sandbox.addr(), sandbox.endpoints_path().display());
+    println!(
+        "onramp-sandbox listening on http://{} endpoints={}",
+        sandbox.addr(),
+        sandbox.endpoints_path().display()
+    );
     wait_for_signal().await;
     sandbox.stop().await;
     ExitCode::SUCCESS

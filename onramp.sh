@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Onramp's two commands for a fresh Debian 12+ or Ubuntu 22.04+ machine:
+#   ./onramp.sh run    install what is missing, build, and open the app (Sandbox mode)
+#   ./onramp.sh test   install what is missing and run every test
+# Both are idempotent and work as a user (sudo is used for packages), as root, or through
+# sudo (packages as root, everything else as the user who ran sudo).
+# Other targets: package (build the .deb and .rpm), icons (regenerate icons from icons/onramp.svg).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+APT_PACKAGES=(
+  build-essential pkg-config curl file libssl-dev libdbus-1-dev
+  libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
+  xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools imagemagick
+  postgresql openssh-server openssh-client rpm
+)
+NEED_RUST="1.90"
+NEED_NODE=18
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'onramp: %s\n' "$*" >&2; exit 1; }
+
+check_os() {
+  [ "$(uname -s)" = Linux ] || die "this setup supports Debian and Ubuntu only; found $(uname -s)."
+  [ -r /etc/os-release ] || die "cannot tell which Linux this is (no /etc/os-release); Debian or Ubuntu is required."
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  case " ${ID:-} ${ID_LIKE:-} " in
+    *" debian "* | *" ubuntu "*) ;;
+    *) die "this setup supports Debian 12+ and Ubuntu 22.04+; found ${PRETTY_NAME:-$ID}." ;;
+  esac
+  command -v apt-get >/dev/null || die "apt-get is missing; Debian or Ubuntu is required."
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "installing packages needs root: run this as root or install sudo."
+  fi
+}
+
+install_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+  [ ${#missing[@]} -eq 0 ] && return
+  say "Installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
+ensure_rust() {
+  [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+  if ! command -v cargo >/dev/null; then
+    say "Installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal \
+      || die "Rust is missing and rustup could not be installed; install Rust $NEED_RUST or newer from https://rustup.rs"
+    . "$HOME/.cargo/env"
+  fi
+  local have; have="$(rustc --version | awk '{print $2}')"
+  if ! version_ge "$have" "$NEED_RUST"; then
+    if command -v rustup >/dev/null; then rustup update stable || true; fi
+    have="$(rustc --version | awk '{print $2}')"
+    version_ge "$have" "$NEED_RUST" || die "Rust $NEED_RUST or newer is needed; found $have (run: rustup update)."
+  fi
+}
+
+ensure_node() {
+  local major; major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" -ge "$NEED_NODE" ] || die "Node.js $NEED_NODE or newer is needed; found $(node --version)."
+  if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    say "Installing the UI's npm packages"
+    (cd ui && npm ci --no-audit --no-fund)
+  fi
+}
+
+ensure_tauri_driver() {
+  command -v tauri-driver >/dev/null && return
+  say "Installing tauri-driver"
+  cargo install tauri-driver --locked
+}
+
+# Through sudo: packages as root, then the rest as the user who ran sudo, so build output
+# and keychain entries belong to them.
+drop_to_user() {
+  if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+    exec sudo -u "$SUDO_USER" -H \
+      --preserve-env=DISPLAY,WAYLAND_DISPLAY,XAUTHORITY,DBUS_SESSION_BUS_ADDRESS,XDG_RUNTIME_DIR,CI \
+      bash "$ROOT/onramp.sh" "$@" --as-user
+  fi
+}
+
+setup() {
+  if [ "${AS_USER:-0}" != 1 ]; then
+    check_os
+    install_packages
+    drop_to_user "$@"
+  fi
+  ensure_rust
+  ensure_node
+}
+
+build_ui() {
+  say "Building the UI"
+  (cd ui && npm run build --silent)
+}
+
+# Builds the app binary with the identifier of `kind` (dev or test) so its keychain
+# entries and data dir never mix with a release install's.
+build_app() {
+  local kind="$1"
+  say "Building Onramp ($kind build)"
+  TAURI_CONFIG="$(cat "tauri.$kind.conf.json")" cargo build --features custom-protocol --bin onramp
+  cargo build -p onramp-sandbox --bin onramp-sandbox
+}
+
+cmd_run() {
+  setup run "$@"
+  if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    die "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset). Run this in a desktop session, or try: xvfb-run ./onramp.sh run"
+  fi
+  build_ui
+  build_app dev
+  say "Starting Onramp"
+  exec target/debug/onramp
+}
+
+# Runs "$@" inside a private D-Bus session with an unlocked gnome-keyring and an Xvfb
+# display, with XDG dirs in a temporary folder so no user data or keyring is touched.
+in_test_session() {
+  local tmp; tmp="$(mktemp -d)"
+  mkdir -p "$tmp/data" "$tmp/config" "$tmp/cache" "$tmp/runtime"
+  chmod 700 "$tmp/runtime"
+  local display=":$((90 + RANDOM % 100))"
+  Xvfb "$display" -screen 0 1200x820x24 -nolisten tcp >/dev/null 2>&1 &
+  local xvfb=$!
+  trap 'kill $xvfb 2>/dev/null || true; rm -rf "$tmp"' RETURN
+  XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache" XDG_RUNTIME_DIR="$tmp/runtime" \
+    DISPLAY="$display" ONRAMP_REQUIRE_KEYRING=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_AT_BRIDGE=1 \
+    dbus-run-session -- bash -c 'printf onramp-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "$@"' _ "$@"
+}
+
+cmd_test() {
+  setup test "$@"
+  ensure_tauri_driver
+  say "Checking Rust formatting and lints"
+  cargo fmt --all --check
+  build_ui
+  cargo clippy --workspace --all-targets --features custom-protocol -- -D warnings
+  say "UI: type check and unit tests"
+  (cd ui && npm run typecheck --silent && npm test --silent)
+  say "Rust tests (real keychain, real sandbox)"
+  in_test_session cargo test --workspace --features custom-protocol
+  build_app test
+  say "End-to-end: the real window through tauri-driver"
+  rm -rf build-output/screenshots
+  in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs
+  cmd_package_inner
+  say "Package: the .deb's binary opens its window"
+  ONRAMP_DEB="$(ls -t target/release/bundle/deb/*.deb | head -n1)" in_test_session node --test tests/e2e/package.test.mjs
+  say "All tests passed. Screenshots: build-output/screenshots/"
+}
+
+cmd_package_inner() {
+  build_ui
+  say "Building the .deb and .rpm (release)"
+  TAURI_APP_PATH="$ROOT" TAURI_FRONTEND_PATH="$ROOT/ui" ui/node_modules/.bin/tauri build --bundles deb,rpm --ci
+  ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
+}
+
+cmd_package() {
+  setup package "$@"
+  cmd_package_inner
+}
+
+cmd_icons() {
+  setup icons "$@"
+  TAURI_APP_PATH="$ROOT" TAURI_FRONTEND_PATH="$ROOT/ui" ui/node_modules/.bin/tauri icon icons/onramp.svg -o icons
+  rm -rf icons/android icons/ios icons/Square* icons/StoreLogo.png
+}
+
+main() {
+  local cmd="${1:-}"
+  shift || true
+  for arg in "$@"; do [ "$arg" = --as-user ] && export AS_USER=1; done
+  case "$cmd" in
+    run) cmd_run "$@" ;;
+    test) cmd_test "$@" ;;
+    package) cmd_package "$@" ;;
+    icons) cmd_icons "$@" ;;
+    *) die "usage: ./onramp.sh run | test   (also: package, icons)" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,197 @@
+// A small W3C WebDriver client and the harness that starts what the end-to-end tests need:
+// the sandbox binary, tauri-driver (which starts WebKitWebDriver, which starts the app).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+export const SHOTS = process.env.ONRAMP_SCREENSHOTS ?? join(ROOT, 'build-output', 'screenshots');
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+export async function waitFor(what, check, timeoutMs = 30000, everyMs = 200) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+function freePort() {
+  // Node has no API for this without a server; ask the kernel through a throwaway listener.
+  return new Promise((resolve, reject) => {
+    import('node:net').then(({ createServer }) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
+      server.on('error', reject);
+    });
+  });
+}
+
+/** Starts `onramp-sandbox` with a known key; resolves once endpoints.json is written. */
+export async function startSandbox(apiKey) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'onramp-sandbox-'));
+  const child = spawn(join(ROOT, 'target/debug/onramp-sandbox'), ['--listen', '127.0.0.1:0', '--state-dir', stateDir, '--api-key', apiKey], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const ready = out.split('\n').find((l) => l.includes('listening on'));
+      if (ready) resolve(ready);
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+  });
+  const endpointsPath = line.split('endpoints=')[1].trim();
+  const endpoints = JSON.parse(readFileSync(endpointsPath, 'utf8'));
+  return { child, endpointsPath, endpoints, stop: () => child.kill('SIGTERM') };
+}
+
+/** Starts tauri-driver on free ports with `env` for the app it will launch. */
+export async function startDriver(env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor('tauri-driver', async () => (await fetch(`${base}/status`)).ok, 20000);
+  return { base, stop: () => driver.kill('SIGTERM') };
+}
+
+export class Session {
+  static async start(base, application) {
+    const response = await fetch(`${base}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application } } } }),
+    });
+    const body = await response.json();
+    if (!response.ok) throw new Error(`new session: ${JSON.stringify(body)}`);
+    return new Session(base, body.value.sessionId);
+  }
+
+  constructor(base, id) {
+    this.url = `${base}/session/${id}`;
+  }
+
+  async call(method, path, body) {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await response.json();
+    if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value ?? json)}`);
+    return json.value;
+  }
+
+  async find(css) {
+    const found = await this.call('POST', '/element', { using: 'css selector', value: css });
+    return found[ELEMENT];
+  }
+
+  async findAll(css) {
+    const found = await this.call('POST', '/elements', { using: 'css selector', value: css });
+    return found.map((e) => e[ELEMENT]);
+  }
+
+  /** Waits until `css` matches a displayed element and returns it. */
+  async waitFor(css, timeoutMs = 30000) {
+    return waitFor(`element ${css}`, async () => {
+      const [id] = await this.findAll(css);
+      if (!id) return null;
+      return (await this.call('GET', `/element/${id}/displayed`)) ? id : null;
+    }, timeoutMs);
+  }
+
+  async waitForText(css, predicate, timeoutMs = 30000) {
+    return waitFor(`text of ${css}`, async () => {
+      const [id] = await this.findAll(css);
+      if (!id) return null;
+      const text = await this.text(id);
+      return predicate(text) ? text : null;
+    }, timeoutMs);
+  }
+
+  async gone(css, timeoutMs = 30000) {
+    return waitFor(`${css} to disappear`, async () => (await this.findAll(css)).length === 0, timeoutMs);
+  }
+
+  text(id) {
+    return this.call('GET', `/element/${id}/text`);
+  }
+
+  click(id) {
+    return this.call('POST', `/element/${id}/click`, {});
+  }
+
+  async type(id, text) {
+    await this.call('POST', `/element/${id}/clear`, {});
+    if (text) await this.call('POST', `/element/${id}/value`, { text });
+  }
+
+  script(source, args = []) {
+    return this.call('POST', '/execute/sync', { script: source, args });
+  }
+
+  /**
+   * Saves what the X display shows as build-output/screenshots/NAME.png. WebKitWebDriver's
+   * own Take Screenshot never answers under Xvfb with WebKitGTK 2.50 (it waits for a frame
+   * the software renderer does not signal), so the picture comes from the X server: the
+   * real window, as a person would see it.
+   */
+  async screenshot(name) {
+    mkdirSync(SHOTS, { recursive: true });
+    await sleep(300); // let the last click's repaint reach the screen
+    const path = join(SHOTS, `${name}.png`);
+    execFileSync('import', ['-display', process.env.DISPLAY, '-window', 'root', path]);
+    return path;
+  }
+
+  async end() {
+    try {
+      await this.call('DELETE', '');
+    } catch {
+      // the app may already be gone
+    }
+  }
+}
+
+/** The value `secret-tool` finds for an attribute set, or null when there is none. */
+export function keychainLookup(service, username) {
+  try {
+    return execFileSync('secret-tool', ['lookup', 'service', service, 'username', username], { encoding: 'utf8' });
+  } catch {
+    return null;
+  }
+}
+
+/** Every file under `dir`, recursively, with its contents as text. */
+export function readTree(dir) {
+  const out = [];
+  const walk = (d) => {
+    let entries = [];
+    try {
+      entries = execFileSync('find', [d, '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    } catch {
+      return;
+    }
+    for (const file of entries) out.push({ file, text: readFileSync(file).toString('latin1') });
+  };
+  walk(dir);
+  return out;
+}

@@ -140,7 +140,9 @@ in_test_session() {
   local display=":$((90 + RANDOM % 100))"
   Xvfb "$display" -screen 0 1200x820x24 -nolisten tcp >/dev/null 2>&1 &
   local xvfb=$!
-  trap 'kill $xvfb 2>/dev/null || true; rm -rf "$tmp"' RETURN
+  # xdg-document-portal, which D-Bus starts for WebKit, mounts a FUSE file system at
+  # $XDG_RUNTIME_DIR/doc; unmount it before removing the folder.
+  trap 'kill $xvfb 2>/dev/null || true; fusermount -uz "$tmp/runtime/doc" 2>/dev/null || umount -l "$tmp/runtime/doc" 2>/dev/null || true; rm -rf "$tmp" 2>/dev/null || true' RETURN
   XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache" XDG_RUNTIME_DIR="$tmp/runtime" \
     DISPLAY="$display" ONRAMP_REQUIRE_KEYRING=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_AT_BRIDGE=1 \
     dbus-run-session -- bash -c 'printf onramp-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "$@"' _ "$@"

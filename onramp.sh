@@ -137,15 +137,22 @@ in_test_session() {
   local tmp; tmp="$(mktemp -d)"
   mkdir -p "$tmp/data" "$tmp/config" "$tmp/cache" "$tmp/runtime"
   chmod 700 "$tmp/runtime"
-  local display=":$((90 + RANDOM % 100))"
+  local n=90
+  while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+  local display=":$n"
   Xvfb "$display" -screen 0 1200x820x24 -nolisten tcp >/dev/null 2>&1 &
   local xvfb=$!
-  # xdg-document-portal, which D-Bus starts for WebKit, mounts a FUSE file system at
-  # $XDG_RUNTIME_DIR/doc; unmount it before removing the folder.
-  trap 'kill $xvfb 2>/dev/null || true; fusermount -uz "$tmp/runtime/doc" 2>/dev/null || umount -l "$tmp/runtime/doc" 2>/dev/null || true; rm -rf "$tmp" 2>/dev/null || true' RETURN
+  local status=0
   XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache" XDG_RUNTIME_DIR="$tmp/runtime" \
     DISPLAY="$display" ONRAMP_REQUIRE_KEYRING=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_AT_BRIDGE=1 \
-    dbus-run-session -- bash -c 'printf onramp-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "$@"' _ "$@"
+    dbus-run-session -- bash -c 'printf onramp-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "$@"' _ "$@" \
+    || status=$?
+  kill "$xvfb" 2>/dev/null || true
+  # xdg-document-portal, which D-Bus starts for WebKit, mounts a FUSE file system at
+  # $XDG_RUNTIME_DIR/doc; unmount it before removing the folder.
+  fusermount -uz "$tmp/runtime/doc" 2>/dev/null || umount -l "$tmp/runtime/doc" 2>/dev/null || true
+  rm -rf "$tmp" 2>/dev/null || true
+  return "$status"
 }
 
 cmd_test() {

@@ -73,6 +73,16 @@ async fn settle(
     status
 }
 
+/// Saves `mode` as the user's choice and signs in for it.
+async fn switch_to(
+    app: &AppHandle,
+    state: &AppState,
+    mode: Mode,
+) -> Result<AccountStatus, AppError> {
+    save_settings(app, &Settings { mode })?;
+    Ok(settle(app, state, mode, sign_in(state, mode).await).await)
+}
+
 /// The saved mode and its account (signing in with the stored key or the sandbox).
 #[tauri::command]
 #[specta::specta]
@@ -91,19 +101,7 @@ pub async fn use_sandbox(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<AccountStatus, AppError> {
-    save_settings(
-        &app,
-        &Settings {
-            mode: Mode::Sandbox,
-        },
-    )?;
-    Ok(settle(
-        &app,
-        &state,
-        Mode::Sandbox,
-        sign_in(&state, Mode::Sandbox).await,
-    )
-    .await)
+    switch_to(&app, &state, Mode::Sandbox).await
 }
 
 /// Switches to IBM Cloud, signing in with the stored key if there is one.
@@ -113,19 +111,7 @@ pub async fn use_ibm_cloud(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<AccountStatus, AppError> {
-    save_settings(
-        &app,
-        &Settings {
-            mode: Mode::IbmCloud,
-        },
-    )?;
-    Ok(settle(
-        &app,
-        &state,
-        Mode::IbmCloud,
-        sign_in(&state, Mode::IbmCloud).await,
-    )
-    .await)
+    switch_to(&app, &state, Mode::IbmCloud).await
 }
 
 /// Checks `api_key` with IAM and, once IAM accepted it, stores it in the OS keychain.

@@ -3,12 +3,36 @@
 //! (`shared/contract/`), keeps its state in a directory so a restart loses nothing, and
 //! describes itself in `endpoints.json` so clients (Onramp's, or IBM's own SDKs) find it.
 //!
-//! Served so far: the IAM token exchange. The other services arrive with the sandbox issue;
-//! `endpoints.json` lists only what is served, so a client never gets pointed at a 404.
+//! Each service lives under a path prefix on one listener, and each base URL in
+//! `endpoints.json` is exactly what IBM's SDK for that service takes as its service URL:
+//! `/iam` (token, API-key details, policies), `/rc` (Resource Controller and Resource
+//! Manager), `/gc/api/v1` (Global Catalog), `/cbr`, `/vpc/<region>/v1`, `/kms/<region>`.
+//! `/sandbox/` holds what only the sandbox has: the address map, the faults, the CA.
+//!
+//! Underneath, a database is a real PostgreSQL cluster with TLS from the sandbox CA, and a
+//! VPC instance is a real SSH server; the addresses the APIs show are virtual and
+//! `/sandbox/addresses` maps them to loopback sockets.
 
 mod account;
+mod addresses;
+mod api;
+mod ca;
+mod catalog;
+mod cbr;
+mod faults;
 mod iam;
+mod iam_policy;
+mod jump;
+mod kms;
+mod lifecycle;
+mod postgres;
+mod rc;
 mod server;
+mod store;
+mod vpc;
 
 pub use account::SandboxAccount;
+pub use addresses::MappedAddress;
+pub use faults::{FaultAction, FaultRule, FaultSpec, FaultWhen};
+pub use postgres::PostgresError;
 pub use server::{RunningSandbox, SandboxConfig, SandboxError};

@@ -1,17 +1,44 @@
-//! Starting and stopping the sandbox: bind a loopback port (never anything else), load or
-//! create the account, write `endpoints.json`, and serve until told to stop.
+//! Starting and stopping the sandbox: bind a loopback port (never anything else), load the
+//! account and the world, restart the servers behind existing resources, write
+//! `endpoints.json`, and serve every API on one listener under per-service path prefixes
+//! until told to stop.
 
 use std::{
+    convert::Infallible,
     net::SocketAddr,
     path::{Path, PathBuf},
-    sync::Arc,
+    sync::{Arc, Mutex},
 };
 
-use axum::{routing::post, Router};
+use axum::{
+    extract::{Request, State},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use hyper_util::rt::TokioIo;
 use serde_json::json;
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{
+    net::TcpListener,
+    sync::{oneshot, Notify},
+    task::{JoinHandle, JoinSet},
+};
+use tower::ServiceExt;
 
-use crate::{account::write_atomically, iam, SandboxAccount};
+use crate::{
+    account::write_atomically,
+    api::{Api, ApiError},
+    ca::Ca,
+    catalog, cbr,
+    faults::{FaultAction, FaultSpec, Faults},
+    iam, iam_policy, jump, kms, lifecycle,
+    postgres::Postgres,
+    rc,
+    store::Store,
+    vpc, SandboxAccount,
+};
 
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -22,6 +49,11 @@ pub struct SandboxConfig {
     pub api_key: Option<String>,
     /// Lifetime of the tokens it issues (IAM's is 3600 s).
     pub token_seconds: u64,
+    /// How long a database takes to provision (the real service: 15–20 minutes). Setting
+    /// up the real PostgreSQL behind it takes a second or two on top when this is shorter.
+    pub provision_seconds: f64,
+    /// Faults to inject from the start (see [`FaultSpec`]).
+    pub faults: FaultSpec,
 }
 
 impl SandboxConfig {
@@ -31,6 +63,8 @@ impl SandboxConfig {
             state_dir: state_dir.into(),
             api_key: None,
             token_seconds: 3600,
+            provision_seconds: 30.0,
+            faults: FaultSpec::default(),
         }
     }
 }
@@ -56,12 +90,44 @@ pub(crate) struct AppState {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
     pub token_seconds: u64,
+    pub provision_seconds: f64,
+    pub state_dir: PathBuf,
+    pub store: Store,
+    pub faults: Faults,
+    pub ca: Ca,
+    /// `None` when the machine has no PostgreSQL: databases then fail to provision, with
+    /// the reason in `last_operation`.
+    pub postgres: Option<Postgres>,
+    pub jump_hosts: jump::JumpHosts,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
-/// A sandbox serving in the background; dropping it (or [`RunningSandbox::stop`]) stops it.
+impl AppState {
+    pub(crate) fn provision_ms(&self) -> u64 {
+        (self.provision_seconds.max(0.0) * 1000.0) as u64
+    }
+
+    /// What `last_operation.poll_after` advises: a tenth of the provisioning time, 1–30 s.
+    pub(crate) fn poll_after_seconds(&self) -> u64 {
+        ((self.provision_seconds / 10.0).ceil() as u64).clamp(1, 30)
+    }
+
+    pub(crate) fn instance_dir(&self, guid: &str) -> PathBuf {
+        self.state_dir.join("instances").join(guid)
+    }
+
+    pub(crate) fn track(&self, task: JoinHandle<()>) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task);
+    }
+}
+
+/// A sandbox serving in the background; [`RunningSandbox::stop`] stops it and the servers
+/// behind its resources. Dropping it stops the listener only.
 pub struct RunningSandbox {
     addr: SocketAddr,
-    account: SandboxAccount,
+    state: Arc<AppState>,
     endpoints_path: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -71,13 +137,18 @@ impl std::fmt::Debug for RunningSandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunningSandbox")
             .field("addr", &self.addr)
-            .field("account", &self.account)
+            .field("account", &self.state.account)
             .finish()
     }
 }
 
+/// Marks a request's connection so the `reset` fault can close it without an answer.
+#[derive(Clone)]
+pub(crate) struct ConnectionAbort(Arc<Notify>);
+
 impl RunningSandbox {
-    /// Binds, writes `endpoints.json` and starts serving on the current Tokio runtime.
+    /// Binds, restarts what the state dir holds, writes `endpoints.json` and starts serving
+    /// on the current Tokio runtime.
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
         if !config.listen.ip().is_loopback() {
             return Err(SandboxError::NotLoopback(config.listen));
@@ -89,6 +160,15 @@ impl RunningSandbox {
         std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
         let account = SandboxAccount::load_or_create(&config.state_dir, config.api_key.as_deref())
             .map_err(state_err)?;
+        let store = Store::load(&config.state_dir).map_err(state_err)?;
+        let ca = Ca::load_or_create(&config.state_dir).map_err(state_err)?;
+        let postgres = match Postgres::locate() {
+            Ok(pg) => Some(pg),
+            Err(error) => {
+                tracing::warn!(%error, "databases will fail to provision");
+                None
+            }
+        };
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -101,31 +181,34 @@ impl RunningSandbox {
             source,
         })?;
         let base_url = format!("http://{addr}");
+        let state = Arc::new(AppState {
+            account,
+            base_url: base_url.clone(),
+            token_seconds: config.token_seconds,
+            provision_seconds: config.provision_seconds,
+            state_dir: config.state_dir.clone(),
+            store,
+            faults: Faults::new(config.faults.clone()),
+            ca,
+            postgres,
+            jump_hosts: jump::JumpHosts::default(),
+            tasks: Mutex::new(Vec::new()),
+        });
+        rc::seed_groups(&state);
+        kms::seed(&state);
+        lifecycle::resume(&state).await;
+        jump::resume(&state).await;
 
         let endpoints_path = config.state_dir.join("endpoints.json");
-        write_endpoints(&endpoints_path, &base_url, &account).map_err(state_err)?;
+        write_endpoints(&endpoints_path, &base_url, &state).map_err(state_err)?;
 
-        let state = Arc::new(AppState {
-            account: account.clone(),
-            base_url,
-            token_seconds: config.token_seconds,
-        });
-        let app = Router::new()
-            .route("/iam/identity/token", post(iam::token))
-            .with_state(state);
+        let app = router(state.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(error) = served.await {
-                tracing::error!(%error, "sandbox server stopped");
-            }
-        });
+        let task = tokio::spawn(serve(listener, app, stopped));
         tracing::info!(%addr, "sandbox listening");
         Ok(RunningSandbox {
             addr,
-            account,
+            state,
             endpoints_path,
             shutdown: Some(shutdown),
             task: Some(task),
@@ -137,7 +220,7 @@ impl RunningSandbox {
     }
 
     pub fn account(&self) -> &SandboxAccount {
-        &self.account
+        &self.state.account
     }
 
     pub fn endpoints_path(&self) -> &Path {
@@ -149,7 +232,22 @@ impl RunningSandbox {
         format!("http://{}/iam", self.addr)
     }
 
-    /// Stops serving and waits for the server task to end.
+    /// The sandbox CA's certificate (PEM) that the databases' certificates chain to.
+    pub fn ca_pem(&self) -> &str {
+        self.state.ca.pem()
+    }
+
+    /// Every virtual address and the loopback socket behind it.
+    pub fn addresses(&self) -> Vec<crate::MappedAddress> {
+        crate::addresses::all(&self.state)
+    }
+
+    /// Replaces the faults in force.
+    pub fn set_faults(&self, spec: FaultSpec) {
+        self.state.faults.replace(spec);
+    }
+
+    /// Stops serving, the background work, the jump hosts and every database server.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -157,6 +255,19 @@ impl RunningSandbox {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        let tasks: Vec<_> = self
+            .state
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+        jump::stop_all(&self.state).await;
+        lifecycle::stop_all(&self.state).await;
     }
 }
 
@@ -168,11 +279,398 @@ impl Drop for RunningSandbox {
     }
 }
 
-fn write_endpoints(path: &Path, base_url: &str, account: &SandboxAccount) -> std::io::Result<()> {
+/// One task per connection, so that the `reset` fault can drop a connection mid-request.
+async fn serve(listener: TcpListener, app: Router, mut stopped: oneshot::Receiver<()>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    continue;
+                }
+            },
+        };
+        if !peer.ip().is_loopback() {
+            // Unreachable while we listen on loopback; kept as a second lock on the door.
+            continue;
+        }
+        let abort = Arc::new(Notify::new());
+        let app = app.clone();
+        connections.spawn(async move {
+            let marker = ConnectionAbort(abort.clone());
+            let service =
+                hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(marker.clone());
+                    let app = app.clone();
+                    async move {
+                        Ok::<_, Infallible>(
+                            app.oneshot(request.map(axum::body::Body::new))
+                                .await
+                                .into_response(),
+                        )
+                    }
+                });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = abort.notified() => {}
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    connections.abort_all();
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let iam = Router::new()
+        .route("/iam/identity/token", post(iam::token))
+        .route("/iam/v1/apikeys/details", get(iam_policy::apikey_details))
+        .route(
+            "/iam/v1/policies",
+            post(iam_policy::create_policy).get(iam_policy::list_policies),
+        )
+        .route(
+            "/iam/v1/policies/{id}",
+            get(iam_policy::get_policy).delete(iam_policy::delete_policy),
+        );
+    let rc = Router::new()
+        .route(
+            "/rc/v2/resource_groups",
+            get(rc::list_groups).post(rc::create_group),
+        )
+        .route("/rc/v2/resource_groups/{id}", get(rc::get_group))
+        .route(
+            "/rc/v2/resource_instances",
+            get(rc::list_instances).post(rc::create_instance),
+        )
+        .route(
+            "/rc/v2/resource_instances/{id}",
+            get(rc::get_instance)
+                .delete(rc::delete_instance)
+                .patch(rc::update_instance),
+        )
+        .route(
+            "/rc/v2/resource_instances/{id}/resource_keys",
+            get(rc::list_instance_keys),
+        )
+        .route(
+            "/rc/v2/resource_keys",
+            get(rc::list_keys).post(rc::create_key),
+        )
+        .route(
+            "/rc/v2/resource_keys/{id}",
+            get(rc::get_key).delete(rc::delete_key),
+        );
+    let gc = Router::new()
+        .route("/gc/api/v1", get(catalog::search))
+        .route("/gc/api/v1/", get(catalog::search))
+        .route("/gc/api/v1/{id}", get(catalog::get_entry))
+        .route("/gc/api/v1/{id}/{kind}", get(catalog::children));
+    let cbr = Router::new()
+        .route("/cbr/v1/zones", get(cbr::list_zones).post(cbr::create_zone))
+        .route(
+            "/cbr/v1/zones/{id}",
+            get(cbr::get_zone)
+                .put(cbr::replace_zone)
+                .delete(cbr::delete_zone),
+        )
+        .route("/cbr/v1/rules", get(cbr::list_rules).post(cbr::create_rule))
+        .route(
+            "/cbr/v1/rules/{id}",
+            get(cbr::get_rule)
+                .put(cbr::replace_rule)
+                .delete(cbr::delete_rule),
+        );
+    let kms = Router::new()
+        .route(
+            "/kms/{region}/api/v2/keys",
+            get(kms::list_keys).post(kms::create_key),
+        )
+        .route("/kms/{region}/api/v2/keys/{id}", get(kms::get_key));
+    let v = "/vpc/{region}/v1";
+    let vpc = Router::new()
+        .route(&format!("{v}/regions"), get(vpc::list_regions))
+        .route(&format!("{v}/regions/{{name}}"), get(vpc::get_region))
+        .route(&format!("{v}/regions/{{name}}/zones"), get(vpc::list_zones))
+        .route(
+            &format!("{v}/vpcs"),
+            get(vpc::list_vpcs).post(vpc::create_vpc),
+        )
+        .route(
+            &format!("{v}/vpcs/{{id}}"),
+            get(vpc::get_vpc).delete(vpc::delete_vpc),
+        )
+        .route(
+            &format!("{v}/vpcs/{{id}}/default_security_group"),
+            get(vpc::default_security_group),
+        )
+        .route(
+            &format!("{v}/subnets"),
+            get(vpc::list_subnets).post(vpc::create_subnet),
+        )
+        .route(
+            &format!("{v}/subnets/{{id}}"),
+            get(vpc::get_subnet).delete(vpc::delete_subnet),
+        )
+        .route(
+            &format!("{v}/subnets/{{id}}/reserved_ips"),
+            get(vpc::list_reserved_ips),
+        )
+        .route(
+            &format!("{v}/subnets/{{id}}/reserved_ips/{{ip}}"),
+            get(vpc::get_reserved_ip),
+        )
+        .route(
+            &format!("{v}/keys"),
+            get(vpc::list_keys).post(vpc::create_key),
+        )
+        .route(
+            &format!("{v}/keys/{{id}}"),
+            get(vpc::get_key).delete(vpc::delete_key),
+        )
+        .route(&format!("{v}/images"), get(vpc::list_images))
+        .route(&format!("{v}/images/{{id}}"), get(vpc::get_image))
+        .route(&format!("{v}/instance/profiles"), get(vpc::list_profiles))
+        .route(
+            &format!("{v}/instance/profiles/{{name}}"),
+            get(vpc::get_profile),
+        )
+        .route(
+            &format!("{v}/instances"),
+            get(vpc::list_instances_public).post(vpc::create_instance),
+        )
+        .route(
+            &format!("{v}/instances/{{id}}"),
+            get(vpc::get_instance_public).delete(vpc::delete_instance),
+        )
+        .route(
+            &format!("{v}/instances/{{id}}/network_interfaces"),
+            get(vpc::list_network_interfaces),
+        )
+        .route(
+            &format!("{v}/floating_ips"),
+            get(vpc::list_floating_ips).post(vpc::create_floating_ip),
+        )
+        .route(
+            &format!("{v}/floating_ips/{{id}}"),
+            get(vpc::get_floating_ip).delete(vpc::delete_floating_ip),
+        )
+        .route(
+            &format!("{v}/security_groups"),
+            get(vpc::list_security_groups),
+        )
+        .route(
+            &format!("{v}/security_groups/{{id}}"),
+            get(vpc::get_security_group),
+        )
+        .route(
+            &format!("{v}/security_groups/{{id}}/rules"),
+            get(vpc::list_rules).post(vpc::create_rule),
+        )
+        .route(
+            &format!("{v}/security_groups/{{id}}/rules/{{rule}}"),
+            get(vpc::get_rule).delete(vpc::delete_rule),
+        )
+        .route(
+            &format!("{v}/endpoint_gateways"),
+            get(vpc::list_endpoint_gateways).post(vpc::create_endpoint_gateway),
+        )
+        .route(
+            &format!("{v}/endpoint_gateways/{{id}}"),
+            get(vpc::get_endpoint_gateway).delete(vpc::delete_endpoint_gateway),
+        )
+        .route(
+            &format!("{v}/endpoint_gateways/{{id}}/ips"),
+            get(vpc::list_endpoint_gateway_ips),
+        )
+        .route_layer(middleware::from_fn(vpc::check_query));
+    let sandbox = Router::new()
+        .route("/sandbox/addresses", get(addresses))
+        .route("/sandbox/faults", get(get_faults).put(put_faults))
+        .route("/sandbox/ca.pem", get(ca_pem));
+    Router::new()
+        .merge(iam)
+        .merge(rc)
+        .merge(gc)
+        .merge(cbr)
+        .merge(kms)
+        .merge(vpc)
+        .merge(sandbox)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .layer(middleware::from_fn_with_state(state.clone(), inject_faults))
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    match Api::for_path(&path) {
+        Some(api) => ApiError::new(api, StatusCode::NOT_FOUND, "not_found", format!("No such path: {} {path}", request.method())).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("The sandbox serves /iam, /rc, /gc, /cbr, /kms, /vpc and /sandbox; not {path}. See endpoints.json.")})),
+        )
+            .into_response(),
+    }
+}
+
+/// Every API call but the token exchange and the sandbox's own endpoints needs a valid,
+/// unexpired bearer token from this sandbox's IAM.
+async fn require_token(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let Some(api) = Api::for_path(path) else {
+        return next.run(request).await;
+    };
+    if api == Api::IamToken {
+        return next.run(request).await;
+    }
+    let header = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "));
+    let Some(token) = token else {
+        return ApiError::unauthorized(api, "no bearer token was sent").into_response();
+    };
+    if let Err(reason) = iam::verify(&state, token.trim()) {
+        return ApiError::unauthorized(api, reason).into_response();
+    }
+    next.run(request).await
+}
+
+async fn inject_faults(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(api) = Api::for_path(request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let injection = state
+        .faults
+        .for_request(api.name(), request.method().as_str());
+    if injection.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(injection.latency_ms)).await;
+    }
+    let note = "(injected by the sandbox's fault spec)";
+    match injection.action {
+        None | Some(FaultAction::LatencyMs(_)) | Some(FaultAction::ProvisionFail) => {
+            next.run(request).await
+        }
+        Some(FaultAction::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let code = match (api, code) {
+                (Api::ResourceController | Api::GlobalCatalog, c) => format!("RC-{c}"),
+                (_, 500) => "internal_error".into(),
+                (_, 502) => "bad_gateway".into(),
+                (_, 503) => "service_unavailable".into(),
+                (_, 504) => "gateway_timeout".into(),
+                (_, c) => format!("error_{c}"),
+            };
+            let reason = status.canonical_reason().unwrap_or("Error");
+            ApiError::new(api, status, code, format!("{reason} {note}")).into_response()
+        }
+        Some(FaultAction::Throttle(seconds)) => {
+            let mut error = ApiError::new(
+                api,
+                StatusCode::TOO_MANY_REQUESTS,
+                if matches!(api, Api::ResourceController | Api::GlobalCatalog) {
+                    "RC-TooManyRequests"
+                } else {
+                    "too_many_requests"
+                },
+                format!("Too many requests. Please wait a few minutes and try again. {note}"),
+            );
+            error.retry_after = Some(seconds);
+            error.into_response()
+        }
+        Some(FaultAction::ExpireToken) if api != Api::IamToken => {
+            ApiError::unauthorized(api, "expired token").into_response()
+        }
+        Some(FaultAction::ExpireToken) => next.run(request).await,
+        Some(FaultAction::Reset) => {
+            if let Some(ConnectionAbort(abort)) =
+                request.extensions().get::<ConnectionAbort>().cloned()
+            {
+                abort.notify_one();
+                std::future::pending::<()>().await;
+            }
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn addresses(State(state): State<Arc<AppState>>) -> Response {
+    Json(json!({ "addresses": crate::addresses::all(&state) })).into_response()
+}
+
+async fn get_faults(State(state): State<Arc<AppState>>) -> Response {
+    Json(state.faults.describe()).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct FaultsBody {
+    spec: String,
+}
+
+async fn put_faults(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+    let parsed = serde_json::from_slice::<FaultsBody>(&body)
+        .map_err(|e| format!("expected {{\"spec\": \"…\"}}: {e}"))
+        .and_then(|b| FaultSpec::parse(&b.spec));
+    match parsed {
+        Ok(spec) => {
+            tracing::info!(spec = spec.source, "faults replaced");
+            state.faults.replace(spec);
+            Json(state.faults.describe()).into_response()
+        }
+        Err(message) => {
+            (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+        }
+    }
+}
+
+async fn ca_pem(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [("content-type", "application/x-pem-file")],
+        state.ca.pem().to_owned(),
+    )
+        .into_response()
+}
+
+fn write_endpoints(path: &Path, base_url: &str, state: &AppState) -> std::io::Result<()> {
+    let regions: serde_json::Map<String, serde_json::Value> = vpc::REGIONS
+        .iter()
+        .map(|(region, _)| {
+            (
+                (*region).to_owned(),
+                json!({"vpc": format!("{base_url}/vpc/{region}/v1"), "key_protect": format!("{base_url}/kms/{region}")}),
+            )
+        })
+        .collect();
     let endpoints = json!({
-        "account_id": account.account_id,
-        "api_key": account.api_key,
+        "account_id": state.account.account_id,
+        "api_key": state.account.api_key,
         "iam": format!("{base_url}/iam"),
+        "resource_controller": format!("{base_url}/rc"),
+        "global_catalog": format!("{base_url}/gc/api/v1"),
+        "cbr": format!("{base_url}/cbr"),
+        "regions": regions,
+        "sandbox": {
+            "addresses": format!("{base_url}/sandbox/addresses"),
+            "faults": format!("{base_url}/sandbox/faults"),
+            "ca_pem": state.ca.pem_path(),
+        },
     });
     write_atomically(
         path,

@@ -1,25 +1,59 @@
-//! `onramp-sandbox --listen 127.0.0.1:0 --state-dir DIR [--api-key KEY] [--token-seconds N]`
+//! `onramp-sandbox`: a local, loopback-only IBM Cloud. See `--help`.
 //!
-//! Serves the sandbox until SIGINT or SIGTERM. Prints one line when ready:
+//! Serves until SIGINT or SIGTERM, then stops the database and SSH servers it started.
+//! Prints one line when ready:
 //! `onramp-sandbox listening on http://127.0.0.1:PORT endpoints=DIR/endpoints.json`.
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
-use onramp_sandbox::{RunningSandbox, SandboxConfig};
+use onramp_sandbox::{FaultSpec, RunningSandbox, SandboxConfig};
 
-const USAGE: &str = "usage: onramp-sandbox --listen 127.0.0.1:PORT --state-dir DIR [--api-key KEY] [--token-seconds N]";
+const HELP: &str = "\
+onramp-sandbox: a local IBM Cloud for rehearsing and testing Onramp (and IBM's own SDKs)
+
+usage: onramp-sandbox --state-dir DIR [--listen 127.0.0.1:PORT] [--api-key KEY]
+                      [--provision-seconds N] [--token-seconds N] [--faults SPEC]
+
+  --state-dir DIR          where the account, resources, databases and CA live; reusing
+                           it after a restart keeps everything (required)
+  --listen ADDR            loopback address and port (default 127.0.0.1:0, a free port)
+  --api-key KEY            the API key to accept (default: generated once, kept in DIR)
+  --provision-seconds N    how long a database takes to provision (default 30; the real
+                           service takes 15-20 minutes)
+  --token-seconds N        lifetime of IAM tokens (default 3600, as IAM)
+  --faults SPEC            inject faults, e.g. 'rc:status=503@first=2;vpc:throttle=1@rate=0.1;seed=7'
+                           rules: [API[.METHOD]:]ACTION[@WHEN], API one of iam rc gc vpc cbr kms *
+                           ACTION latency=MS | status=CODE | throttle=SECONDS | reset |
+                                  expire-token | provision-fail
+                           WHEN   always | rate=P | first=N | calls=N,N
+                           change them at run time: PUT /sandbox/faults {\"spec\": \"...\"}
+
+On start it writes DIR/endpoints.json: the API key, the account id, and each service's base
+URL exactly as IBM's SDKs take it (iam, resource_controller, global_catalog, cbr, and per
+region vpc and key_protect). For example, with IBM's Python SDK:
+
+  ep = json.load(open('DIR/endpoints.json'))
+  auth = IAMAuthenticator(ep['api_key'], url=ep['iam'])
+  rc = ResourceControllerV2(authenticator=auth); rc.set_service_url(ep['resource_controller'])
+
+Databases are real PostgreSQL servers (the machine's initdb and pg_ctl) with TLS from the
+sandbox CA (DIR/ca.pem); VPC instances are real SSH servers. The addresses the APIs show are
+virtual: GET /sandbox/addresses maps each to the loopback socket behind it.
+Only ever listens on loopback.";
 
 fn parse(args: &[String]) -> Result<SandboxConfig, String> {
     let mut listen: Option<SocketAddr> = None;
     let mut state_dir: Option<PathBuf> = None;
     let mut api_key = None;
     let mut token_seconds = 3600;
+    let mut provision_seconds = 30.0;
+    let mut faults = FaultSpec::default();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || {
             it.next()
                 .cloned()
-                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+                .ok_or_else(|| format!("{flag} needs a value (see --help)"))
         };
         match flag.as_str() {
             "--listen" => listen = Some(value()?.parse().map_err(|e| format!("--listen: {e}"))?),
@@ -30,17 +64,28 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
                     .parse()
                     .map_err(|e| format!("--token-seconds: {e}"))?
             }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            "--provision-seconds" => {
+                provision_seconds = value()?
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| *s >= 0.0)
+                    .ok_or("--provision-seconds needs a number of seconds, 0 or more")?
+            }
+            "--faults" => faults = FaultSpec::parse(&value()?)?,
+            "-h" | "--help" => return Err(HELP.into()),
+            other => return Err(format!("unknown argument {other} (see --help)")),
         }
     }
-    let mut config =
-        SandboxConfig::new(state_dir.ok_or_else(|| format!("--state-dir is required\n{USAGE}"))?);
+    let mut config = SandboxConfig::new(
+        state_dir.ok_or_else(|| "--state-dir is required (see --help)".to_owned())?,
+    );
     if let Some(listen) = listen {
         config.listen = listen;
     }
     config.api_key = api_key;
     config.token_seconds = token_seconds;
+    config.provision_seconds = provision_seconds;
+    config.faults = faults;
     Ok(config)
 }
 
@@ -56,7 +101,12 @@ async fn main() -> ExitCode {
     let config = match parse(&args) {
         Ok(config) => config,
         Err(message) => {
-            eprintln!("{message}");
+            let help = args.iter().any(|a| a == "-h" || a == "--help");
+            if help {
+                println!("{message}");
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("onramp-sandbox: {message}");
             return ExitCode::from(2);
         }
     };

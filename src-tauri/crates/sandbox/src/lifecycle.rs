@@ -1,0 +1,163 @@
+//! What happens to a database after the API call returns: provisioning (a real PostgreSQL
+//! cluster, then `active` once `--provision-seconds` have passed), deprovisioning, and
+//! picking all of that up again after a restart.
+
+use std::sync::Arc;
+
+use crate::{api::now, rc::private_hostname, server::AppState};
+
+pub(crate) fn spawn_provision(state: Arc<AppState>, guid: String) {
+    let task = tokio::spawn({
+        let state = state.clone();
+        async move { provision(state, guid).await }
+    });
+    state.track(task);
+}
+
+pub(crate) fn spawn_delete(state: Arc<AppState>, guid: String) {
+    let task = tokio::spawn({
+        let state = state.clone();
+        async move { deprovision(state, guid).await }
+    });
+    state.track(task);
+}
+
+fn finish(state: &AppState, guid: &str, failure: Option<String>) {
+    state.store.write(|w| {
+        if let Some(i) = w.instances.get_mut(guid) {
+            if i.op_type != "create" || i.op_state != "in progress" {
+                return;
+            }
+            i.updated_at = now();
+            match &failure {
+                None => {
+                    i.state = "active".into();
+                    i.op_state = "succeeded".into();
+                    i.op_description = "Provision completed successfully".into();
+                }
+                Some(reason) => {
+                    i.state = "failed".into();
+                    i.op_state = "failed".into();
+                    i.op_description = format!("Provision failed: {reason}");
+                }
+            }
+        }
+    });
+    match failure {
+        None => tracing::info!(guid, "database active"),
+        Some(reason) => tracing::warn!(guid, reason, "database provisioning failed"),
+    }
+}
+
+async fn provision(state: Arc<AppState>, guid: String) {
+    let Some(instance) = state.store.read(|w| w.instances.get(&guid).cloned()) else {
+        return;
+    };
+    if instance.state != "provisioning" {
+        return;
+    }
+    let failure = if instance.fail_provision {
+        Some("the deployment could not be scheduled (injected by the sandbox's provision-fail fault)".to_owned())
+    } else if let Some(pg) = state.postgres.as_ref() {
+        let dir = state.instance_dir(&guid);
+        let made = match instance.postgres.clone() {
+            // Made before a restart: start it again.
+            Some(mut record) => pg.start(&dir, &mut record).await.map(|_| record),
+            None => {
+                pg.create(&dir, &private_hostname(&guid, &instance.region), &state.ca)
+                    .await
+            }
+        };
+        match made {
+            Ok(record) => {
+                state.store.write(|w| {
+                    if let Some(i) = w.instances.get_mut(&guid) {
+                        i.postgres = Some(record);
+                    }
+                });
+                None
+            }
+            Err(error) => Some(format!("the database server did not start: {error}")),
+        }
+    } else {
+        Some("PostgreSQL is not installed on this machine (install the postgresql package or set ONRAMP_PG_BIN)".to_owned())
+    };
+    let wait = (instance.ready_at - now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait).await;
+    finish(&state, &guid, failure);
+}
+
+async fn deprovision(state: Arc<AppState>, guid: String) {
+    if let Some(pg) = state.postgres.as_ref() {
+        if let Err(error) = pg.destroy(&state.instance_dir(&guid)).await {
+            tracing::warn!(guid, %error, "could not remove the database server");
+        }
+    }
+    state.store.write(|w| {
+        w.keys.retain(|_, k| k.instance_guid != guid);
+        if let Some(i) = w.instances.get_mut(&guid) {
+            i.state = "removed".into();
+            i.op_state = "succeeded".into();
+            i.op_description = "Deprovision completed successfully".into();
+            i.updated_at = now();
+            i.deleted_at = Some(now());
+            i.postgres = None;
+        }
+    });
+    tracing::info!(guid, "database removed");
+}
+
+/// After a restart: start the servers of active databases, and carry on with creates and
+/// deletes that were under way.
+pub(crate) async fn resume(state: &Arc<AppState>) {
+    let instances: Vec<_> = state
+        .store
+        .read(|w| w.instances.values().cloned().collect());
+    for instance in instances {
+        if !instance.is_database() {
+            continue;
+        }
+        match (instance.op_type.as_str(), instance.op_state.as_str()) {
+            ("create", "in progress") => spawn_provision(state.clone(), instance.guid.clone()),
+            ("delete", "in progress") => spawn_delete(state.clone(), instance.guid.clone()),
+            _ if instance.state == "active" => {
+                let (Some(pg), Some(mut record)) =
+                    (state.postgres.as_ref(), instance.postgres.clone())
+                else {
+                    continue;
+                };
+                let dir = state.instance_dir(&instance.guid);
+                match pg.start(&dir, &mut record).await {
+                    Ok(()) => state.store.write(|w| {
+                        if let Some(i) = w.instances.get_mut(&instance.guid) {
+                            i.postgres = Some(record);
+                        }
+                    }),
+                    Err(error) => {
+                        tracing::error!(guid = instance.guid, %error, "could not restart the database server")
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Stops every database server this sandbox started.
+pub(crate) async fn stop_all(state: &AppState) {
+    let Some(pg) = state.postgres.as_ref() else {
+        return;
+    };
+    let guids: Vec<String> = state.store.read(|w| {
+        w.instances
+            .values()
+            .filter(|i| i.is_database() && i.state != "removed")
+            .map(|i| i.guid.clone())
+            .collect()
+    });
+    for guid in guids {
+        if let Err(error) = pg.stop(&state.instance_dir(&guid)).await {
+            tracing::warn!(guid, %error, "could not stop the database server");
+        }
+    }
+}

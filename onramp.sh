@@ -14,7 +14,7 @@ APT_PACKAGES=(
   build-essential pkg-config curl file libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
   xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools imagemagick
-  postgresql openssh-server openssh-client rpm
+  postgresql openssh-server openssh-client rpm python3 python3-venv iproute2
 )
 NEED_RUST="1.90"
 NEED_NODE=18
@@ -78,6 +78,17 @@ ensure_node() {
     say "Installing the UI's npm packages"
     (cd ui && npm ci --no-audit --no-fund)
   fi
+}
+
+# A virtualenv with IBM's Python SDKs (pinned in tests/conformance/requirements.txt).
+ensure_python() {
+  local venv=build-output/pyvenv req=tests/conformance/requirements.txt
+  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/requirements.txt"; then return; fi
+  say "Installing IBM's Python SDKs for the conformance suite"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  cp "$req" "$venv/requirements.txt"
 }
 
 ensure_tauri_driver() {
@@ -167,6 +178,9 @@ cmd_test() {
   say "Rust tests (real keychain, real sandbox)"
   in_test_session cargo test --workspace --features custom-protocol
   build_app test
+  say "Sandbox conformance: IBM's own Python SDKs, OpenSSH and psql against onramp-sandbox"
+  ensure_python
+  build-output/pyvenv/bin/python -m unittest -v tests/conformance/test_sdk_conformance.py
   say "End-to-end: the real window through tauri-driver"
   rm -rf build-output/screenshots
   in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs

@@ -49,12 +49,23 @@ pub fn run() {
             ipc.mount_events(app);
             Ok(())
         })
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        tracing::error!(%error, "Onramp stopped with an error");
-        eprintln!("Onramp could not start: {error}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(%error, "Onramp stopped with an error");
+            eprintln!("Onramp could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            // The sandbox's database and SSH servers must not outlive the app.
+            if let Some(state) = handle.try_state::<AppState>() {
+                tauri::async_runtime::block_on(state.shutdown());
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -103,6 +103,13 @@ impl AppState {
         })
     }
 
+    /// Stops the embedded sandbox, if it runs, and the servers behind its resources.
+    pub async fn shutdown(&self) {
+        if let Some(sandbox) = self.sandbox.lock().await.take() {
+            sandbox.stop().await;
+        }
+    }
+
     /// Starts the embedded sandbox on first use (its state lives in the app's data dir)
     /// and signs in with the sandbox's own key.
     pub async fn sandbox_session(&self) -> Result<Session, AppError> {

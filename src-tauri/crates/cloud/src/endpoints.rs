@@ -82,6 +82,89 @@ impl Endpoints {
     pub fn is_loopback(&self) -> bool {
         is_loopback(&self.iam)
     }
+
+    /// True when these are IBM Cloud's own endpoints (IAM on `cloud.ibm.com`), the only
+    /// case in which a region missing from `regions` may be derived from its name.
+    pub fn is_ibm_cloud(&self) -> bool {
+        matches!(self.iam.host(), Some(url::Host::Domain(host))
+            if host == "cloud.ibm.com" || host.ends_with(".cloud.ibm.com"))
+    }
+
+    /// The VPC and Key Protect endpoints of `region` (e.g. `ca-mon`). A region listed in
+    /// `regions` wins; otherwise, against IBM Cloud only, the public regional hosts are
+    /// used. The sandbox serves only the regions it lists, so there an unknown region is
+    /// an error rather than a request that would leave this machine.
+    pub fn region(&self, region: &str) -> Result<RegionEndpoints, CloudError> {
+        if let Some(listed) = self.regions.get(region) {
+            return Ok(listed.clone());
+        }
+        if !self.is_ibm_cloud() {
+            let known: Vec<&str> = self.regions.keys().map(String::as_str).collect();
+            return Err(CloudError::config(format!(
+                "no endpoints for region '{region}' (this cloud serves: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+        // The name becomes part of a host name, so only IBM's region syntax may pass.
+        let well_formed = !region.is_empty()
+            && region.len() <= 32
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !region.starts_with('-')
+            && !region.ends_with('-');
+        if !well_formed {
+            return Err(CloudError::config(format!(
+                "'{region}' is not an IBM Cloud region name"
+            )));
+        }
+        let parse = |text: String| {
+            Url::parse(&text).map_err(|e| CloudError::config(format!("bad endpoint {text}: {e}")))
+        };
+        Ok(RegionEndpoints {
+            vpc: parse(format!("https://{region}.iaas.cloud.ibm.com/v1"))?,
+            key_protect: parse(format!("https://{region}.kms.cloud.ibm.com"))?,
+        })
+    }
+
+    pub(crate) fn resource_controller(&self) -> Result<&Url, CloudError> {
+        self.resource_controller
+            .as_ref()
+            .ok_or_else(|| missing("resource_controller"))
+    }
+
+    pub(crate) fn global_catalog(&self) -> Result<&Url, CloudError> {
+        self.global_catalog
+            .as_ref()
+            .ok_or_else(|| missing("global_catalog"))
+    }
+
+    pub(crate) fn cbr(&self) -> Result<&Url, CloudError> {
+        self.cbr.as_ref().ok_or_else(|| missing("cbr"))
+    }
+}
+
+fn missing(service: &str) -> CloudError {
+    CloudError::config(format!("no '{service}' endpoint is configured"))
+}
+
+/// `base` with `segments` appended as path segments. The base's own path is kept (the
+/// sandbox serves every API under a prefix such as `/rc` or `/vpc/ca-mon/v1`), and each
+/// segment is percent-encoded on its own, so an id that is a CRN keeps its `/` as `%2F`
+/// instead of turning into extra path levels. Any query on the base is dropped.
+pub(crate) fn join_path(base: &Url, segments: &[&str]) -> Result<Url, CloudError> {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut()
+        .map_err(|()| CloudError::config(format!("{base} cannot be a base URL")))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }
 
 pub(crate) fn is_loopback(url: &Url) -> bool {
@@ -133,6 +216,58 @@ mod tests {
                 "{bad} accepted"
             );
         }
+    }
+
+    #[test]
+    fn joining_keeps_the_base_path_and_encodes_each_segment() {
+        let base = Url::parse("http://127.0.0.1:5000/vpc/ca-mon/v1").unwrap();
+        assert_eq!(
+            join_path(&base, &["vpcs", "r058-1", "default_security_group"])
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:5000/vpc/ca-mon/v1/vpcs/r058-1/default_security_group"
+        );
+        let with_slash = Url::parse("http://127.0.0.1:5000/rc/").unwrap();
+        let crn = "crn:v1:bluemix:public:databases-for-postgresql:ca-mon:a/acct:guid::";
+        assert_eq!(
+            join_path(&with_slash, &["v2", "resource_instances", crn])
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:5000/rc/v2/resource_instances/crn:v1:bluemix:public:databases-for-postgresql:ca-mon:a%2Facct:guid::"
+        );
+        let bare = Url::parse("https://resource-controller.cloud.ibm.com").unwrap();
+        assert_eq!(
+            join_path(&bare, &["v2", "resource_groups"])
+                .unwrap()
+                .as_str(),
+            "https://resource-controller.cloud.ibm.com/v2/resource_groups"
+        );
+    }
+
+    #[test]
+    fn unlisted_regions_are_derived_only_for_ibm_cloud() {
+        let ibm = Endpoints::ibm_cloud();
+        let region = ibm.region("eu-de").unwrap();
+        assert_eq!(region.vpc.as_str(), "https://eu-de.iaas.cloud.ibm.com/v1");
+        assert_eq!(
+            region.key_protect.as_str(),
+            "https://eu-de.kms.cloud.ibm.com/"
+        );
+        assert!(ibm.region("evil.example.com/").is_err());
+        assert!(ibm.region("").is_err());
+
+        let mut sandbox: Endpoints = serde_json::from_str(
+            r#"{"iam":"http://127.0.0.1:5000/iam","regions":{"ca-mon":{"vpc":"http://127.0.0.1:5000/vpc/ca-mon/v1","key_protect":"http://127.0.0.1:5000/kms/ca-mon"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            sandbox.region("ca-mon").unwrap().vpc.as_str(),
+            "http://127.0.0.1:5000/vpc/ca-mon/v1"
+        );
+        let error = sandbox.region("eu-de").unwrap_err();
+        assert!(error.message.contains("ca-mon"), "{error}");
+        sandbox.regions.clear();
+        assert!(sandbox.region("ca-mon").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -47,6 +47,17 @@ impl fmt::Display for CloudError {
 impl std::error::Error for CloudError {}
 
 impl CloudError {
+    /// The service rejected the credentials (after the one fresh-token retry, when the
+    /// call went through [`crate::Cloud`]).
+    pub fn is_unauthorized(&self) -> bool {
+        self.kind == ErrorKind::Http && self.status == Some(401)
+    }
+
+    /// The thing asked for does not exist (404) or is gone (410); teardown counts both as done.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::Http && matches!(self.status, Some(404 | 410))
+    }
+
     pub(crate) fn config(message: impl Into<String>) -> Self {
         CloudError {
             kind: ErrorKind::Config,
@@ -90,7 +101,10 @@ impl CloudError {
             kind: ErrorKind::Decode,
             status: None,
             code: None,
-            message: format!("{service} sent a response Onramp could not read: {error}"),
+            message: format!(
+                "{service} sent a response Onramp could not read: {}",
+                redact_quoted(&error.to_string())
+            ),
             request_id,
             retryable: false,
         }
@@ -130,65 +144,95 @@ struct ErrorBody {
     request_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Shapes {
-    // IAM token endpoint: {"errorCode","errorMessage","context":{"requestId"}}
-    #[serde(rename = "errorCode")]
-    error_code_camel: Option<String>,
-    #[serde(rename = "errorMessage")]
-    error_message_camel: Option<String>,
-    context: Option<Context>,
-    // Resource Controller: {"error_code","message","status_code","transaction_id"}
-    error_code: Option<String>,
-    message: Option<String>,
-    transaction_id: Option<String>,
-    // VPC, IAM policy and identity: {"errors":[{"code","message"}],"trace"}
-    errors: Option<Vec<ItemError>>,
-    trace: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Context {
-    #[serde(rename = "requestId")]
-    request_id: Option<String>,
-    transaction_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ItemError {
-    code: Option<String>,
-    message: Option<String>,
-}
-
 impl ErrorBody {
+    /// Reads the body as loose JSON rather than one struct, so a field of an unexpected
+    /// type costs that field only, not the whole error.
     fn parse(body: &str) -> Self {
-        let Ok(shapes) = serde_json::from_str::<Shapes>(body) else {
+        let Ok(json) = serde_json::from_str::<Value>(body) else {
             return ErrorBody::default();
         };
-        let context_id = shapes
-            .context
-            .as_ref()
-            .and_then(|c| c.request_id.clone().or(c.transaction_id.clone()));
-        if shapes.error_code_camel.is_some() || shapes.error_message_camel.is_some() {
+        let text = |value: Option<&Value>| -> Option<String> {
+            match value? {
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
+        };
+        let context = json.get("context");
+        let context_id = text(context.and_then(|c| c.get("requestId")))
+            .or_else(|| text(context.and_then(|c| c.get("transaction_id"))));
+
+        // IAM token endpoint: {"errorCode","errorMessage","context":{"requestId"}}
+        if json.get("errorCode").is_some() || json.get("errorMessage").is_some() {
             return ErrorBody {
-                code: shapes.error_code_camel,
-                message: shapes.error_message_camel,
+                code: text(json.get("errorCode")),
+                message: text(json.get("errorMessage")),
                 request_id: context_id,
             };
         }
-        if let Some(first) = shapes.errors.as_ref().and_then(|e| e.first()) {
+        // VPC, IAM policy and identity, and maybe CBR: {"errors":[{"code","message"}],"trace"}
+        if let Some(first) = json
+            .get("errors")
+            .and_then(Value::as_array)
+            .and_then(|e| e.first())
+        {
             return ErrorBody {
-                code: first.code.clone(),
-                message: first.message.clone(),
-                request_id: shapes.trace.or(context_id),
+                code: text(first.get("code")),
+                message: text(first.get("message")),
+                request_id: text(json.get("trace")).or(context_id),
             };
         }
+        // Key Protect: {"metadata":{…},"resources":[{"errorMsg","reasons":[{"code","message"}]}]}
+        if let Some(first) = json
+            .get("resources")
+            .and_then(Value::as_array)
+            .and_then(|r| r.first())
+            .filter(|r| r.get("errorMsg").is_some() || r.get("reasons").is_some())
+        {
+            let reason = first
+                .get("reasons")
+                .and_then(Value::as_array)
+                .and_then(|r| r.first());
+            return ErrorBody {
+                code: text(reason.and_then(|r| r.get("code"))),
+                message: text(first.get("errorMsg"))
+                    .or_else(|| text(reason.and_then(|r| r.get("message")))),
+                request_id: context_id,
+            };
+        }
+        // Resource Controller and Manager: {"error_code","message","status_code","transaction_id"}
         ErrorBody {
-            code: shapes.error_code,
-            message: shapes.message,
-            request_id: shapes.transaction_id.or(context_id),
+            code: text(json.get("error_code")).or_else(|| text(json.get("code"))),
+            message: text(json.get("message"))
+                .or_else(|| text(json.get("error_description")))
+                .or_else(|| text(json.get("error"))),
+            request_id: text(json.get("transaction_id")).or(context_id),
         }
     }
+}
+
+/// serde_json's messages quote the value that did not fit (`invalid type: string "…"`),
+/// and that value may be a password; keep the message's shape but not the quoted text.
+pub(crate) fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        out.push_str("\"…\"");
+        let mut escaped = false;
+        for inner in chars.by_ref() {
+            match (escaped, inner) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => break,
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -224,6 +268,47 @@ mod tests {
             Some("validation_required_field_missing")
         );
         assert_eq!(error.request_id.as_deref(), Some("trace-7"));
+    }
+
+    #[test]
+    fn reads_the_key_protect_shape() {
+        let body = r#"{"metadata":{"collectionType":"application/vnd.ibm.kms.error+json","collectionTotal":1},"resources":[{"errorMsg":"Bad Request: root key required (KEY_ROOT_REQ_ERR)","reasons":[{"code":"KEY_ROOT_REQ_ERR","message":"Only root keys can wrap","status":400,"moreInfo":"https://cloud.ibm.com/apidocs/key-protect"}]}]}"#;
+        let error = CloudError::from_response(400, Some("corr-1".into()), body);
+        assert_eq!(error.code.as_deref(), Some("KEY_ROOT_REQ_ERR"));
+        assert_eq!(
+            error.message,
+            "Bad Request: root key required (KEY_ROOT_REQ_ERR)"
+        );
+        assert_eq!(error.request_id.as_deref(), Some("corr-1"));
+    }
+
+    #[test]
+    fn reads_the_iam_identity_shape_with_a_string_status() {
+        let body = r#"{"context":{"transaction_id":"tx-id-1"},"status_code":"404","errors":[{"code":"not_found","message_code":"BXNIM0102E","message":"API key not found.","details":"x"}],"trace":"trace-2"}"#;
+        let error = CloudError::from_response(404, None, body);
+        assert_eq!(error.code.as_deref(), Some("not_found"));
+        assert_eq!(error.message, "API key not found.");
+        assert_eq!(error.request_id.as_deref(), Some("trace-2"));
+        assert!(error.is_not_found());
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_costs_only_that_field() {
+        let body =
+            r#"{"error_code":{"nested":true},"message":"broker said no","transaction_id":"tx"}"#;
+        let error = CloudError::from_response(400, None, body);
+        assert_eq!(error.code, None);
+        assert_eq!(error.message, "broker said no");
+        assert_eq!(error.request_id.as_deref(), Some("tx"));
+    }
+
+    #[test]
+    fn decode_errors_do_not_quote_the_value() {
+        let err = serde_json::from_str::<u32>(r#""hunter2 \" still secret""#).unwrap_err();
+        let error = CloudError::decode("RC", err, None);
+        assert!(!error.message.contains("hunter2"), "{}", error.message);
+        assert!(!error.message.contains("still secret"), "{}", error.message);
+        assert!(error.message.contains("invalid type"), "{}", error.message);
     }
 
     #[test]

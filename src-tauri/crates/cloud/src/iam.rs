@@ -15,7 +15,11 @@ use url::Url;
 
 use onramp_secrets::Sensitive;
 
-use crate::{error::CloudError, http::HttpClient};
+use crate::{
+    endpoints::join_path,
+    error::CloudError,
+    http::{ApiRequest, HttpClient, Idempotency},
+};
 
 const SERVICE: &str = "IAM";
 const APIKEY_GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
@@ -93,25 +97,28 @@ pub struct Identity {
     pub issuer: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Claims {
-    iam_id: String,
-    account: AccountClaim,
-    name: Option<String>,
-    email: Option<String>,
-    iss: Option<String>,
+/// The claims of an IAM access token that Onramp reads (fixture `iam_jwt_claims_example`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Claims {
+    pub iam_id: String,
+    pub account: AccountClaim,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub iss: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct AccountClaim {
-    bss: String,
+#[derive(Debug, Deserialize)]
+pub(crate) struct AccountClaim {
+    pub bss: String,
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    expires_in: u64,
-    expiration: u64,
+/// The token endpoint's answer (fixture `iam_token_200`); `refresh_token` is the literal
+/// `not_supported` for the API-key grant, so it is not kept.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TokenResponse {
+    pub access_token: Sensitive<String>,
+    pub expires_in: u64,
+    pub expiration: u64,
 }
 
 /// The IAM token endpoint of one IAM host.
@@ -124,7 +131,7 @@ pub struct IamClient {
 impl IamClient {
     /// `base` is the IAM authenticator URL, e.g. `https://iam.cloud.ibm.com`.
     pub fn new(http: HttpClient, base: &Url) -> Result<Self, CloudError> {
-        let token_url = join(base, "identity/token")?;
+        let token_url = join_path(base, &["identity", "token"])?;
         crate::endpoints::require_secure(&token_url)?;
         Ok(IamClient { http, token_url })
     }
@@ -140,31 +147,17 @@ impl IamClient {
             ("apikey", api_key.expose().as_str()),
             ("response_type", "cloud_iam"),
         ];
-        let request = self
-            .http
-            .request(Method::POST, &self.token_url)?
-            .form(&form);
-        let response = self.http.send(SERVICE, request).await?;
-        let body: TokenResponse = response
-            .json()
-            .await
-            .map_err(|e| CloudError::decode(SERVICE, e, None))?;
+        // Exchanging the same key twice is harmless, so this POST may be retried.
+        let request = ApiRequest::new(SERVICE, Method::POST, self.token_url.clone())
+            .form(&form)
+            .idempotency(Idempotency::Safe);
+        let body: TokenResponse = self.http.execute(&request, None).await?.json(SERVICE)?;
         Ok(Token {
-            access_token: Sensitive::new(body.access_token),
+            access_token: body.access_token,
             expires_in: body.expires_in,
             expiration: body.expiration,
         })
     }
-}
-
-fn join(base: &Url, path: &str) -> Result<Url, CloudError> {
-    let mut base = base.clone();
-    if !base.path().ends_with('/') {
-        let with_slash = format!("{}/", base.path());
-        base.set_path(&with_slash);
-    }
-    base.join(path)
-        .map_err(|e| CloudError::config(format!("bad IAM URL {base}: {e}")))
 }
 
 pub(crate) fn now_unix() -> u64 {
@@ -220,6 +213,24 @@ impl Authenticator {
     /// Forgets the cached token, so the next call exchanges the key again (after a 401).
     pub async fn invalidate(&self) {
         *self.cached.lock().await = None;
+    }
+
+    /// Forgets `rejected` if it is still the cached token. When several calls get a 401
+    /// for the same token, only the first forgets it; the others then reuse the token it
+    /// exchanged for instead of each throwing that one away again.
+    pub(crate) async fn invalidate_token(&self, rejected: &Token) {
+        let mut cached = self.cached.lock().await;
+        if cached
+            .as_ref()
+            .is_some_and(|t| t.access_token == rejected.access_token)
+        {
+            *cached = None;
+        }
+    }
+
+    /// The API key itself, for the one API that takes it as a header (IAM Identity).
+    pub(crate) fn api_key(&self) -> &Sensitive<String> {
+        &self.api_key
     }
 }
 

@@ -1,12 +1,31 @@
-//! The cloud crate: typed clients for IBM Cloud's APIs, one shared HTTP client, and the
-//! token cache. Sandbox and IBM Cloud mode use exactly this code; only the base URLs in
-//! [`Endpoints`] differ.
+//! The cloud crate: typed clients for IBM Cloud's APIs, one shared HTTP client with retries,
+//! and the token cache. Sandbox and IBM Cloud mode use exactly this code; only the base URLs
+//! in [`Endpoints`] differ.
+//!
+//! Start from a [`Cloud`] (an HTTP client, the endpoints and an API key) and ask it for the
+//! client of one API, e.g. `cloud.resource_controller()?.get_instance(guid)`.
 
+mod context;
 mod endpoints;
 mod error;
 mod http;
-pub mod iam;
+mod model;
 
+pub mod catalog;
+pub mod cbr;
+pub mod iam;
+pub mod iam_identity;
+pub mod iam_policy;
+pub mod kms;
+pub mod rc;
+pub mod rm;
+pub mod vpc;
+
+#[cfg(test)]
+mod tests;
+
+pub use context::Cloud;
 pub use endpoints::{Endpoints, RegionEndpoints};
 pub use error::{CloudError, ErrorKind};
-pub use http::HttpClient;
+pub use http::{HttpClient, Idempotency, RetryPolicy};
+pub use model::PageLink;

@@ -1,22 +1,132 @@
 //! The jump hosts: each VPC instance (VSI) is a real SSH server on loopback that accepts the
-//! keys given at create and forwards only to its VPC's endpoint gateways.
-//! (Placeholder until the SSH server crate lands: records no server.)
+//! keys registered through the VPC keys API and given at create, and forwards `ssh -L`
+//! channels only to the endpoint gateways of its own VPC. Its host key is kept in the state
+//! dir, so a client's `known_hosts` stays valid across sandbox restarts.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Weak},
+};
+
+use onramp_jumphost::{ForwardFn, JumpHost, JumpHostConfig};
+use tokio::sync::Mutex;
 
 use crate::server::AppState;
 
+#[derive(Default)]
+pub(crate) struct JumpHosts {
+    running: Mutex<HashMap<String, JumpHost>>,
+}
+
+fn forwarder(state: Weak<AppState>, vpc: String) -> ForwardFn {
+    Arc::new(move |host: &str, port: u16| {
+        let state = state.upgrade()?;
+        let target = crate::addresses::forward_from_vpc(&state, &vpc, host, port);
+        if target.is_none() {
+            tracing::info!(
+                vpc,
+                host,
+                port,
+                "jump host refused a forward outside its VPC's endpoint gateways"
+            );
+        }
+        target
+    })
+}
+
+/// Starts the SSH server behind a VSI (on its recorded port after a restart, if free).
 pub(crate) async fn start_for_instance(
-    _state: &std::sync::Arc<AppState>,
-    _id: &str,
-    _keys: Vec<String>,
+    state: &Arc<AppState>,
+    id: &str,
+    keys: Vec<String>,
 ) -> Result<(), String> {
+    let vpc = state
+        .store
+        .read(|w| {
+            w.docs
+                .get(id)
+                .and_then(|d| d.body["vpc"]["id"].as_str().map(str::to_owned))
+        })
+        .ok_or_else(|| format!("instance {id} not found"))?;
+    let dir = state.state_dir.join("jumphosts");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let recorded = state.store.read(|w| w.jump_ports.get(id).copied());
+    let config = |port: u16| JumpHostConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        host_key_path: dir.join(format!("{id}.key")),
+        authorized_keys: keys.clone(),
+        forward: forwarder(Arc::downgrade(state), vpc.clone()),
+    };
+    let host = match JumpHost::start(config(recorded.unwrap_or(0))).await {
+        Ok(host) => host,
+        Err(error) if recorded.is_some() => {
+            tracing::info!(%error, "the jump host's old port is taken; using a new one");
+            JumpHost::start(config(0))
+                .await
+                .map_err(|e| e.to_string())?
+        }
+        Err(error) => return Err(error.to_string()),
+    };
+    let port = host.addr().port();
+    tracing::info!(
+        instance = id,
+        port,
+        fingerprint = host.host_key_fingerprint(),
+        "jump host started"
+    );
+    state
+        .store
+        .write(|w| w.jump_ports.insert(id.to_owned(), port));
+    state
+        .jump_hosts
+        .running
+        .lock()
+        .await
+        .insert(id.to_owned(), host);
     Ok(())
 }
 
-pub(crate) async fn stop_for_instance(_state: &AppState, _id: &str) {}
+pub(crate) async fn stop_for_instance(state: &AppState, id: &str) {
+    let host = state.jump_hosts.running.lock().await.remove(id);
+    if let Some(host) = host {
+        host.stop().await;
+    }
+    let _ = std::fs::remove_file(state.state_dir.join("jumphosts").join(format!("{id}.key")));
+}
 
-pub(crate) async fn resume(_state: &std::sync::Arc<AppState>) {}
+/// After a restart: start the SSH server of every VSI again, with the keys it was made with.
+pub(crate) async fn resume(state: &Arc<AppState>) {
+    let instances: Vec<(String, Vec<String>)> = state.store.read(|w| {
+        w.docs_of("instance", None)
+            .map(|d| {
+                let keys = d.body["authorized_keys_sandbox"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|k| k.as_str().map(str::to_owned))
+                    .collect();
+                (d.body["id"].as_str().unwrap_or_default().to_owned(), keys)
+            })
+            .collect()
+    });
+    for (id, keys) in instances {
+        if let Err(error) = start_for_instance(state, &id, keys).await {
+            tracing::error!(instance = id, error, "could not restart the jump host");
+        }
+    }
+}
 
-pub(crate) async fn stop_all(_state: &AppState) {}
-
-#[derive(Default)]
-pub(crate) struct JumpHosts;
+pub(crate) async fn stop_all(state: &AppState) {
+    let hosts: Vec<JumpHost> = state
+        .jump_hosts
+        .running
+        .lock()
+        .await
+        .drain()
+        .map(|(_, h)| h)
+        .collect();
+    for host in hosts {
+        host.stop().await;
+    }
+}

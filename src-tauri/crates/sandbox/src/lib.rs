@@ -13,6 +13,8 @@
 //! VPC instance is a real SSH server; the addresses the APIs show are virtual and
 //! `/sandbox/addresses` maps them to loopback sockets.
 
+#![recursion_limit = "256"]
+
 mod account;
 mod addresses;
 mod api;

@@ -1379,6 +1379,7 @@ pub(crate) async fn create_instance(
         "resource_group": group,
         "resource_type": "instance",
         "security_groups_sandbox": security_groups,
+        "authorized_keys_sandbox": public_keys,
         "software_attachments": [],
         "startable": true,
         "status": "pending",
@@ -1393,7 +1394,13 @@ pub(crate) async fn create_instance(
         "zone": ctx.zone(&zone),
     });
     ctx.insert("instance", &instance);
-    crate::jump::start_for_instance(&state, &id, public_keys)
+    let keys = instance["authorized_keys_sandbox"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k.as_str().map(str::to_owned))
+        .collect();
+    crate::jump::start_for_instance(&state, &id, keys)
         .await
         .map_err(|e| {
             ApiError::internal(
@@ -1408,6 +1415,8 @@ pub(crate) async fn create_instance(
 fn public_instance(mut body: Value) -> Value {
     if let Some(o) = body.as_object_mut() {
         o.remove("security_groups_sandbox");
+        // Like cloud-init's authorized_keys on a real VSI: kept even if the key is deleted.
+        o.remove("authorized_keys_sandbox");
     }
     body
 }

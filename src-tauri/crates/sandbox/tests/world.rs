@@ -47,7 +47,12 @@ impl Client {
         }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, reqwest::header::HeaderMap, Value) {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -59,7 +64,11 @@ impl Client {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
@@ -78,8 +87,10 @@ impl Client {
             .call(
                 reqwest::Method::POST,
                 "/rc/v2/resource_instances",
-                Some(json!({"name": name, "target": "ca-mon", "resource_group": group,
-                            "resource_plan_id": "databases-for-postgresql-gen2-standard"})),
+                Some(
+                    json!({"name": name, "target": "ca-mon", "resource_group": group,
+                            "resource_plan_id": "databases-for-postgresql-gen2-standard"}),
+                ),
             )
             .await;
         (status, body)
@@ -92,7 +103,11 @@ impl Client {
             if body["state"] == wanted {
                 return body;
             }
-            assert!(Instant::now() < deadline, "still {} after 90 s: {body}", body["state"]);
+            assert!(
+                Instant::now() < deadline,
+                "still {} after 90 s: {body}",
+                body["state"]
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -133,7 +148,10 @@ async fn faults_reach_the_client_as_the_real_failures_would() {
     assert_eq!(client.get(vpcs).await.0, 200);
 
     let started = Instant::now();
-    assert_eq!(client.get("/gc/api/v1/databases-for-postgresql").await.0, 200);
+    assert_eq!(
+        client.get("/gc/api/v1/databases-for-postgresql").await.0,
+        200
+    );
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     // Changed at run time: an expired token, once.
@@ -150,7 +168,11 @@ async fn faults_reach_the_client_as_the_real_failures_would() {
     assert!(body["message"].as_str().unwrap().contains("expired"));
     assert_eq!(client.get("/rc/v2/resource_instances").await.0, 200);
     let (status, _, body) = client
-        .call(reqwest::Method::PUT, "/sandbox/faults", Some(json!({"spec": "rc:explode"})))
+        .call(
+            reqwest::Method::PUT,
+            "/sandbox/faults",
+            Some(json!({"spec": "rc:explode"})),
+        )
         .await;
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("unknown action"));
@@ -172,10 +194,20 @@ async fn faults_reach_the_client_as_the_real_failures_would() {
 }
 
 fn listening(port: u16) -> bool {
-    TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_secs(1)).is_ok()
+    TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_secs(1),
+    )
+    .is_ok()
 }
 
-fn psql(sandbox_ca: &std::path::Path, hostname: &str, port: u16, user: &str, password: &str) -> std::process::Output {
+fn psql(
+    sandbox_ca: &std::path::Path,
+    hostname: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+) -> std::process::Output {
     Command::new("psql")
         .arg(format!(
             "host={hostname} hostaddr=127.0.0.1 port={port} dbname=postgres user={user} sslmode=verify-full sslrootcert={}",
@@ -222,15 +254,24 @@ async fn a_restart_keeps_the_database_and_a_delete_removes_its_server() {
     let port = port_of(&sandbox);
     let ca = dir.path().join("ca.pem");
     let out = psql(&ca, &hostname, port, &user, &password);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), user);
 
     sandbox.stop().await;
-    assert!(!listening(port), "stopping the sandbox stops its database servers");
+    assert!(
+        !listening(port),
+        "stopping the sandbox stops its database servers"
+    );
 
     let sandbox = start(dir.path(), "").await;
     let client = Client::new(&sandbox).await;
-    let (status, again) = client.get(&format!("/rc/v2/resource_instances/{guid}")).await;
+    let (status, again) = client
+        .get(&format!("/rc/v2/resource_instances/{guid}"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(again["state"], "active");
     let (_, keys) = client
@@ -239,18 +280,33 @@ async fn a_restart_keeps_the_database_and_a_delete_removes_its_server() {
     assert_eq!(keys["rows_count"], 1);
     let port = port_of(&sandbox);
     let out = psql(&ca, &hostname, port, &user, &password);
-    assert!(out.status.success(), "after restart: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "after restart: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Deleting the credential drops its role; deleting the instance stops and removes the server.
     let key_guid = key["guid"].as_str().unwrap();
     let (status, _, _) = client
-        .call(reqwest::Method::DELETE, &format!("/rc/v2/resource_keys/{key_guid}"), None)
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/rc/v2/resource_keys/{key_guid}"),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
     let out = psql(&ca, &hostname, port, &user, &password);
-    assert!(!out.status.success(), "the deleted credential still logs in");
+    assert!(
+        !out.status.success(),
+        "the deleted credential still logs in"
+    );
     let (status, _, _) = client
-        .call(reqwest::Method::DELETE, &format!("/rc/v2/resource_instances/{guid}"), None)
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/rc/v2/resource_instances/{guid}"),
+            None,
+        )
         .await;
     assert_eq!(status, 202);
     client.wait_for_state(&guid, "removed").await;

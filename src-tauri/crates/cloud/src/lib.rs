@@ -10,6 +10,7 @@ mod endpoints;
 mod error;
 mod http;
 mod model;
+mod network;
 
 pub mod catalog;
 pub mod cbr;
@@ -29,3 +30,4 @@ pub use endpoints::{Endpoints, RegionEndpoints};
 pub use error::{CloudError, ErrorKind};
 pub use http::{HttpClient, Idempotency, RetryPolicy};
 pub use model::PageLink;
+pub use network::Network;

@@ -53,10 +53,16 @@ impl Network {
     /// with a loopback address map) or, without one, the real one.
     pub fn from_endpoints_file(path: &Path) -> Result<Network, CloudError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            CloudError::config(format!("cannot read endpoints file {}: {e}", path.display()))
+            CloudError::config(format!(
+                "cannot read endpoints file {}: {e}",
+                path.display()
+            ))
         })?;
         let file: EndpointsFile = serde_json::from_str(&text).map_err(|e| {
-            CloudError::config(format!("endpoints file {} is not valid: {e}", path.display()))
+            CloudError::config(format!(
+                "endpoints file {} is not valid: {e}",
+                path.display()
+            ))
         })?;
         match file.sandbox {
             None => Ok(Network::Direct),
@@ -116,17 +122,20 @@ mod tests {
     #[tokio::test]
     async fn sandbox_mode_maps_known_addresses_and_refuses_the_rest() {
         let dir = tempfile::tempdir().unwrap();
-        let sandbox = onramp_sandbox::RunningSandbox::start(onramp_sandbox::SandboxConfig::new(
-            dir.path(),
-        ))
-        .await
-        .unwrap();
+        let sandbox =
+            onramp_sandbox::RunningSandbox::start(onramp_sandbox::SandboxConfig::new(dir.path()))
+                .await
+                .unwrap();
         let network = Network::from_endpoints_file(sandbox.endpoints_path()).unwrap();
         assert!(matches!(network, Network::Sandbox { .. }));
         let http = HttpClient::new().unwrap();
         // A fresh sandbox has no databases or VSIs: every address is unmapped, including
         // real ones, which must not be looked up or dialled.
-        for (host, port) in [("203.0.113.4", 22), ("example.com", 443), ("10.240.0.5", 5432)] {
+        for (host, port) in [
+            ("203.0.113.4", 22),
+            ("example.com", 443),
+            ("10.240.0.5", 5432),
+        ] {
             let error = network.resolve(&http, host, port).await.unwrap_err();
             assert!(
                 error.message.contains("is not an address in the sandbox"),
@@ -142,7 +151,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("endpoints.json");
         std::fs::write(&path, r#"{"iam":"https://iam.cloud.ibm.com"}"#).unwrap();
-        assert_eq!(Network::from_endpoints_file(&path).unwrap(), Network::Direct);
+        assert_eq!(
+            Network::from_endpoints_file(&path).unwrap(),
+            Network::Direct
+        );
         std::fs::write(
             &path,
             r#"{"iam":"http://127.0.0.1:1/iam","sandbox":{"addresses":"http://10.0.0.1/sandbox/addresses"}}"#,

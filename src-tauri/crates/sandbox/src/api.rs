@@ -68,7 +68,7 @@ pub(crate) struct ApiError {
     pub code: String,
     pub message: String,
     /// VPC-style `target`: (name, type, value).
-    pub target: Option<(String, &'static str, Value)>,
+    pub target: Option<Box<(String, &'static str, Value)>>,
     pub retry_after: Option<u64>,
 }
 
@@ -92,7 +92,7 @@ impl ApiError {
     }
 
     pub(crate) fn target(mut self, name: &str, kind: &'static str, value: Value) -> Self {
-        self.target = Some((name.to_owned(), kind, value));
+        self.target = Some(Box::new((name.to_owned(), kind, value)));
         self
     }
 
@@ -203,7 +203,8 @@ impl IntoResponse for ApiError {
                     "code": self.code, "message": self.message,
                     "more_info": "https://cloud.ibm.com/docs/vpc?topic=vpc-rias-error-messages",
                 });
-                if let Some((name, kind, value)) = &self.target {
+                if let Some(target) = &self.target {
+                    let (name, kind, value) = target.as_ref();
                     error["target"] = json!({"name": name, "type": kind, "value": value});
                 }
                 json!({"errors": [error], "trace": trace, "status_code": status})

@@ -44,7 +44,15 @@ fn fixtures_dir() -> PathBuf {
         let nested = dir.join("fixtures");
         return if nested.is_dir() { nested } else { dir };
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/contract/fixtures")
+    // The shared contract beside the repository when it is there (so a new fixture is
+    // covered at once), else the copy vendored in tests/contract/fixtures.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let shared = manifest.join("../../../../shared/contract/fixtures");
+    if shared.is_dir() {
+        shared
+    } else {
+        manifest.join("../../../tests/contract/fixtures")
+    }
 }
 
 type Check = fn(&str, &str);
@@ -781,5 +789,29 @@ fn the_held_out_names_the_contract_mentions_are_claimed() {
         let claimed = error_status(name).is_some()
             || TABLE.iter().any(|(prefix, _)| name.starts_with(prefix));
         assert!(claimed, "{name} is not claimed");
+    }
+}
+
+/// The vendored copy must match the shared contract whenever both are present, so a clone
+/// on its own tests exactly what the team's contract says.
+#[test]
+fn vendored_fixtures_match_the_shared_contract() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let shared = manifest.join("../../../../shared/contract/fixtures");
+    let vendored = manifest.join("../../../tests/contract/fixtures");
+    assert!(vendored.is_dir(), "{} is missing", vendored.display());
+    let Ok(entries) = std::fs::read_dir(&shared) else {
+        return; // no shared contract beside this clone: the vendored copy is all there is
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let ours = std::fs::read(vendored.join(&name)).unwrap_or_default();
+        let theirs = std::fs::read(entry.path()).unwrap_or_default();
+        assert!(
+            ours == theirs,
+            "tests/contract/fixtures/{} differs from the shared contract: copy it from {}",
+            name.to_string_lossy(),
+            shared.display()
+        );
     }
 }

@@ -95,17 +95,27 @@ pub struct NetworkZone {
     pub last_modified_by_id: Option<String>,
 }
 
-/// A zone as `GET /v1/zones` lists it (note `zone_id`, not `id`).
+/// A zone as `GET /v1/zones` lists it: IBM's `ZoneSummary`, whose required fields are `id`
+/// and `crn` like a full zone's (platform-services SDKs, API 1.0.1). `zone_id`/`zone_crn`
+/// are still read, in case an older deployment answers with those names.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct NetworkZoneSummary {
-    pub zone_id: String,
-    pub zone_crn: Option<String>,
+    #[serde(alias = "zone_id")]
+    pub id: String,
+    #[serde(alias = "zone_crn")]
+    pub crn: Option<String>,
     pub name: String,
     pub description: Option<String>,
+    /// At most three of the zone's addresses.
+    #[serde(default)]
+    pub addresses_preview: Vec<ZoneAddress>,
     pub address_count: Option<u64>,
     pub excluded_count: Option<u64>,
     pub href: Option<String>,
+    pub created_at: Option<String>,
+    pub created_by_id: Option<String>,
     pub last_modified_at: Option<String>,
+    pub last_modified_by_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -307,5 +317,32 @@ impl CbrClient {
         self.cloud
             .no_content(&ApiRequest::new(SERVICE, Method::DELETE, url))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zone_summary_reads_ibms_shape_and_the_older_names() {
+        // The shape of IBM's `ZoneSummary` (platform-services SDKs, API 1.0.1).
+        let list: ZoneList = serde_json::from_str(
+            r#"{"count":1,"zones":[{"id":"65810ac762004f22ac19f8f8edf70a34","crn":"crn:v1:bluemix:public:context-based-restrictions::a/acct::zone:65810ac762004f22ac19f8f8edf70a34","name":"onramp-workstation","description":"","addresses_preview":[{"type":"ipAddress","value":"198.51.100.7"}],"address_count":1,"excluded_count":0,"href":"https://cbr.cloud.ibm.com/v1/zones/65810ac762004f22ac19f8f8edf70a34","created_at":"2026-01-01T00:00:00.000Z","created_by_id":"IBMid-1","last_modified_at":"2026-01-01T00:00:00.000Z","last_modified_by_id":"IBMid-1"}]}"#,
+        )
+        .unwrap();
+        let zone = &list.zones[0];
+        assert_eq!(zone.id, "65810ac762004f22ac19f8f8edf70a34");
+        assert!(zone.crn.as_deref().is_some_and(|c| c.ends_with(&zone.id)));
+        assert_eq!(
+            zone.addresses_preview,
+            vec![ZoneAddress::new(AddressType::IpAddress, "198.51.100.7")]
+        );
+
+        let older: NetworkZoneSummary =
+            serde_json::from_str(r#"{"zone_id":"z1","zone_crn":"crn:z1","name":"n"}"#).unwrap();
+        assert_eq!(older.id, "z1");
+        assert_eq!(older.crn.as_deref(), Some("crn:z1"));
+        assert!(older.addresses_preview.is_empty());
     }
 }

@@ -209,6 +209,17 @@ impl<'a> Ctx<'a> {
             .ok_or_else(|| ApiError::not_found(API, &kind.replace('_', " "), id))
     }
 
+    /// A resource a request body refers to: a 400 at that field when it does not exist.
+    fn referenced(&self, kind: &str, label: &str, id: &str, field: &str) -> Result<Doc, ApiError> {
+        self.doc(kind, id).map_err(|_| {
+            bad(
+                "not_found",
+                format!("The {label} '{id}' was not found in {}.", self.region),
+            )
+            .target(field, "field", json!(id))
+        })
+    }
+
     fn insert(&self, kind: &str, body: &Value) {
         let id = body["id"].as_str().unwrap_or_default().to_owned();
         let doc = Doc {
@@ -671,13 +682,7 @@ pub(crate) async fn create_subnet(
         .as_ref()
         .and_then(id_of)
         .ok_or_else(|| missing("vpc.id"))?;
-    let vpc = ctx.doc("vpc", vpc_id).map_err(|_| {
-        bad(
-            "not_found",
-            format!("The VPC '{vpc_id}' was not found in {region}."),
-        )
-        .target("vpc.id", "field", json!(vpc_id))
-    })?;
+    let vpc = ctx.referenced("vpc", "VPC", vpc_id, "vpc.id")?;
     if request.total_ipv4_address_count.is_some() && request.ipv4_cidr_block.is_some() {
         return Err(bad(
             "validation_invalid_argument",
@@ -1255,17 +1260,12 @@ pub(crate) async fn create_instance(
     let subnet_id = nic_request["subnet"]["id"]
         .as_str()
         .ok_or_else(|| missing("primary_network_interface.subnet.id"))?;
-    let subnet = ctx.doc("subnet", subnet_id).map_err(|_| {
-        bad(
-            "not_found",
-            format!("The subnet '{subnet_id}' was not found."),
-        )
-        .target(
-            "primary_network_interface.subnet.id",
-            "field",
-            json!(subnet_id),
-        )
-    })?;
+    let subnet = ctx.referenced(
+        "subnet",
+        "subnet",
+        subnet_id,
+        "primary_network_interface.subnet.id",
+    )?;
     if subnet.body["zone"]["name"].as_str() != Some(zone.as_str()) {
         return Err(bad(
             "validation_invalid_argument",
@@ -1294,13 +1294,7 @@ pub(crate) async fn create_instance(
     let mut public_keys = Vec::new();
     for key in &request.keys {
         let key_id = id_of(key).unwrap_or_default();
-        let doc = ctx.doc("key", key_id).map_err(|_| {
-            bad("not_found", format!("The key '{key_id}' was not found.")).target(
-                "keys[].id",
-                "field",
-                json!(key_id),
-            )
-        })?;
+        let doc = ctx.referenced("key", "key", key_id, "keys[].id")?;
         public_keys.push(
             doc.body["public_key"]
                 .as_str()
@@ -1762,13 +1756,7 @@ pub(crate) async fn create_endpoint_gateway(
         .as_ref()
         .and_then(id_of)
         .ok_or_else(|| missing("vpc.id"))?;
-    let vpc = ctx.doc("vpc", vpc_id).map_err(|_| {
-        bad(
-            "not_found",
-            format!("The VPC '{vpc_id}' was not found in {region}."),
-        )
-        .target("vpc.id", "field", json!(vpc_id))
-    })?;
+    let vpc = ctx.referenced("vpc", "VPC", vpc_id, "vpc.id")?;
     let target = request.target.ok_or_else(|| missing("target"))?;
     let target_crn = target["crn"]
         .as_str()
@@ -1817,13 +1805,7 @@ pub(crate) async fn create_endpoint_gateway(
         let subnet_id = ip["subnet"]["id"]
             .as_str()
             .ok_or_else(|| missing("ips[].subnet.id"))?;
-        let subnet = ctx.doc("subnet", subnet_id).map_err(|_| {
-            bad(
-                "not_found",
-                format!("The subnet '{subnet_id}' was not found."),
-            )
-            .target("ips[].subnet.id", "field", json!(subnet_id))
-        })?;
+        let subnet = ctx.referenced("subnet", "subnet", subnet_id, "ips[].subnet.id")?;
         if subnet.body["vpc"]["id"].as_str() != Some(vpc_id) {
             return Err(bad(
                 "validation_invalid_argument",

@@ -46,6 +46,15 @@ pub struct Account {
 pub struct Session {
     pub account: Account,
     pub auth: Authenticator,
+    /// Where this session's calls go (IBM Cloud, an override, or the sandbox).
+    pub endpoints: Endpoints,
+}
+
+impl Session {
+    /// The clients of every API, signed in as this session.
+    pub fn cloud(&self, http: &HttpClient) -> onramp_cloud::Cloud {
+        onramp_cloud::Cloud::new(http.clone(), self.endpoints.clone(), self.auth.clone())
+    }
 }
 
 /// Checks the form of a pasted key before anything leaves the machine. Returns the key
@@ -118,7 +127,11 @@ pub async fn sign_in(
         key_stored: false,
     };
     tracing::info!(account_id = %account.account_id, ?mode, "signed in");
-    Ok(Session { account, auth })
+    Ok(Session {
+        account,
+        auth,
+        endpoints: endpoints.clone(),
+    })
 }
 
 /// The IBM Cloud path of the Account step: check, exchange, then store the key.

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     CloudRejected,
     NotFound,
     Conflict,
+    /// No cloud is signed in: go back to the Account step.
+    SignedOut,
     /// A bug or an unexpected state in Onramp itself.
     Internal,
 }

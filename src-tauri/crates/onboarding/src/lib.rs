@@ -2,7 +2,13 @@
 //! behind each step, and the error contract every command keeps with the UI.
 
 pub mod account;
+pub mod cost;
+pub mod engine;
 pub mod error;
+pub mod journal;
+pub mod offerings;
+pub mod plan;
+pub mod review;
 pub mod settings;
 
 pub use error::{AppError, ErrorCode};

@@ -1,0 +1,141 @@
+//! The apply engine as a process of its own, so tests can kill it for real (SIGKILL) at any
+//! point and start it again on the same journal. Also handy to apply or tear down a plan
+//! without the window.
+//!
+//! ```text
+//! onramp-engine apply|teardown --endpoints FILE --journals DIR --keychain-service NAME
+//!               [--plan FILE] [--retry-failed] [--provision-seconds N]
+//! ```
+//! The API key is the `api_key` in the endpoints file (the sandbox writes one) or
+//! `$ONRAMP_API_KEY`. Progress goes to stdout as one JSON line per change; the exit status
+//! is 0 when the plan ended `Succeeded` (apply) or `TornDown` (teardown).
+
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+use onramp_cloud::{Cloud, Endpoints, HttpClient};
+use onramp_onboarding::{
+    engine::{self, EngineContext, Outcome, Timing},
+    journal::Journal,
+    plan::DraftPlan,
+    settings::Mode,
+};
+use onramp_secrets::{Keychain, Sensitive};
+
+struct Args {
+    command: String,
+    endpoints: PathBuf,
+    journals: PathBuf,
+    keychain_service: String,
+    plan: Option<PathBuf>,
+    plan_id: Option<String>,
+    retry_failed: bool,
+    provision_seconds: f64,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut raw = std::env::args().skip(1);
+    let command = raw.next().ok_or("usage: onramp-engine apply|teardown …")?;
+    let mut args = Args {
+        command,
+        endpoints: PathBuf::new(),
+        journals: PathBuf::new(),
+        keychain_service: String::new(),
+        plan: None,
+        plan_id: None,
+        retry_failed: false,
+        provision_seconds: 30.0,
+    };
+    while let Some(flag) = raw.next() {
+        let mut value = || raw.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--endpoints" => args.endpoints = value()?.into(),
+            "--journals" => args.journals = value()?.into(),
+            "--keychain-service" => args.keychain_service = value()?,
+            "--plan" => args.plan = Some(value()?.into()),
+            "--plan-id" => args.plan_id = Some(value()?),
+            "--retry-failed" => args.retry_failed = true,
+            "--provision-seconds" => {
+                args.provision_seconds = value()?.parse().map_err(|_| "a number of seconds")?
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if args.keychain_service.is_empty() {
+        return Err("--keychain-service is required".into());
+    }
+    Ok(args)
+}
+
+async fn run(args: Args) -> Result<Outcome, String> {
+    let endpoints = Endpoints::from_file(&args.endpoints).map_err(|e| e.message)?;
+    let text = std::fs::read_to_string(&args.endpoints).map_err(|e| e.to_string())?;
+    let file: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let api_key = std::env::var("ONRAMP_API_KEY")
+        .ok()
+        .or_else(|| file["api_key"].as_str().map(str::to_owned))
+        .ok_or("no API key: set ONRAMP_API_KEY")?;
+    let account_id = file["account_id"].as_str().unwrap_or_default().to_owned();
+    let http = HttpClient::new().map_err(|e| e.message)?;
+    let cloud =
+        Cloud::with_api_key(http, endpoints, Sensitive::new(api_key)).map_err(|e| e.message)?;
+    let ctx = EngineContext {
+        cloud,
+        keychain: Keychain::new(args.keychain_service),
+        timing: Timing::sandbox(Duration::from_secs_f64(args.provision_seconds)),
+    };
+    let job = match args.command.as_str() {
+        "apply" => {
+            let plan_file = args.plan.ok_or("apply needs --plan")?;
+            let plan: DraftPlan = serde_json::from_str(
+                &std::fs::read_to_string(&plan_file).map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| e.to_string())?;
+            let journal = if Journal::exists(&args.journals, &plan.id) {
+                Journal::open(&args.journals, &plan.id)
+            } else {
+                Journal::create(&args.journals, &plan, Mode::Sandbox, &account_id)
+            }
+            .map_err(|e| e.message)?;
+            engine::apply(ctx, journal, args.retry_failed)
+        }
+        "teardown" => {
+            let id = args.plan_id.ok_or("teardown needs --plan-id")?;
+            let journal = Journal::open(&args.journals, &id).map_err(|e| e.message)?;
+            engine::teardown(ctx, journal)
+        }
+        other => return Err(format!("unknown command {other}")),
+    };
+    let mut progress = job.progress.clone();
+    let printer = tokio::spawn(async move {
+        while progress.changed().await.is_ok() {
+            let line = serde_json::to_string(&*progress.borrow_and_update()).unwrap_or_default();
+            println!("{line}");
+        }
+    });
+    let last = job.done.await.map_err(|e| e.to_string())?;
+    let _ = printer.await;
+    println!("{}", serde_json::to_string(&last).unwrap_or_default());
+    Ok(last.outcome.unwrap_or(Outcome::Interrupted))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse() {
+        Ok(args) => args,
+        Err(why) => {
+            eprintln!("onramp-engine: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args).await {
+        Ok(Outcome::Succeeded | Outcome::TornDown) => ExitCode::SUCCESS,
+        Ok(other) => {
+            eprintln!("onramp-engine: ended {other:?}");
+            ExitCode::from(1)
+        }
+        Err(why) => {
+            eprintln!("onramp-engine: {why}");
+            ExitCode::from(2)
+        }
+    }
+}

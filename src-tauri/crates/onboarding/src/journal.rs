@@ -1,0 +1,720 @@
+//! The journal: one file per applied plan, `<data>/journals/<plan id>.jsonl`, recording the
+//! intent before and the outcome after every call that creates or deletes a resource.
+//!
+//! Each record is one JSON line, written with a single `write` and flushed to disk
+//! (`fsync`) before the call it announces is made. A crash can therefore only tear the
+//! last line; reading ignores a torn last line, and opening for append cuts it off first,
+//! so the file is always a sequence of whole records. Secrets are never recorded: the
+//! records hold ids, names, states and the cloud's messages.
+
+use std::{
+    collections::BTreeMap,
+    fs::{self, File, OpenOptions},
+    io::{Seek, SeekFrom, Write},
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::{plan::DraftPlan, settings::Mode, AppError};
+
+/// A resource the plan creates.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepId {
+    /// The service-to-service authorization databases-for-postgresql → kms (BYOK only).
+    Authorization,
+    /// The Databases for PostgreSQL instance.
+    Instance,
+    /// Its first Manager service credential.
+    ManagerKey,
+}
+
+impl StepId {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepId::Authorization => "authorization",
+            StepId::Instance => "instance",
+            StepId::ManagerKey => "manager-key",
+        }
+    }
+}
+
+/// A cloud failure as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StepError {
+    pub message: String,
+    pub request_id: Option<String>,
+    /// The plan field it concerns, when the cloud's words name one (the broker's 400s).
+    pub field: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl From<&AppError> for StepError {
+    fn from(error: &AppError) -> Self {
+        StepError {
+            message: error.message.clone(),
+            request_id: error.request_id.clone(),
+            field: error.field.clone(),
+            hint: error.hint.clone(),
+        }
+    }
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Record {
+    /// The plan as applied, and where: the first record.
+    Opened {
+        plan: Box<DraftPlan>,
+        mode: Mode,
+        account_id: String,
+    },
+    /// About to look for, or create, the resource.
+    CreateIntent {
+        step: StepId,
+    },
+    /// The resource exists: created now, or found (adopted) after an interrupted create.
+    Created {
+        step: StepId,
+        id: String,
+        name: String,
+        adopted: bool,
+        /// Where its secrets went, e.g. the keychain entry of a credential.
+        keychain_entry: Option<String>,
+    },
+    /// The resource reported a new state while Onramp waited for it.
+    Observed {
+        step: StepId,
+        state: String,
+        message: Option<String>,
+    },
+    Ready {
+        step: StepId,
+    },
+    Failed {
+        step: StepId,
+        error: StepError,
+    },
+    /// The user asked to try a failed step again.
+    Retry {
+        step: StepId,
+    },
+    /// The user cancelled the job; it can be resumed.
+    Cancelled,
+    /// The user confirmed the teardown preview: apply will not run on this plan again.
+    TeardownStarted,
+    /// About to delete the resource (in teardown, or to replace a failed one on retry).
+    DeleteIntent {
+        step: StepId,
+    },
+    Deleted {
+        step: StepId,
+    },
+    DeleteFailed {
+        step: StepId,
+        error: StepError,
+    },
+    /// Teardown finished with nothing left: the journal is closed.
+    Closed,
+}
+
+/// A record with its sequence number and time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    /// RFC 3339.
+    pub at: String,
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+/// Where a step is, by the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub enum Phase {
+    NotStarted,
+    /// Intent recorded, outcome not: the create may or may not have happened.
+    Creating,
+    /// Exists; not yet ready.
+    Created,
+    Ready,
+    Failed,
+    Deleting,
+    Deleted,
+    DeleteFailed,
+}
+
+/// What the journal knows of one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRecord {
+    pub phase: Phase,
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub adopted: bool,
+    pub keychain_entry: Option<String>,
+    pub last_state: Option<String>,
+    pub last_message: Option<String>,
+    pub error: Option<StepError>,
+    /// When the first intent was recorded (RFC 3339): elapsed time survives restarts.
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl Default for StepRecord {
+    fn default() -> Self {
+        StepRecord {
+            phase: Phase::NotStarted,
+            id: None,
+            name: None,
+            adopted: false,
+            keychain_entry: None,
+            last_state: None,
+            last_message: None,
+            error: None,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+}
+
+/// The journal folded into what it means now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalState {
+    pub plan: DraftPlan,
+    pub mode: Mode,
+    pub account_id: String,
+    pub opened_at: String,
+    pub steps: BTreeMap<StepId, StepRecord>,
+    pub cancelled: bool,
+    pub closed: bool,
+    pub teardown_started: bool,
+}
+
+impl JournalState {
+    pub fn step(&self, id: StepId) -> StepRecord {
+        self.steps.get(&id).cloned().unwrap_or_default()
+    }
+
+    fn fold(entries: &[Entry]) -> Result<JournalState, String> {
+        let (first, rest) = entries.split_first().ok_or("the journal is empty")?;
+        let Record::Opened {
+            plan,
+            mode,
+            account_id,
+        } = &first.record
+        else {
+            return Err("the journal does not start with the plan".to_owned());
+        };
+        let mut state = JournalState {
+            plan: (**plan).clone(),
+            mode: *mode,
+            account_id: account_id.clone(),
+            opened_at: first.at.clone(),
+            steps: BTreeMap::new(),
+            cancelled: false,
+            closed: false,
+            teardown_started: false,
+        };
+        for entry in rest {
+            state.apply(entry);
+        }
+        Ok(state)
+    }
+
+    fn apply(&mut self, entry: &Entry) {
+        let at = entry.at.clone();
+        fn step(state: &mut JournalState, id: StepId) -> &mut StepRecord {
+            state.steps.entry(id).or_default()
+        }
+        match &entry.record {
+            Record::Opened { .. } => {}
+            Record::CreateIntent { step: id } => {
+                self.cancelled = false;
+                let s = step(self, *id);
+                if s.started_at.is_none() {
+                    s.started_at = Some(at);
+                }
+                if s.phase == Phase::Deleted {
+                    // A failed resource was deleted to be made again.
+                    *s = StepRecord {
+                        started_at: s.started_at.take(),
+                        ..StepRecord::default()
+                    };
+                }
+                if s.id.is_none() {
+                    s.phase = Phase::Creating;
+                }
+            }
+            Record::Created {
+                step: id,
+                id: resource,
+                name,
+                adopted,
+                keychain_entry,
+            } => {
+                let s = step(self, *id);
+                s.phase = Phase::Created;
+                s.id = Some(resource.clone());
+                s.name = Some(name.clone());
+                s.adopted = *adopted;
+                s.keychain_entry = keychain_entry.clone();
+                s.error = None;
+            }
+            Record::Observed {
+                step: id,
+                state,
+                message,
+            } => {
+                let s = step(self, *id);
+                s.last_state = Some(state.clone());
+                s.last_message = message.clone();
+            }
+            Record::Ready { step: id } => {
+                let s = step(self, *id);
+                s.phase = Phase::Ready;
+                s.finished_at = Some(at);
+                s.error = None;
+            }
+            Record::Failed { step: id, error } => {
+                let s = step(self, *id);
+                s.phase = Phase::Failed;
+                s.error = Some(error.clone());
+                s.finished_at = Some(at);
+            }
+            Record::Retry { step: id } => {
+                let s = step(self, *id);
+                s.error = None;
+                s.finished_at = None;
+                s.phase = if s.id.is_some() {
+                    Phase::Created
+                } else {
+                    Phase::NotStarted
+                };
+            }
+            Record::Cancelled => self.cancelled = true,
+            Record::TeardownStarted => {
+                self.teardown_started = true;
+                self.cancelled = false;
+            }
+            Record::DeleteIntent { step: id } => step(self, *id).phase = Phase::Deleting,
+            Record::Deleted { step: id } => {
+                let s = step(self, *id);
+                s.phase = Phase::Deleted;
+                s.finished_at = Some(at);
+            }
+            Record::DeleteFailed { step: id, error } => {
+                let s = step(self, *id);
+                s.phase = Phase::DeleteFailed;
+                s.error = Some(error.clone());
+            }
+            Record::Closed => self.closed = true,
+        }
+    }
+}
+
+/// An open journal file.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    next_seq: u64,
+    state: JournalState,
+}
+
+/// Where journals live under the app's data dir.
+pub fn journal_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("journals")
+}
+
+fn journal_path(dir: &Path, plan_id: &str) -> PathBuf {
+    dir.join(format!("{plan_id}.jsonl"))
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> AppError {
+    AppError::internal(format!("journal {}: {error}", path.display()))
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Parses whole lines; a torn (unterminated, unparsable) last line is dropped. Returns the
+/// entries and the length of the whole-record prefix.
+fn parse(text: &str, path: &Path) -> Result<(Vec<Entry>, usize), AppError> {
+    let mut entries = Vec::new();
+    let mut good = 0;
+    let mut rest = text;
+    let mut line_no = 0;
+    while !rest.is_empty() {
+        line_no += 1;
+        let (line, terminated) = match rest.find('\n') {
+            Some(end) => (&rest[..end], true),
+            None => (rest, false),
+        };
+        match serde_json::from_str::<Entry>(line) {
+            Ok(entry) if terminated => {
+                entries.push(entry);
+                good += line.len() + 1;
+            }
+            // Written but not terminated, or cut short: the crash came mid-write.
+            Ok(_) | Err(_) if !terminated => break,
+            Err(error) => {
+                return Err(AppError::internal(format!(
+                    "journal {} is damaged at line {line_no}: {error}",
+                    path.display()
+                ))
+                .hint("Onramp will not act on a damaged journal. Keep the file for support; the resources it lists may still exist."));
+            }
+            Ok(_) => unreachable!(),
+        }
+        rest = if terminated {
+            &rest[line.len() + 1..]
+        } else {
+            ""
+        };
+    }
+    Ok((entries, good))
+}
+
+impl Journal {
+    /// Starts the journal of `plan`; fails if one exists (resume it instead).
+    pub fn create(
+        dir: &Path,
+        plan: &DraftPlan,
+        mode: Mode,
+        account_id: &str,
+    ) -> Result<Journal, AppError> {
+        fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        let path = journal_path(dir, &plan.id);
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| io_error(&path, e))?;
+        let opened_at = now();
+        let mut journal = Journal {
+            path,
+            file,
+            next_seq: 1,
+            state: JournalState {
+                plan: plan.clone(),
+                mode,
+                account_id: account_id.to_owned(),
+                opened_at,
+                steps: BTreeMap::new(),
+                cancelled: false,
+                closed: false,
+                teardown_started: false,
+            },
+        };
+        journal.write(Record::Opened {
+            plan: Box::new(plan.clone()),
+            mode,
+            account_id: account_id.to_owned(),
+        })?;
+        Ok(journal)
+    }
+
+    /// Opens the journal of `plan_id` for more records, cutting off a torn last line.
+    pub fn open(dir: &Path, plan_id: &str) -> Result<Journal, AppError> {
+        let path = journal_path(dir, plan_id);
+        let text = fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
+        let (entries, good) = parse(&text, &path)?;
+        let state = JournalState::fold(&entries)
+            .map_err(|why| AppError::internal(format!("journal {}: {why}", path.display())))?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_error(&path, e))?;
+        if good < text.len() {
+            tracing::warn!(path = %path.display(), torn = text.len() - good, "cutting a torn record off the journal");
+            file.set_len(good as u64).map_err(|e| io_error(&path, e))?;
+            file.sync_all().map_err(|e| io_error(&path, e))?;
+        }
+        file.seek(SeekFrom::End(0))
+            .map_err(|e| io_error(&path, e))?;
+        let next_seq = entries.last().map_or(1, |e| e.seq + 1);
+        Ok(Journal {
+            path,
+            file,
+            next_seq,
+            state,
+        })
+    }
+
+    /// Reads a journal without opening it for writing.
+    pub fn read(path: &Path) -> Result<JournalState, AppError> {
+        let text = fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+        let (entries, _) = parse(&text, path)?;
+        JournalState::fold(&entries)
+            .map_err(|why| AppError::internal(format!("journal {}: {why}", path.display())))
+    }
+
+    /// Every journal in `dir`, newest first, with those that cannot be read as errors.
+    pub fn list(dir: &Path) -> Vec<(PathBuf, Result<JournalState, AppError>)> {
+        let Ok(read) = fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut all: Vec<_> = read
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .map(|p| {
+                let state = Journal::read(&p);
+                (p, state)
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            let key = |s: &Result<JournalState, AppError>| {
+                s.as_ref().map(|s| s.opened_at.clone()).unwrap_or_default()
+            };
+            key(&b.1).cmp(&key(&a.1))
+        });
+        all
+    }
+
+    pub fn exists(dir: &Path, plan_id: &str) -> bool {
+        journal_path(dir, plan_id).exists()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn state(&self) -> &JournalState {
+        &self.state
+    }
+
+    /// Appends `record` and flushes it to disk before returning.
+    pub fn write(&mut self, record: Record) -> Result<(), AppError> {
+        let entry = Entry {
+            seq: self.next_seq,
+            at: now(),
+            record,
+        };
+        let mut line = serde_json::to_string(&entry)
+            .map_err(|e| AppError::internal(format!("journal record: {e}")))?;
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|_| self.file.sync_data())
+            .map_err(|e| io_error(&self.path, e))?;
+        self.next_seq += 1;
+        if self.next_seq == 2 {
+            // The first record: make the new file's name durable too.
+            if let Some(dir) = self.path.parent() {
+                if let Ok(dir) = File::open(dir) {
+                    let _ = dir.sync_all();
+                }
+            }
+        }
+        self.state.apply(&entry);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Encryption;
+
+    fn plan() -> DraftPlan {
+        DraftPlan {
+            id: "11111111-2222-3333-4444-555555555555".into(),
+            name: "pg-demo".into(),
+            location: "ca-mon".into(),
+            resource_group_id: "g".into(),
+            members: 2,
+            host_flavor: "bx3d.4x20".into(),
+            storage_gb: 10,
+            version: "18".into(),
+            encryption: Encryption::ProviderManaged,
+        }
+    }
+
+    fn created(step: StepId, id: &str) -> Record {
+        Record::Created {
+            step,
+            id: id.into(),
+            name: "pg-demo".into(),
+            adopted: false,
+            keychain_entry: None,
+        }
+    }
+
+    #[test]
+    fn intent_then_outcome_folds_into_phases_and_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        journal
+            .write(Record::CreateIntent {
+                step: StepId::Instance,
+            })
+            .unwrap();
+        assert_eq!(
+            journal.state().step(StepId::Instance).phase,
+            Phase::Creating
+        );
+        journal.write(created(StepId::Instance, "crn:1")).unwrap();
+        journal
+            .write(Record::Observed {
+                step: StepId::Instance,
+                state: "provisioning".into(),
+                message: Some("Started create instance".into()),
+            })
+            .unwrap();
+        drop(journal);
+        let mut again = Journal::open(dir.path(), &plan().id).unwrap();
+        let instance = again.state().step(StepId::Instance);
+        assert_eq!(instance.phase, Phase::Created);
+        assert_eq!(instance.id.as_deref(), Some("crn:1"));
+        assert_eq!(instance.last_state.as_deref(), Some("provisioning"));
+        again
+            .write(Record::Ready {
+                step: StepId::Instance,
+            })
+            .unwrap();
+        let read = Journal::read(again.path()).unwrap();
+        assert_eq!(read.step(StepId::Instance).phase, Phase::Ready);
+        assert_eq!(read.plan, plan());
+        let text = fs::read_to_string(again.path()).unwrap();
+        let seqs: Vec<u64> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Entry>(l).unwrap().seq)
+            .collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_torn_last_record_is_ignored_then_cut_off_before_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        journal
+            .write(Record::CreateIntent {
+                step: StepId::Instance,
+            })
+            .unwrap();
+        let path = journal.path().to_owned();
+        drop(journal);
+        // A crash in the middle of writing the outcome.
+        let whole = fs::read_to_string(&path).unwrap();
+        let torn = r#"{"seq":3,"at":"2026-11-24T00:00:00Z","event":"created","step":"instance","id":"crn:"#;
+        fs::write(&path, format!("{whole}{torn}")).unwrap();
+
+        let read = Journal::read(&path).unwrap();
+        assert_eq!(
+            read.step(StepId::Instance).phase,
+            Phase::Creating,
+            "the torn outcome is not believed"
+        );
+        let mut reopened = Journal::open(dir.path(), &plan().id).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            whole,
+            "the torn tail is cut off"
+        );
+        reopened.write(created(StepId::Instance, "crn:2")).unwrap();
+        let read = Journal::read(&path).unwrap();
+        assert_eq!(read.step(StepId::Instance).id.as_deref(), Some("crn:2"));
+        assert!(fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .all(|l| serde_json::from_str::<Entry>(l).is_ok()));
+    }
+
+    #[test]
+    fn a_damaged_middle_line_is_an_error_not_a_guess() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        let path = journal.path().to_owned();
+        drop(journal);
+        let whole = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("{whole}garbage\n{whole}")).unwrap();
+        let error = Journal::read(&path).unwrap_err();
+        assert!(
+            error.message.contains("damaged at line 2"),
+            "{}",
+            error.message
+        );
+        assert!(Journal::open(dir.path(), &plan().id).is_err());
+    }
+
+    #[test]
+    fn a_second_journal_for_the_same_plan_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        assert!(Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").is_err());
+        assert!(Journal::exists(dir.path(), &plan().id));
+        assert_eq!(Journal::list(dir.path()).len(), 1);
+    }
+
+    #[test]
+    fn failure_retry_delete_and_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path(), &plan(), Mode::IbmCloud, "acct").unwrap();
+        j.write(Record::CreateIntent {
+            step: StepId::Instance,
+        })
+        .unwrap();
+        j.write(Record::Failed {
+            step: StepId::Instance,
+            error: StepError {
+                message: "invalid members '5', allowed values: 2, 3".into(),
+                request_id: Some("rid".into()),
+                field: Some("members".into()),
+                hint: None,
+            },
+        })
+        .unwrap();
+        assert_eq!(j.state().step(StepId::Instance).phase, Phase::Failed);
+        j.write(Record::Retry {
+            step: StepId::Instance,
+        })
+        .unwrap();
+        assert_eq!(j.state().step(StepId::Instance).phase, Phase::NotStarted);
+        j.write(created(StepId::Instance, "crn:3")).unwrap();
+        j.write(Record::DeleteIntent {
+            step: StepId::Instance,
+        })
+        .unwrap();
+        j.write(Record::Deleted {
+            step: StepId::Instance,
+        })
+        .unwrap();
+        assert!(
+            !j.state().teardown_started,
+            "deleting to replace is not teardown"
+        );
+        j.write(Record::CreateIntent {
+            step: StepId::Instance,
+        })
+        .unwrap();
+        let again = j.state().step(StepId::Instance);
+        assert_eq!(
+            (again.phase, again.id.as_deref()),
+            (Phase::Creating, None),
+            "the replaced resource is forgotten"
+        );
+        j.write(created(StepId::Instance, "crn:4")).unwrap();
+        j.write(Record::TeardownStarted).unwrap();
+        assert!(j.state().teardown_started);
+        j.write(Record::DeleteIntent {
+            step: StepId::Instance,
+        })
+        .unwrap();
+        j.write(Record::Deleted {
+            step: StepId::Instance,
+        })
+        .unwrap();
+        j.write(Record::Closed).unwrap();
+        let read = Journal::read(j.path()).unwrap();
+        assert!(read.closed);
+        assert_eq!(read.mode, Mode::IbmCloud);
+        assert_eq!(read.step(StepId::Instance).phase, Phase::Deleted);
+    }
+}

@@ -1,0 +1,311 @@
+//! The Encryption step's live facts (the user's Key Protect instances, their root keys, and
+//! whether the service-to-service authorization exists) and the Review step: every resource
+//! the plan creates, its cost, and every problem that blocks applying it, including the
+//! ones only the cloud can tell (a name already taken, a missing authorization).
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use onramp_cloud::{
+    iam_policy::{AUTHORIZATION_DELEGATOR_ROLE, READER_ROLE},
+    kms::KEY_PROTECT_RESOURCE_ID,
+    rc::InstanceFilter,
+    Cloud,
+};
+
+use crate::{
+    cost::{self, CostEstimate},
+    engine::{DATABASE_SERVICE, KMS_SERVICE},
+    plan::{
+        field, validate, Authorization, DraftPlan, Encryption, Offerings, Problem, MANAGER_KEY_NAME,
+    },
+    settings::Mode,
+    AppError,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyOffer {
+    pub id: String,
+    pub name: String,
+    pub crn: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyProtectInstance {
+    pub guid: String,
+    pub name: String,
+    pub region: String,
+    /// Its active root keys: only root keys can protect a database.
+    pub root_keys: Vec<KeyOffer>,
+    /// Why its keys could not be listed, if they could not.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EncryptionOptions {
+    pub instances: Vec<KeyProtectInstance>,
+    /// `Exists` or `Missing`.
+    pub authorization: Authorization,
+}
+
+/// Whether databases-for-postgresql may read kms keys (Reader) and delegate that
+/// (AuthorizationDelegator), for all Key Protect instances or for `kms_instance`.
+pub async fn authorization_exists(
+    cloud: &Cloud,
+    account_id: &str,
+    kms_instance: Option<&str>,
+) -> Result<bool, AppError> {
+    let policies = cloud
+        .iam_policies()
+        .map_err(AppError::from_cloud)?
+        .list_policies(account_id, Some("authorization"))
+        .await
+        .map_err(AppError::from_cloud)?;
+    let has = |role| {
+        policies
+            .iter()
+            .any(|p| p.authorizes(DATABASE_SERVICE, KMS_SERVICE, kms_instance, role))
+    };
+    Ok(has(READER_ROLE) && has(AUTHORIZATION_DELEGATOR_ROLE))
+}
+
+/// The account's Key Protect instances with their root keys, and the authorization's state.
+pub async fn encryption_options(
+    cloud: &Cloud,
+    account_id: &str,
+) -> Result<EncryptionOptions, AppError> {
+    let rc = cloud.resource_controller().map_err(AppError::from_cloud)?;
+    let filter = InstanceFilter {
+        resource_id: Some(KEY_PROTECT_RESOURCE_ID.to_owned()),
+        ..InstanceFilter::default()
+    };
+    let (found, authorized) = tokio::join!(
+        rc.list_instances(&filter),
+        authorization_exists(cloud, account_id, None)
+    );
+    let found = found.map_err(AppError::from_cloud)?;
+    let mut instances = Vec::new();
+    for instance in found {
+        let region = instance.region_id.clone().unwrap_or_default();
+        let listed = match cloud.key_protect(&region, &instance.guid) {
+            Ok(client) => client.root_keys().await,
+            Err(e) => Err(e),
+        };
+        let (root_keys, problem) = match listed {
+            Ok(keys) => (
+                keys.into_iter()
+                    .filter(|k| k.is_usable_root_key())
+                    .filter_map(|k| {
+                        Some(KeyOffer {
+                            name: k.name.clone().unwrap_or_else(|| k.id.clone()),
+                            crn: k.crn?,
+                            id: k.id,
+                        })
+                    })
+                    .collect(),
+                None,
+            ),
+            Err(e) => (Vec::new(), Some(e.message)),
+        };
+        instances.push(KeyProtectInstance {
+            guid: instance.guid,
+            name: instance.name,
+            region,
+            root_keys,
+            problem,
+        });
+    }
+    Ok(EncryptionOptions {
+        instances,
+        authorization: if authorized? {
+            Authorization::Exists
+        } else {
+            Authorization::Missing
+        },
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Setting {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedResource {
+    pub label: String,
+    pub name: String,
+    pub settings: Vec<Setting>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Review {
+    /// Empty when the plan can be applied.
+    pub problems: Vec<Problem>,
+    pub resources: Vec<PlannedResource>,
+    pub cost: CostEstimate,
+}
+
+fn setting(label: &str, value: impl Into<String>) -> Setting {
+    Setting {
+        label: label.to_owned(),
+        value: value.into(),
+    }
+}
+
+/// What the plan creates, in the order it is created.
+pub fn planned_resources(plan: &DraftPlan, offerings: &Offerings) -> Vec<PlannedResource> {
+    let mut resources = Vec::new();
+    let location = offerings.location(&plan.location);
+    let group = offerings
+        .resource_groups
+        .iter()
+        .find(|g| g.id == plan.resource_group_id)
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| plan.resource_group_id.clone());
+    if let Encryption::KeyProtect(choice) = &plan.encryption {
+        if choice.authorization == Authorization::Create {
+            resources.push(PlannedResource {
+                label: "Service authorization".to_owned(),
+                name: "databases-for-postgresql → kms".to_owned(),
+                settings: vec![
+                    setting(
+                        "Source",
+                        "Databases for PostgreSQL (all instances in the account)",
+                    ),
+                    setting("Target", "Key Protect (all instances in the account)"),
+                    setting("Roles", "Reader, Authorization Delegator"),
+                ],
+            });
+        }
+    }
+    let flavor = location
+        .and_then(|l| l.flavors.iter().find(|f| f.id == plan.host_flavor))
+        .map(|f| {
+            format!(
+                "{} ({} vCPU × {} GB RAM per member)",
+                f.id, f.cpu, f.memory_gb
+            )
+        })
+        .unwrap_or_else(|| plan.host_flavor.clone());
+    let encryption = match &plan.encryption {
+        Encryption::ProviderManaged => "Provider-managed key (LUKS AES-256)".to_owned(),
+        Encryption::KeyProtect(choice) => format!(
+            "Key Protect root key '{}' in '{}' ({})",
+            choice.key_name, choice.instance_name, choice.region
+        ),
+    };
+    resources.push(PlannedResource {
+        label: "Databases for PostgreSQL (Gen 2)".to_owned(),
+        name: plan.name.clone(),
+        settings: vec![
+            setting("Plan", "standard-gen2"),
+            setting(
+                "Location",
+                location
+                    .map(|l| l.label.clone())
+                    .unwrap_or_else(|| plan.location.clone()),
+            ),
+            setting("Resource group", group),
+            setting(
+                "Members",
+                format!(
+                    "{} (high availability across {} zones)",
+                    plan.members, plan.members
+                ),
+            ),
+            setting("Host flavor", flavor),
+            setting(
+                "Storage",
+                format!(
+                    "{} GB per member (can grow later, never shrink)",
+                    plan.storage_gb
+                ),
+            ),
+            setting(
+                "PostgreSQL version",
+                format!("{} (set only at deployment)", plan.version),
+            ),
+            setting("Disk encryption", encryption),
+            setting("Endpoints", "Private only (Gen 2)"),
+            setting("Tags", format!("onramp, onramp-plan:{}", plan.id)),
+        ],
+    });
+    resources.push(PlannedResource {
+        label: "Service credential".to_owned(),
+        name: MANAGER_KEY_NAME.to_owned(),
+        settings: vec![
+            setting("Role", "Manager: a PostgreSQL user in ibm_admin and ibm_writer, with CREATEROLE and CREATEDB"),
+            setting("Password", "Kept in your OS keychain, never on disk"),
+        ],
+    });
+    resources
+}
+
+/// The Review step: the local rules, then what only the cloud knows, then the cost.
+/// `own_instance` is true when the plan was applied before (its journal exists), so an
+/// instance with its name is its own, not a conflict.
+pub async fn review(
+    cloud: &Cloud,
+    mode: Mode,
+    account_id: &str,
+    plan: &DraftPlan,
+    offerings: &Offerings,
+    own_instance: bool,
+) -> Result<Review, AppError> {
+    let mut problems = validate(plan, offerings);
+    let rc = cloud.resource_controller().map_err(AppError::from_cloud)?;
+    if !own_instance && !problems.iter().any(|p| p.field == field::NAME) {
+        let filter = InstanceFilter {
+            name: Some(plan.name.clone()),
+            resource_group_id: Some(plan.resource_group_id.clone()),
+            ..InstanceFilter::default()
+        };
+        let taken = rc
+            .list_instances(&filter)
+            .await
+            .map_err(AppError::from_cloud)?
+            .into_iter()
+            .any(|i| i.name == plan.name);
+        if taken {
+            problems.push(Problem::new(
+                field::NAME,
+                format!(
+                    "The account already has a service named '{}' in this resource group. Choose another name.",
+                    plan.name
+                ),
+            ));
+        }
+    }
+    if let Encryption::KeyProtect(choice) = &plan.encryption {
+        if choice.authorization == Authorization::Exists
+            && !authorization_exists(cloud, account_id, Some(&choice.instance_guid)).await?
+        {
+            problems.push(Problem::new(
+                field::ENCRYPTION_AUTHORIZATION,
+                "The authorization for Databases for PostgreSQL to use Key Protect is no longer in the account. Go back to Encryption and check again.",
+            ));
+        }
+    }
+    let pricing = match offerings.location(&plan.location) {
+        Some(location) => cloud
+            .global_catalog()
+            .map_err(AppError::from_cloud)?
+            .pricing(&location.deployment_id, Some(&location.id))
+            .await
+            .map_err(|e| tracing::warn!(error = %e, "no pricing"))
+            .ok(),
+        None => None,
+    };
+    Ok(Review {
+        resources: planned_resources(plan, offerings),
+        cost: cost::estimate(plan, pricing.as_ref(), mode == Mode::Sandbox),
+        problems,
+    })
+}

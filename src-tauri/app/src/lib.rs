@@ -22,6 +22,20 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::account::use_ibm_cloud,
             commands::account::connect_ibm_cloud,
             commands::account::forget_api_key,
+            commands::plan::plan_offerings,
+            commands::plan::new_plan,
+            commands::plan::validate_plan,
+            commands::plan::save_draft,
+            commands::plan::load_draft,
+            commands::plan::encryption_options,
+            commands::plan::review_plan,
+            commands::provision::apply_plan,
+            commands::provision::list_plans,
+            commands::provision::watch_plan,
+            commands::provision::resume_plan,
+            commands::provision::cancel_plan,
+            commands::provision::teardown_preview,
+            commands::provision::teardown_plan,
         ])
         .events(collect_events![events::AccountChanged])
 }

@@ -2,7 +2,7 @@
 //! dirs are per build kind), the shared HTTP client, the signed-in session, and the
 //! embedded sandbox once Sandbox mode needs it.
 
-use std::path::PathBuf;
+use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
 
 use serde::Serialize;
 use specta::Type;
@@ -13,8 +13,10 @@ use tokio::sync::Mutex;
 use onramp_cloud::{Endpoints, HttpClient};
 use onramp_onboarding::{
     account::{self, Session},
+    engine::{PlanProgress, Timing},
+    plan::Offerings,
     settings::{Mode, Settings},
-    AppError,
+    AppError, ErrorCode,
 };
 use onramp_sandbox::{RunningSandbox, SandboxConfig};
 use onramp_secrets::Keychain;
@@ -22,6 +24,8 @@ use onramp_secrets::Keychain;
 /// Points IBM Cloud mode at other endpoints (a sandbox, a staging IAM): a path to an
 /// `endpoints.json`. Every URL in it must still be HTTPS or loopback.
 pub const ENDPOINTS_ENV: &str = "ONRAMP_CLOUD_ENDPOINTS";
+/// How long the embedded sandbox takes to provision a database, in seconds (default 30).
+pub const SANDBOX_PROVISION_ENV: &str = "ONRAMP_SANDBOX_PROVISION_SECONDS";
 const SETTINGS_FILE: &str = "settings.json";
 const SETTINGS_KEY: &str = "settings";
 
@@ -45,6 +49,17 @@ pub struct AppState {
     endpoints_override: Option<Result<(PathBuf, Endpoints), String>>,
     pub session: Mutex<Option<Session>>,
     sandbox: Mutex<Option<RunningSandbox>>,
+    sandbox_provision_seconds: f64,
+    /// The catalog and account data the plan is checked against, per account.
+    pub offerings: Mutex<Option<(String, Offerings)>>,
+    /// Apply and teardown jobs that are running, by plan id.
+    pub jobs: Arc<Mutex<HashMap<String, RunningJob>>>,
+}
+
+/// A running engine job: its latest progress and a way to cancel it.
+pub struct RunningJob {
+    pub progress: tokio::sync::watch::Receiver<PlanProgress>,
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -74,6 +89,13 @@ impl AppState {
             endpoints_override,
             session: Mutex::new(None),
             sandbox: Mutex::new(None),
+            sandbox_provision_seconds: std::env::var(SANDBOX_PROVISION_ENV)
+                .ok()
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .unwrap_or(30.0),
+            offerings: Mutex::new(None),
+            jobs: Arc::new(Mutex::new(HashMap::new())),
         })
     }
 
@@ -103,7 +125,31 @@ impl AppState {
         })
     }
 
-    /// Stops the embedded sandbox, if it runs, and the servers behind its resources.
+    /// The signed-in session, or the error the wizard's later steps show without one.
+    pub async fn signed_in(&self) -> Result<Session, AppError> {
+        self.session.lock().await.clone().ok_or_else(|| {
+            AppError::new(ErrorCode::SignedOut, "Onramp is not signed in to a cloud.")
+                .hint("Go back to the Account step and choose the sandbox or connect IBM Cloud.")
+        })
+    }
+
+    /// The pace of the engine: the sandbox's (or a sandbox behind the endpoints override,
+    /// which is always on loopback) or IBM Cloud's.
+    pub fn timing(&self, session: &Session) -> Timing {
+        let loopback = session
+            .endpoints
+            .iam
+            .host_str()
+            .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
+        if session.account.mode == Mode::Sandbox || loopback {
+            Timing::sandbox(Duration::from_secs_f64(self.sandbox_provision_seconds))
+        } else {
+            Timing::ibm_cloud()
+        }
+    }
+
+    /// Stops the embedded sandbox, if it runs, (running jobs are left to end with the
+    /// process: their journals say where they were, and the next start resumes them) and the servers behind its resources.
     pub async fn shutdown(&self) {
         if let Some(sandbox) = self.sandbox.lock().await.take() {
             sandbox.stop().await;
@@ -115,7 +161,8 @@ impl AppState {
     pub async fn sandbox_session(&self) -> Result<Session, AppError> {
         let mut sandbox = self.sandbox.lock().await;
         if sandbox.is_none() {
-            let config = SandboxConfig::new(self.data_dir.join("sandbox"));
+            let mut config = SandboxConfig::new(self.data_dir.join("sandbox"));
+            config.provision_seconds = self.sandbox_provision_seconds;
             let started = RunningSandbox::start(config)
                 .await
                 .map_err(|e| AppError::internal(format!("the sandbox could not start: {e}")))?;

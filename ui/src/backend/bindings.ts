@@ -62,6 +62,167 @@ async forgetApiKey() : Promise<Result<AccountStatus, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Locations offering Gen 2 (with their flavors and versions) and the account's resource
+ * groups, from the live catalog. `refresh` reads them again.
+ */
+async planOfferings(refresh: boolean) : Promise<Result<Offerings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_offerings", { refresh }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A new plan with the defaults (first location, default group, smallest flavor, newest
+ * version, 2 members, 10 GB) and a fresh id.
+ */
+async newPlan() : Promise<Result<DraftPlan, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("new_plan") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every problem with the plan, each at its field. Fast: asked on every keystroke.
+ */
+async validatePlan(plan: DraftPlan) : Promise<Result<Problem[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("validate_plan", { plan }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the draft so it can be reopened after the app closes (written atomically).
+ */
+async saveDraft(plan: DraftPlan) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_draft", { plan }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The saved draft, if any (an unreadable one is reported in the log and ignored).
+ */
+async loadDraft() : Promise<Result<DraftPlan | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("load_draft") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The account's Key Protect instances and root keys, and whether the service-to-service
+ * authorization BYOK needs exists.
+ */
+async encryptionOptions() : Promise<Result<EncryptionOptions, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("encryption_options") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The whole plan: every resource it creates, the cost estimate, and what blocks it.
+ */
+async reviewPlan(plan: DraftPlan) : Promise<Result<Review, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("review_plan", { plan }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Applies a reviewed plan: checks it again (a problem refuses it, at its field), writes
+ * the journal's first record, and starts the engine. Returns the first progress; the rest
+ * arrives on `on_progress`. A plan already applied is resumed instead.
+ */
+async applyPlan(plan: DraftPlan, onProgress: TAURI_CHANNEL<PlanProgress>) : Promise<Result<PlanProgress, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("apply_plan", { plan, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every plan Onramp has applied and not finished tearing down, newest first: running,
+ * interrupted (to resume), failed, or provisioned.
+ */
+async listPlans() : Promise<Result<PlanProgress[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_plans") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Streams the progress of a plan: live if it runs, else its journal's picture.
+ */
+async watchPlan(planId: string, onProgress: TAURI_CHANNEL<PlanProgress>) : Promise<Result<PlanProgress, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("watch_plan", { planId, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Carries on with an interrupted or cancelled plan: adopts what exists, polls what is in
+ * flight, and (if `retry_failed`) tries failed steps again. Never creates a second copy.
+ */
+async resumePlan(planId: string, retryFailed: boolean, onProgress: TAURI_CHANNEL<PlanProgress>) : Promise<Result<PlanProgress, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resume_plan", { planId, retryFailed, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops a running job after the call in flight; its journal keeps it resumable.
+ */
+async cancelPlan(planId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_plan", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What teardown would delete, in order, and what deleting each means.
+ */
+async teardownPreview(planId: string) : Promise<Result<TeardownItem[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("teardown_preview", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes everything the plan created, in reverse order, after the preview was shown.
+ */
+async teardownPlan(planId: string, onProgress: TAURI_CHANNEL<PlanProgress>) : Promise<Result<PlanProgress, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("teardown_plan", { planId, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -109,12 +270,90 @@ export type AccountChanged = { status: AccountStatus }
  * problem to explain when signing in with a stored key failed.
  */
 export type AccountStatus = { mode: Mode; account: Account | null; problem: AppError | null; endpointsOverride: string | null; build: BuildKind }
+export type Activity = "Applying" | "TearingDown" | "Idle"
 export type AppError = { code: ErrorCode; message: string; field?: string | null; hint?: string | null; requestId?: string | null }
+/**
+ * The service-to-service authorization BYOK needs (databases-for-postgresql → kms,
+ * Reader and AuthorizationDelegator).
+ */
+export type Authorization = 
+/**
+ * Not checked yet.
+ */
+"Unknown" | 
+/**
+ * It exists in the account.
+ */
+"Exists" | 
+/**
+ * It is missing, and the plan creates it before the database.
+ */
+"Create" | 
+/**
+ * It is missing and the user chose not to create it: apply is blocked.
+ */
+"Missing"
 /**
  * Which build this is, from its identifier; dev and test builds never share keychain
  * entries or data with a release build.
  */
 export type BuildKind = "Release" | "Dev" | "Test"
+export type CostEstimate = { currency: string; lines: CostLine[]; 
+/**
+ * The sum of the known lines.
+ */
+monthlyKnown: number; hourlyKnown: number; 
+/**
+ * False when any line's price is unknown: the total is then a lower bound.
+ */
+complete: boolean; 
+/**
+ * What the estimate leaves out or where it comes from.
+ */
+notes: string[] }
+export type CostLine = { 
+/**
+ * e.g. `Host flavor bx3d.4x20 × 2 members`.
+ */
+label: string; 
+/**
+ * Price of one unit per month, when the catalog lists it.
+ */
+unitMonthly: number | null; quantity: number; 
+/**
+ * `unit_monthly × quantity`, when known.
+ */
+monthly: number | null; 
+/**
+ * Why it is unknown, when it is.
+ */
+note: string | null }
+/**
+ * What the user chose so far. Numbers are wide and signed so that whatever the window
+ * sends arrives here and gets a message, instead of failing to deserialize.
+ */
+export type DraftPlan = { 
+/**
+ * Names the plan's draft and journal files; a UUID.
+ */
+id: string; name: string; location: string; resourceGroupId: string; members: number; hostFlavor: string; storageGb: number; version: string; encryption: Encryption }
+/**
+ * How the database's disks are encrypted.
+ */
+export type Encryption = 
+/**
+ * The instance makes and manages its own key (LUKS AES-256). The default.
+ */
+{ kind: "ProviderManaged" } | 
+/**
+ * Bring your own key: a Key Protect root key.
+ */
+({ kind: "KeyProtect" } & KeyProtectChoice)
+export type EncryptionOptions = { instances: KeyProtectInstance[]; 
+/**
+ * `Exists` or `Missing`.
+ */
+authorization: Authorization }
 export type ErrorCode = 
 /**
  * Input the user can fix; `field` says which.
@@ -141,9 +380,63 @@ export type ErrorCode =
  */
 "CloudRejected" | "NotFound" | "Conflict" | 
 /**
+ * No cloud is signed in: go back to the Account step.
+ */
+"SignedOut" | 
+/**
  * A bug or an unexpected state in Onramp itself.
  */
 "Internal"
+export type FlavorOffer = { id: string; cpu: number; memoryGb: number }
+export type KeyOffer = { id: string; name: string; crn: string }
+export type KeyProtectChoice = { 
+/**
+ * The Key Protect instance's GUID (the `bluemix-instance` header) and region.
+ */
+instanceGuid: string; instanceName: string; region: string; 
+/**
+ * The root key's CRN: the create's `encryption.disk`.
+ */
+keyCrn: string; keyName: string; authorization: Authorization }
+export type KeyProtectInstance = { guid: string; name: string; region: string; 
+/**
+ * Its active root keys: only root keys can protect a database.
+ */
+rootKeys: KeyOffer[]; 
+/**
+ * Why its keys could not be listed, if they could not.
+ */
+problem: string | null }
+/**
+ * Where a list shown in the wizard came from.
+ */
+export type ListSource = 
+/**
+ * From the live Global Catalog.
+ */
+"Catalog" | 
+/**
+ * The catalog did not publish it; this is the documented list (gen2-facts §2), and the
+ * UI says so.
+ */
+"Documented"
+export type LocationOffer = { 
+/**
+ * e.g. `ca-mon`.
+ */
+id: string; 
+/**
+ * e.g. `Montréal (ca-mon)`.
+ */
+label: string; 
+/**
+ * The catalog deployment's id, whose pricing the estimate reads.
+ */
+deploymentId: string; flavors: FlavorOffer[]; flavorsSource: ListSource; 
+/**
+ * Newest first.
+ */
+versions: string[]; versionsSource: ListSource; members: number[]; storageMinGb: number; storageMaxGb: number }
 export type Mode = 
 /**
  * The local sandbox: no account, nothing billed.
@@ -153,6 +446,136 @@ export type Mode =
  * The user's IBM Cloud account, through an API key kept in the OS keychain.
  */
 "IbmCloud"
+/**
+ * What the account and the catalog offer for a plan.
+ */
+export type Offerings = { locations: LocationOffer[]; resourceGroups: ResourceGroupOffer[] }
+export type Outcome = 
+/**
+ * Everything is ready.
+ */
+"Succeeded" | 
+/**
+ * A step failed; retrying is possible.
+ */
+"Failed" | 
+/**
+ * The user cancelled; resuming carries on.
+ */
+"Cancelled" | 
+/**
+ * Interrupted (the app closed); resuming carries on.
+ */
+"Interrupted" | 
+/**
+ * Teardown deleted everything; the journal is closed.
+ */
+"TornDown" | 
+/**
+ * Teardown could not delete something; the step says what.
+ */
+"TeardownIncomplete"
+/**
+ * The whole plan's progress: sent on every change.
+ */
+export type PlanProgress = { planId: string; planName: string; mode: Mode; accountId: string; activity: Activity; 
+/**
+ * Set once the activity ended (or, for a journal at rest, how it was left).
+ */
+outcome: Outcome | null; steps: StepProgress[]; 
+/**
+ * Since the plan was first applied.
+ */
+elapsedMs: number; 
+/**
+ * The critical path of the graph, by each step's estimate.
+ */
+estimateMs: number; startedAt: string }
+export type PlannedResource = { label: string; name: string; settings: Setting[] }
+/**
+ * One thing wrong with the plan, at the field that causes it.
+ */
+export type Problem = { field: string; message: string }
+export type ResourceGroupOffer = { id: string; name: string; isDefault: boolean }
+export type Review = { 
+/**
+ * Empty when the plan can be applied.
+ */
+problems: Problem[]; resources: PlannedResource[]; cost: CostEstimate }
+export type Setting = { label: string; value: string }
+/**
+ * A cloud failure as the journal keeps it.
+ */
+export type StepError = { message: string; requestId: string | null; 
+/**
+ * The plan field it concerns, when the cloud's words name one (the broker's 400s).
+ */
+field: string | null; hint: string | null }
+/**
+ * A resource the plan creates.
+ */
+export type StepId = 
+/**
+ * The service-to-service authorization databases-for-postgresql → kms (BYOK only).
+ */
+"authorization" | 
+/**
+ * The Databases for PostgreSQL instance.
+ */
+"instance" | 
+/**
+ * Its first Manager service credential.
+ */
+"manager-key"
+export type StepProgress = { step: StepId; 
+/**
+ * What kind of resource, e.g. `Databases for PostgreSQL`.
+ */
+label: string; name: string; status: StepStatus; 
+/**
+ * The CRN, key GUID or policy id, once it exists.
+ */
+resourceId: string | null; 
+/**
+ * What is happening, in the cloud's words where it has some (`last_operation`).
+ */
+detail: string | null; error: StepError | null; elapsedMs: number; estimateMs: number; 
+/**
+ * What the user can do next, when something needs them.
+ */
+next: string | null }
+/**
+ * A step's state as the Provision step shows it.
+ */
+export type StepStatus = 
+/**
+ * Waits for the steps it depends on.
+ */
+"Waiting" | 
+/**
+ * A step it depends on failed.
+ */
+"Blocked" | "Working" | "Ready" | "Failed" | 
+/**
+ * The job was cancelled before this finished; resuming carries on.
+ */
+"Paused" | "Deleting" | "Deleted" | "DeleteFailed" | 
+/**
+ * Teardown leaves it: it existed before Onramp (adopted), e.g. an authorization.
+ */
+"Kept"
+/**
+ * One line of the teardown preview.
+ */
+export type TeardownItem = { step: StepId; label: string; name: string; resourceId: string | null; 
+/**
+ * Whether teardown deletes it (false: it is kept, and why is in `consequence`).
+ */
+deletes: boolean; 
+/**
+ * What deleting it means.
+ */
+consequence: string }
 
 /** tauri-specta globals **/
 

@@ -3,3 +3,5 @@
 //! permission system knows it) and allowed in capabilities/main.json.
 
 pub mod account;
+pub mod plan;
+pub mod provision;

@@ -1,0 +1,130 @@
+//! Basics, Sizing, Encryption and Review: the draft plan, what the cloud offers for it, the
+//! rules (asked as the user types), and the reviewed plan with its cost.
+
+use std::path::PathBuf;
+
+use tauri::State;
+
+use onramp_onboarding::{
+    journal::{journal_dir, Journal},
+    offerings,
+    plan::{self, DraftPlan, Offerings, Problem},
+    review::{self, EncryptionOptions, Review},
+    AppError,
+};
+
+use crate::state::AppState;
+
+const DRAFT_FILE: &str = "draft.json";
+
+/// The offerings for the signed-in account, read once per account and kept.
+pub(crate) async fn current_offerings(state: &AppState) -> Result<Offerings, AppError> {
+    let session = state.signed_in().await?;
+    let account = session.account.account_id.clone();
+    if let Some((cached_for, cached)) = state.offerings.lock().await.as_ref() {
+        if *cached_for == account {
+            return Ok(cached.clone());
+        }
+    }
+    let loaded = offerings::load(&session.cloud(&state.http), &account).await?;
+    *state.offerings.lock().await = Some((account, loaded.clone()));
+    Ok(loaded)
+}
+
+fn draft_path(state: &AppState) -> PathBuf {
+    state.data_dir.join(DRAFT_FILE)
+}
+
+/// Locations offering Gen 2 (with their flavors and versions) and the account's resource
+/// groups, from the live catalog. `refresh` reads them again.
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_offerings(
+    state: State<'_, AppState>,
+    refresh: bool,
+) -> Result<Offerings, AppError> {
+    if refresh {
+        *state.offerings.lock().await = None;
+    }
+    current_offerings(&state).await
+}
+
+/// A new plan with the defaults (first location, default group, smallest flavor, newest
+/// version, 2 members, 10 GB) and a fresh id.
+#[tauri::command]
+#[specta::specta]
+pub async fn new_plan(state: State<'_, AppState>) -> Result<DraftPlan, AppError> {
+    let offerings = current_offerings(&state).await?;
+    Ok(offerings.new_plan(uuid::Uuid::new_v4().to_string()))
+}
+
+/// Every problem with the plan, each at its field. Fast: asked on every keystroke.
+#[tauri::command]
+#[specta::specta]
+pub async fn validate_plan(
+    state: State<'_, AppState>,
+    plan: DraftPlan,
+) -> Result<Vec<Problem>, AppError> {
+    Ok(plan::validate(&plan, &current_offerings(&state).await?))
+}
+
+/// Saves the draft so it can be reopened after the app closes (written atomically).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_draft(state: State<'_, AppState>, plan: DraftPlan) -> Result<(), AppError> {
+    let path = draft_path(&state);
+    let text =
+        serde_json::to_vec_pretty(&plan).map_err(|e| AppError::internal(format!("draft: {e}")))?;
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(&state.data_dir)?;
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, &text)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| AppError::internal(format!("saving the draft to {}: {e}", path.display())))
+}
+
+/// The saved draft, if any (an unreadable one is reported in the log and ignored).
+#[tauri::command]
+#[specta::specta]
+pub async fn load_draft(state: State<'_, AppState>) -> Result<Option<DraftPlan>, AppError> {
+    let path = draft_path(&state);
+    let Ok(text) = std::fs::read(&path) else {
+        return Ok(None);
+    };
+    match serde_json::from_slice(&text) {
+        Ok(plan) => Ok(Some(plan)),
+        Err(error) => {
+            tracing::warn!(%error, path = %path.display(), "draft unreadable; starting a new one");
+            Ok(None)
+        }
+    }
+}
+
+/// The account's Key Protect instances and root keys, and whether the service-to-service
+/// authorization BYOK needs exists.
+#[tauri::command]
+#[specta::specta]
+pub async fn encryption_options(state: State<'_, AppState>) -> Result<EncryptionOptions, AppError> {
+    let session = state.signed_in().await?;
+    review::encryption_options(&session.cloud(&state.http), &session.account.account_id).await
+}
+
+/// The whole plan: every resource it creates, the cost estimate, and what blocks it.
+#[tauri::command]
+#[specta::specta]
+pub async fn review_plan(state: State<'_, AppState>, plan: DraftPlan) -> Result<Review, AppError> {
+    let session = state.signed_in().await?;
+    let offerings = current_offerings(&state).await?;
+    let own = Journal::exists(&journal_dir(&state.data_dir), &plan.id);
+    review::review(
+        &session.cloud(&state.http),
+        session.account.mode,
+        &session.account.account_id,
+        &plan,
+        &offerings,
+        own,
+    )
+    .await
+}

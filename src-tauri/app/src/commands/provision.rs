@@ -1,0 +1,314 @@
+//! Provision and teardown: apply a reviewed plan, watch it, resume it, cancel it, and tear
+//! it down. Progress reaches the window over a Channel per job; the work is the
+//! `onboarding` engine, whose journal survives the app closing.
+
+use tauri::{ipc::Channel, State};
+
+use onramp_onboarding::{
+    engine::{self, EngineContext, Job, PlanProgress, TeardownItem},
+    journal::{journal_dir, Journal, JournalState, Phase},
+    AppError, ErrorCode,
+};
+
+use crate::{
+    commands::plan::current_offerings,
+    state::{AppState, RunningJob},
+};
+
+/// Sends every progress change to `channel` until the job ends or the window goes.
+fn forward(
+    mut progress: tokio::sync::watch::Receiver<PlanProgress>,
+    channel: Channel<PlanProgress>,
+) {
+    tauri::async_runtime::spawn(async move {
+        let first = progress.borrow_and_update().clone();
+        if channel.send(first).is_err() {
+            return;
+        }
+        while progress.changed().await.is_ok() {
+            let next = progress.borrow_and_update().clone();
+            if channel.send(next).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Keeps `job` in the registry while it runs, and streams it to `channel`.
+async fn register(
+    state: &AppState,
+    plan_id: String,
+    job: Job,
+    channel: Channel<PlanProgress>,
+) -> PlanProgress {
+    let first = job.progress.borrow().clone();
+    forward(job.progress.clone(), channel);
+    state.jobs.lock().await.insert(
+        plan_id.clone(),
+        RunningJob {
+            progress: job.progress.clone(),
+            cancel: job.cancel.clone(),
+        },
+    );
+    let jobs = state.jobs.clone();
+    tauri::async_runtime::spawn(async move {
+        let _ = job.done.await;
+        jobs.lock().await.remove(&plan_id);
+    });
+    first
+}
+
+async fn context(state: &AppState) -> Result<EngineContext, AppError> {
+    let session = state.signed_in().await?;
+    Ok(EngineContext {
+        cloud: session.cloud(&state.http),
+        keychain: state.keychain.clone(),
+        timing: state.timing(&session),
+    })
+}
+
+/// Opens a plan's journal for work, refusing one that belongs to another account.
+async fn open_journal(state: &AppState, plan_id: &str) -> Result<Journal, AppError> {
+    let session = state.signed_in().await?;
+    let dir = journal_dir(&state.data_dir);
+    if !Journal::exists(&dir, plan_id) {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            "Onramp has no record of this plan being applied.",
+        ));
+    }
+    let journal = Journal::open(&dir, plan_id)?;
+    let js = journal.state();
+    if js.mode != session.account.mode || js.account_id != session.account.account_id {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "This plan was applied in {} account {}; Onramp is signed in to {} account {}.",
+                mode_name(js.mode),
+                js.account_id,
+                mode_name(session.account.mode),
+                session.account.account_id
+            ),
+        )
+        .hint("Switch to that account in the Account step to resume or tear it down."));
+    }
+    Ok(journal)
+}
+
+fn mode_name(mode: onramp_onboarding::settings::Mode) -> &'static str {
+    match mode {
+        onramp_onboarding::settings::Mode::Sandbox => "the sandbox",
+        onramp_onboarding::settings::Mode::IbmCloud => "IBM Cloud",
+    }
+}
+
+/// True when the journal's plan created nothing that could exist, so an edited plan may
+/// start over with a fresh journal.
+fn created_nothing(journal: &JournalState) -> bool {
+    journal.steps.values().all(|s| {
+        s.id.is_none() && matches!(s.phase, Phase::NotStarted | Phase::Failed | Phase::Deleted)
+    })
+}
+
+/// Applies a reviewed plan: checks it again (a problem refuses it, at its field), writes
+/// the journal's first record, and starts the engine. Returns the first progress; the rest
+/// arrives on `on_progress`. A plan already applied is resumed instead.
+#[tauri::command]
+#[specta::specta]
+pub async fn apply_plan(
+    state: State<'_, AppState>,
+    plan: onramp_onboarding::plan::DraftPlan,
+    on_progress: Channel<PlanProgress>,
+) -> Result<PlanProgress, AppError> {
+    if let Some(job) = state.jobs.lock().await.get(&plan.id) {
+        let progress = job.progress.borrow().clone();
+        forward(job.progress.clone(), on_progress);
+        return Ok(progress);
+    }
+    let session = state.signed_in().await?;
+    let offerings = current_offerings(&state).await?;
+    let dir = journal_dir(&state.data_dir);
+    let mut own = Journal::exists(&dir, &plan.id);
+    if own {
+        let existing = Journal::read(&dir.join(format!("{}.jsonl", plan.id)))?;
+        if existing.plan != plan && created_nothing(&existing) {
+            // The earlier attempt was refused before anything existed: start over.
+            let old = dir.join(format!("{}.jsonl", plan.id));
+            let kept = dir.join(format!("{}.{}.superseded", plan.id, chrono_now()));
+            std::fs::rename(&old, &kept)
+                .map_err(|e| AppError::internal(format!("journal {}: {e}", old.display())))?;
+            own = false;
+        }
+    }
+    let cloud = session.cloud(&state.http);
+    let review = onramp_onboarding::review::review(
+        &cloud,
+        session.account.mode,
+        &session.account.account_id,
+        &plan,
+        &offerings,
+        own,
+    )
+    .await?;
+    if let Some(problem) = review.problems.first() {
+        return Err(AppError::invalid(&problem.field, problem.message.clone())
+            .hint("Fix this in the plan before applying it."));
+    }
+    let journal = if own {
+        let journal = open_journal(&state, &plan.id).await?;
+        if journal.state().plan != plan {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "This plan already created resources with other settings.",
+            )
+            .hint("Resume it as it was applied, or tear it down and start a new plan."));
+        }
+        journal
+    } else {
+        Journal::create(
+            &dir,
+            &plan,
+            session.account.mode,
+            &session.account.account_id,
+        )?
+    };
+    let job = engine::apply(context(&state).await?, journal, false);
+    Ok(register(&state, plan.id.clone(), job, on_progress).await)
+}
+
+fn chrono_now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs().to_string())
+        .unwrap_or_default()
+}
+
+/// Every plan Onramp has applied and not finished tearing down, newest first: running,
+/// interrupted (to resume), failed, or provisioned.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_plans(state: State<'_, AppState>) -> Result<Vec<PlanProgress>, AppError> {
+    let session = state.signed_in().await.ok();
+    let jobs = state.jobs.lock().await;
+    let mut plans = Vec::new();
+    for (path, journal) in Journal::list(&journal_dir(&state.data_dir)) {
+        let journal = match journal {
+            Ok(j) => j,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "journal unreadable");
+                continue;
+            }
+        };
+        if journal.closed {
+            continue;
+        }
+        if let Some(job) = jobs.get(&journal.plan.id) {
+            plans.push(job.progress.borrow().clone());
+            continue;
+        }
+        let timing = match &session {
+            Some(s) => state.timing(s),
+            None => engine::Timing::ibm_cloud(),
+        };
+        plans.push(engine::progress_of(&journal, &timing));
+    }
+    Ok(plans)
+}
+
+/// Streams the progress of a plan: live if it runs, else its journal's picture.
+#[tauri::command]
+#[specta::specta]
+pub async fn watch_plan(
+    state: State<'_, AppState>,
+    plan_id: String,
+    on_progress: Channel<PlanProgress>,
+) -> Result<PlanProgress, AppError> {
+    if let Some(job) = state.jobs.lock().await.get(&plan_id) {
+        let progress = job.progress.borrow().clone();
+        forward(job.progress.clone(), on_progress);
+        return Ok(progress);
+    }
+    let journal = Journal::read(&journal_dir(&state.data_dir).join(format!("{plan_id}.jsonl")))?;
+    let session = state.signed_in().await?;
+    let progress = engine::progress_of(&journal, &state.timing(&session));
+    let _ = on_progress.send(progress.clone());
+    Ok(progress)
+}
+
+/// Carries on with an interrupted or cancelled plan: adopts what exists, polls what is in
+/// flight, and (if `retry_failed`) tries failed steps again. Never creates a second copy.
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_plan(
+    state: State<'_, AppState>,
+    plan_id: String,
+    retry_failed: bool,
+    on_progress: Channel<PlanProgress>,
+) -> Result<PlanProgress, AppError> {
+    if let Some(job) = state.jobs.lock().await.get(&plan_id) {
+        let progress = job.progress.borrow().clone();
+        forward(job.progress.clone(), on_progress);
+        return Ok(progress);
+    }
+    let journal = open_journal(&state, &plan_id).await?;
+    if journal.state().teardown_started {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "This plan is being torn down; it cannot be applied again.",
+        )
+        .hint("Finish the teardown, then start a new plan."));
+    }
+    let job = engine::apply(context(&state).await?, journal, retry_failed);
+    Ok(register(&state, plan_id, job, on_progress).await)
+}
+
+/// Stops a running job after the call in flight; its journal keeps it resumable.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_plan(state: State<'_, AppState>, plan_id: String) -> Result<(), AppError> {
+    match state.jobs.lock().await.get(&plan_id) {
+        Some(job) => {
+            job.cancel.cancel();
+            Ok(())
+        }
+        None => Err(AppError::new(
+            ErrorCode::NotFound,
+            "Nothing is running for this plan.",
+        )),
+    }
+}
+
+/// What teardown would delete, in order, and what deleting each means.
+#[tauri::command]
+#[specta::specta]
+pub async fn teardown_preview(
+    state: State<'_, AppState>,
+    plan_id: String,
+) -> Result<Vec<TeardownItem>, AppError> {
+    let journal = Journal::read(&journal_dir(&state.data_dir).join(format!("{plan_id}.jsonl")))?;
+    Ok(engine::teardown_preview(&journal))
+}
+
+/// Deletes everything the plan created, in reverse order, after the preview was shown.
+#[tauri::command]
+#[specta::specta]
+pub async fn teardown_plan(
+    state: State<'_, AppState>,
+    plan_id: String,
+    on_progress: Channel<PlanProgress>,
+) -> Result<PlanProgress, AppError> {
+    if let Some(job) = state.jobs.lock().await.get(&plan_id) {
+        if job.progress.borrow().activity == engine::Activity::Applying {
+            return Err(
+                AppError::new(ErrorCode::Conflict, "This plan is still being applied.")
+                    .hint("Cancel it first, then tear it down."),
+            );
+        }
+        let progress = job.progress.borrow().clone();
+        forward(job.progress.clone(), on_progress);
+        return Ok(progress);
+    }
+    let journal = open_journal(&state, &plan_id).await?;
+    let job = engine::teardown(context(&state).await?, journal);
+    Ok(register(&state, plan_id, job, on_progress).await)
+}

@@ -40,9 +40,10 @@ function freePort() {
 }
 
 /** Starts `onramp-sandbox` with a known key; resolves once endpoints.json is written. */
-export async function startSandbox(apiKey) {
+export async function startSandbox(apiKey, extraArgs = []) {
   const stateDir = mkdtempSync(join(tmpdir(), 'onramp-sandbox-'));
-  const child = spawn(join(ROOT, 'target/debug/onramp-sandbox'), ['--listen', '127.0.0.1:0', '--state-dir', stateDir, '--api-key', apiKey], {
+  const args = ['--listen', '127.0.0.1:0', '--state-dir', stateDir, '--api-key', apiKey, ...extraArgs];
+  const child = spawn(join(ROOT, 'target/debug/onramp-sandbox'), args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise((resolve, reject) => {
@@ -169,6 +170,31 @@ export class Session {
       // the app may already be gone
     }
   }
+}
+
+/** A signed-in caller of the sandbox's APIs, to check what the app did from outside it. */
+export async function sandboxApi(sandbox) {
+  const token = await fetch(new URL('identity/token', sandbox.endpoints.iam.replace(/\/?$/, '/')), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: sandbox.endpoints.api_key }),
+  }).then((r) => r.json());
+  const get = async (base, path) => {
+    const response = await fetch(new URL(path, base.replace(/\/?$/, '/')), { headers: { authorization: `Bearer ${token.access_token}` } });
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+    return response.json();
+  };
+  return {
+    /** Databases that are not removed. */
+    async databases() {
+      const active = await get(sandbox.endpoints.resource_controller, 'v2/resource_instances?resource_plan_id=databases-for-postgresql-gen2-standard');
+      const failed = await get(sandbox.endpoints.resource_controller, 'v2/resource_instances?resource_plan_id=databases-for-postgresql-gen2-standard&state=failed');
+      return [...active.resources, ...failed.resources].filter((i) => i.state !== 'removed');
+    },
+    async keys(instanceGuid) {
+      return (await get(sandbox.endpoints.resource_controller, `v2/resource_instances/${instanceGuid}/resource_keys`)).resources;
+    },
+  };
 }
 
 /** The value `secret-tool` finds for an attribute set, or null when there is none. */

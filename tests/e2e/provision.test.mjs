@@ -1,0 +1,165 @@
+// End to end: a newcomer provisions a Gen 2 database in the real window. The app (test
+// build) signs in to the sandbox binary, walks Basics → Sizing → Encryption → Review, applies
+// the plan, is closed while the database provisions, is opened again and resumes it to
+// `active`, then tears it all down. What the app did is checked from outside, through the
+// sandbox's own APIs, and the credential's password through secret-tool.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+import { ROOT, startSandbox, startDriver, Session, keychainLookup, readTree, sandboxApi, waitFor } from './webdriver.mjs';
+
+const SERVICE = 'cloud.onramp.desktop.test';
+const APP = process.env.ONRAMP_E2E_APP ?? join(ROOT, 'target/debug/onramp');
+const KEY = randomBytes(33).toString('base64url');
+const NAME = `pg-e2e-${randomBytes(3).toString('hex')}`;
+// Long enough to close the app while the database provisions, short enough for CI.
+const PROVISION_SECONDS = 25;
+
+let sandbox;
+let api;
+let driver;
+let session;
+let appHome;
+
+before(async () => {
+  sandbox = await startSandbox(KEY, ['--provision-seconds', String(PROVISION_SECONDS)]);
+  api = await sandboxApi(sandbox);
+  appHome = mkdtempSync(join(tmpdir(), 'onramp-e2e-home-'));
+  driver = await startDriver({
+    ONRAMP_CLOUD_ENDPOINTS: sandbox.endpointsPath,
+    XDG_DATA_HOME: join(appHome, 'data'),
+    XDG_CONFIG_HOME: join(appHome, 'config'),
+    XDG_CACHE_HOME: join(appHome, 'cache'),
+  });
+  session = await Session.start(driver.base, APP);
+});
+
+after(async () => {
+  await session?.end();
+  driver?.stop();
+  sandbox?.stop();
+  // The key this test stored: leave the test keychain as it was.
+  try {
+    (await import('node:child_process')).execFileSync('secret-tool', ['clear', 'service', SERVICE, 'username', 'ibmcloud-api-key']);
+  } catch {
+    // nothing stored
+  }
+});
+
+async function next() {
+  await session.click(await session.waitFor('#next-button'));
+}
+
+/** Selects `value` in the <select> with `css` the way a user's change would. */
+async function choose(css, value) {
+  await session.script(
+    `const s = document.querySelector(arguments[0]); s.value = arguments[1];
+     s.dispatchEvent(new Event('change', { bubbles: true }));`,
+    [css, value],
+  );
+}
+
+async function fieldError(id, predicate) {
+  return session.waitForText(`#${id}-error-msg`, predicate);
+}
+
+test('Account: sign in to the sandbox as an IBM Cloud account', async () => {
+  await session.waitFor('#account-tile');
+  await session.click(await session.find('label[for="mode-ibm-cloud"]'));
+  await session.type(await session.waitFor('#api-key'), KEY);
+  await session.click(await session.find('#connect'));
+  await session.waitForText('#account-id', (t) => t === sandbox.endpoints.account_id);
+  await next();
+});
+
+test('Basics: the name is checked as it is typed, at the field', async () => {
+  const name = await session.waitFor('#plan-name');
+  await session.type(name, 'pg/demo');
+  assert.match(await fieldError('plan-name', (t) => t.includes('/')), /can't contain '\/'/);
+  await session.screenshot('10-basics-bad-name');
+  await session.type(name, NAME);
+  await session.gone('#plan-name-error-msg');
+  const locations = await session.script('return [...document.querySelectorAll("#plan-location option")].map(o => o.value)');
+  assert.deepEqual(locations.filter(Boolean), ['ca-mon', 'in-che', 'us-east'], 'the live catalog’s Gen 2 locations');
+  await choose('#plan-location', 'ca-mon');
+  await session.screenshot('11-basics');
+  await next();
+});
+
+test('Sizing: storage out of range is refused at the field; a flavor and 20 GB are chosen', async () => {
+  const storage = await session.waitFor('#plan-storage');
+  await session.type(storage, '5');
+  assert.match(await fieldError('plan-storage', (t) => t.length > 0), /from 10 to 9600/);
+  await session.screenshot('12-sizing-bad-storage');
+  await session.type(storage, '20');
+  await session.gone('#plan-storage-error-msg');
+  await choose('#plan-host-flavor', 'bx3d.4x20');
+  await session.screenshot('13-sizing');
+  await next();
+});
+
+test('Encryption: the provider-managed key is the default', async () => {
+  await session.waitFor('#enc-provider');
+  const checked = await session.script('return document.getElementById("enc-provider").checked');
+  assert.equal(checked, true);
+  await session.screenshot('14-encryption');
+  await next();
+});
+
+test('Review: every resource and the cost, then apply', async () => {
+  await session.waitForText('#step', (t) => t.includes('onramp-manager') && t.includes(NAME), 30000);
+  const text = await session.text(await session.find('#step'));
+  assert.match(text, /bx3d\.4x20/);
+  assert.match(text, /20 GB per member/);
+  assert.match(text, /\$/, 'a price from the catalog');
+  await session.screenshot('15-review');
+  await session.click(await session.find('#apply-button'));
+  await session.waitFor('[data-step="instance"]');
+});
+
+test('Provision: live progress; closing the app mid-way and reopening it resumes', async () => {
+  await session.waitFor('[data-step="instance"][data-status="Working"]');
+  await waitFor('the database to exist', async () => (await api.databases()).length === 1, 20000);
+  await session.screenshot('16-provision-running');
+  const before = await api.databases();
+  assert.equal(before[0].state, 'provisioning', 'closed while the database is still provisioning');
+
+  // Close the app, as a user would mid-provision, and open it again.
+  await session.end();
+  session = await Session.start(driver.base, APP);
+  await session.waitFor('[data-step="instance"]', 60000);
+  await session.screenshot('17-provision-resumed');
+  const outcome = await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', (PROVISION_SECONDS + 60) * 1000);
+  assert.ok(outcome);
+  await session.screenshot('18-provision-active');
+
+  const databases = await api.databases();
+  assert.equal(databases.length, 1, 'exactly one database after the resume');
+  assert.equal(databases[0].name, NAME);
+  assert.equal(databases[0].state, 'active');
+  const keys = await api.keys(databases[0].guid);
+  assert.equal(keys.length, 1, 'exactly one Manager credential');
+  const password = keys[0].credentials.password;
+  const stored = keychainLookup(SERVICE, `credential:${keys[0].guid}`);
+  assert.ok(stored && JSON.parse(stored).password === password, 'the credential is in the keychain');
+  const page = await session.script('return document.documentElement.outerHTML');
+  assert.ok(!page.includes(password), 'the window does not hold the password');
+  for (const { file, text } of readTree(appHome)) assert.ok(!text.includes(password), `the password leaked into ${file}`);
+});
+
+test('Teardown: previewed, then everything is deleted and the keychain entry is gone', async () => {
+  const [database] = await api.databases();
+  const [key] = await api.keys(database.guid);
+  await session.click(await session.find('#teardown-button'));
+  await session.waitForText('.cds--modal.is-visible', (t) => t.includes('3 days') || t.includes('sandbox'));
+  await session.screenshot('19-teardown-preview');
+  await session.click(await session.find('#teardown-confirm'));
+  await session.waitFor('#provision-outcome[data-outcome="TornDown"]', 60000);
+  await session.screenshot('20-torn-down');
+  assert.deepEqual(await api.databases(), [], 'the sandbox holds no database');
+  assert.equal(keychainLookup(SERVICE, `credential:${key.guid}`), null);
+});

@@ -158,6 +158,9 @@ mod tests {
             .map(|l| format!("{}\n", &l[4..]))
             .collect();
         let private = russh::keys::decode_secret_key(&block, None).unwrap();
+        // The sandbox's VSI reads the same key out of it.
+        let sandbox = onramp_jumphost::host_key_from_cloud_init(text).expect("found");
+        assert_eq!(sandbox.as_str(), key.pair.private_openssh.expose().as_str());
         assert_eq!(
             private.public_key().key_data(),
             parse_public_line(key.public_line()).unwrap().key_data()

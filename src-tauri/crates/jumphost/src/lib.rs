@@ -268,6 +268,68 @@ impl Drop for JumpHost {
     }
 }
 
+/// The ed25519 host key a VSI's cloud-init `user_data` installs, if it carries one in
+/// cloud-init's `ssh_keys` form (what Onramp generates):
+///
+/// ```yaml
+/// ssh_keys:
+///   ed25519_private: |
+///     -----BEGIN OPENSSH PRIVATE KEY-----
+///     ...
+/// ```
+///
+/// Returns the private key text, checked to be an unencrypted ed25519 OpenSSH key, so the
+/// sandbox's VSI presents the host key its creator pinned, as a real VSI would after
+/// cloud-init ran. Anything else (no such block, another key type, garbage) is `None`.
+pub fn host_key_from_cloud_init(user_data: &str) -> Option<Zeroizing<String>> {
+    if !user_data.trim_start().starts_with("#cloud-config") {
+        return None;
+    }
+    let mut lines = user_data.lines();
+    let header = lines.find(|l| l.trim_start().starts_with("ed25519_private:"))?;
+    let key_indent = header.len() - header.trim_start().len();
+    if header
+        .trim_start()
+        .trim_start_matches("ed25519_private:")
+        .trim()
+        != "|"
+    {
+        return None;
+    }
+    let mut block = Zeroizing::new(String::new());
+    let mut indent = None;
+    for line in lines {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let this = line.len() - trimmed.len();
+        if this <= key_indent {
+            break;
+        }
+        let indent = *indent.get_or_insert(this);
+        block.push_str(line.get(indent..).unwrap_or(trimmed));
+        block.push('\n');
+    }
+    let key = PrivateKey::from_openssh(block.as_bytes()).ok()?;
+    (key.algorithm() == ssh_key::Algorithm::Ed25519 && !key.is_encrypted()).then_some(block)
+}
+
+/// Writes `key` (OpenSSH private key text) as the host key file a [`JumpHost`] loads,
+/// replacing any there, readable by the owner only.
+pub fn install_host_key(path: &Path, key: &str) -> Result<(), JumpHostError> {
+    let parsed =
+        PrivateKey::from_openssh(key.as_bytes()).map_err(|e| JumpHostError::HostKeyInvalid {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    drop(parsed);
+    write_private_file(path, key.as_bytes()).map_err(|source| JumpHostError::HostKeyIo {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn parse_authorized_keys(entries: &[String]) -> Result<Vec<PublicKey>, JumpHostError> {
     let mut keys = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
@@ -769,6 +831,33 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn a_host_key_in_cloud_init_is_found_and_anything_else_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        let key = load_or_create_host_key(&path).unwrap();
+        let text = key.to_openssh(LineEnding::LF).unwrap();
+        let indented: String = text.lines().map(|l| format!("    {l}\n")).collect();
+        let user_data = format!(
+            "#cloud-config\nssh_deletekeys: true\nssh_keys:\n  ed25519_private: |\n{indented}  ed25519_public: x\nruncmd: []\n"
+        );
+        let found = host_key_from_cloud_init(&user_data).expect("the key");
+        assert_eq!(found.as_str(), text.as_str());
+        assert!(host_key_from_cloud_init("#!/bin/sh\necho hi\n").is_none());
+        assert!(
+            host_key_from_cloud_init(&user_data.replace("#cloud-config", "#!/bin/sh")).is_none()
+        );
+        assert!(host_key_from_cloud_init(
+            "#cloud-config\nssh_keys:\n  ed25519_private: |\n    garbage\n"
+        )
+        .is_none());
+        // Installed, it is the key the server loads.
+        let installed = dir.path().join("installed");
+        install_host_key(&installed, &found).unwrap();
+        let loaded = load_or_create_host_key(&installed).unwrap();
+        assert_eq!(loaded.public_key().key_data(), key.public_key().key_data());
     }
 
     #[test]

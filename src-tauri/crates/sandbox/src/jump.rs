@@ -1,7 +1,9 @@
 //! The jump hosts: each VPC instance (VSI) is a real SSH server on loopback that accepts the
 //! keys registered through the VPC keys API and given at create, and forwards `ssh -L`
 //! channels only to the endpoint gateways of its own VPC. Its host key is kept in the state
-//! dir, so a client's `known_hosts` stays valid across sandbox restarts.
+//! dir, so a client's `known_hosts` stays valid across sandbox restarts. When the instance's
+//! `user_data` installs an ed25519 host key the cloud-init way (`ssh_keys`, as Onramp
+//! generates it), that key is the one it presents, as on a real VSI; otherwise it makes one.
 
 use std::{
     collections::HashMap,
@@ -35,6 +37,29 @@ fn forwarder(state: Weak<AppState>, vpc: String) -> ForwardFn {
     })
 }
 
+fn host_key_path(state: &AppState, id: &str) -> std::path::PathBuf {
+    state.state_dir.join("jumphosts").join(format!("{id}.key"))
+}
+
+/// Makes the host key that `user_data` installs (if it installs one) the VSI's host key.
+pub(crate) fn install_host_key_from_user_data(
+    state: &AppState,
+    id: &str,
+    user_data: &str,
+) -> Result<(), String> {
+    let Some(key) = onramp_jumphost::host_key_from_cloud_init(user_data) else {
+        tracing::info!(
+            instance = id,
+            "user_data installs no host key; the jump host makes one"
+        );
+        return Ok(());
+    };
+    onramp_jumphost::install_host_key(&host_key_path(state, id), &key)
+        .map_err(|e| e.to_string())?;
+    tracing::info!(instance = id, "jump host key taken from user_data");
+    Ok(())
+}
+
 /// Starts the SSH server behind a VSI (on its recorded port after a restart, if free).
 pub(crate) async fn start_for_instance(
     state: &Arc<AppState>,
@@ -54,7 +79,7 @@ pub(crate) async fn start_for_instance(
     let recorded = state.store.read(|w| w.jump_ports.get(id).copied());
     let config = |port: u16| JumpHostConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], port)),
-        host_key_path: dir.join(format!("{id}.key")),
+        host_key_path: host_key_path(state, id),
         authorized_keys: keys.clone(),
         forward: forwarder(Arc::downgrade(state), vpc.clone()),
     };
@@ -92,7 +117,7 @@ pub(crate) async fn stop_for_instance(state: &AppState, id: &str) {
     if let Some(host) = host {
         host.stop().await;
     }
-    let _ = std::fs::remove_file(state.state_dir.join("jumphosts").join(format!("{id}.key")));
+    let _ = std::fs::remove_file(host_key_path(state, id));
 }
 
 /// After a restart: start the SSH server of every VSI again, with the keys it was made with.

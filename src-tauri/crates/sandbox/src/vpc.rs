@@ -1191,6 +1191,9 @@ struct CreateInstance {
     primary_network_interface: Option<Value>,
     primary_network_attachment: Option<Value>,
     resource_group: Option<Value>,
+    /// cloud-init; not stored (a real VSI keeps it in its metadata, which the API does
+    /// not return), but a host key it installs is what the jump host presents.
+    user_data: Option<String>,
 }
 
 pub(crate) async fn create_instance(
@@ -1394,6 +1397,14 @@ pub(crate) async fn create_instance(
         .flatten()
         .filter_map(|k| k.as_str().map(str::to_owned))
         .collect();
+    if let Some(user_data) = request.user_data.as_deref() {
+        crate::jump::install_host_key_from_user_data(&state, &id, user_data).map_err(|e| {
+            ApiError::internal(
+                API,
+                format!("The sandbox could not install this instance's SSH host key: {e}"),
+            )
+        })?;
+    }
     crate::jump::start_for_instance(&state, &id, keys)
         .await
         .map_err(|e| {

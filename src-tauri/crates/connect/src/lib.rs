@@ -4,7 +4,9 @@
 //! ([`postgres`]), and the connection doctor that checks each hop and names what to fix
 //! ([`doctor`]).
 
+pub mod doctor;
 pub mod keys;
+pub mod postgres;
 pub mod tunnel;
 
 pub use keys::{generate_host_key, generate_user_key, JumpHostKey, KeyPair};

@@ -1,12 +1,52 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Header, HeaderName, ProgressIndicator, ProgressStep, SkipToContent, Tag } from '@carbon/react';
+import {
+  Button,
+  Header,
+  HeaderName,
+  InlineLoading,
+  InlineNotification,
+  ProgressIndicator,
+  ProgressStep,
+  SkipToContent,
+  Stack,
+  Tag,
+} from '@carbon/react';
 
-import type { AccountStatus, Backend } from './backend';
+import { asAppError, type AccountStatus, type AppError, type Backend, type Problem } from './backend';
+import { FIELDS, stepOfField } from './plan';
 import { STEPS } from './steps';
+import { StepNav, type NextInfo } from './StepNav';
 import { AccountStep } from './steps/AccountStep';
+import { BasicsStep } from './steps/BasicsStep';
+import { EncryptionStep } from './steps/EncryptionStep';
+import { ProvisionStep } from './steps/ProvisionStep';
+import { ReviewStep } from './steps/ReviewStep';
+import { SizingStep } from './steps/SizingStep';
+import { StepHeading } from './steps/StepHeading';
+import { usePlan } from './usePlan';
+import { useProgress } from './useProgress';
+
+/**
+ * The steps that exist, in the order Back and Next walk them. Connectivity comes with the
+ * private path; until then Next on Encryption goes straight to Review.
+ */
+const WIZARD = ['account', 'basics', 'sizing', 'encryption', 'review', 'provision'] as const;
+type WizardStep = (typeof WIZARD)[number];
+const PLAN_STEPS: string[] = ['basics', 'sizing', 'encryption'];
+/** The steps whose problems must be fixed before each step can be reached. */
+const BLOCKED_BY: Partial<Record<WizardStep, string[]>> = {
+  sizing: ['basics'],
+  encryption: ['basics', 'sizing'],
+};
+
+const isWizardStep = (id: string): id is WizardStep => (WIZARD as readonly string[]).includes(id);
+const labelOf = (id: string) => STEPS.find((s) => s.id === id)?.label ?? id;
 
 export function App({ backend }: { backend: Backend }) {
   const [status, setStatus] = useState<AccountStatus | null>(null);
+  const [current, setCurrent] = useState<WizardStep>('account');
+  // Where focus goes after a move: the first of these controls present, else the step's title.
+  const [focus, setFocus] = useState<{ ids: string[] } | null>(null);
 
   useEffect(() => {
     let unlisten: (() => void) | undefined;
@@ -19,7 +59,197 @@ export function App({ backend }: { backend: Backend }) {
   }, [backend]);
 
   const onStatus = useCallback((next: AccountStatus) => setStatus(next), []);
-  const accountDone = Boolean(status?.account);
+  const account = status?.account ?? null;
+  const accountKey = account ? `${account.mode}:${account.accountId}` : null;
+  const model = usePlan(backend, accountKey);
+  const { plan, offerings, problems } = model;
+  const showFound = useCallback(() => setCurrent('provision'), []);
+  const { progress, notice, startError, follow, clear } = useProgress(backend, accountKey, showFound);
+
+  const go = useCallback((step: WizardStep, ids: string[] = [`${step}-title`]) => {
+    setCurrent(step);
+    setFocus({ ids });
+  }, []);
+
+  const jump = useCallback(
+    (field: string) => {
+      model.reveal([field]);
+      go(stepOfField(field) ?? 'review', FIELDS[field]?.focus);
+    },
+    [model, go],
+  );
+
+  useEffect(() => {
+    if (!focus) return;
+    let tries = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = () => {
+      // A control may appear a moment later (Encryption loads its lists): wait a little for
+      // the preferred one before settling for another, then for the step itself.
+      const last = tries >= 8;
+      const candidates = last ? focus.ids : focus.ids.slice(0, 1);
+      for (const id of candidates) {
+        const element = document.getElementById(id);
+        if (element && !element.matches(':disabled')) {
+          element.focus();
+          return;
+        }
+      }
+      if (last) (document.querySelector<HTMLElement>('#step h1[tabindex]') ?? document.getElementById('step'))?.focus();
+      else {
+        tries += 1;
+        timer = setTimeout(attempt, 40);
+      }
+    };
+    attempt();
+    return () => clearTimeout(timer);
+  }, [focus]);
+
+  const apply = useCallback(async (): Promise<AppError | null> => {
+    if (!plan) return null;
+    try {
+      await follow(plan.id, (l) => backend.applyPlan(plan, l));
+      go('provision');
+      return null;
+    } catch (error) {
+      const refused = asAppError(error);
+      if (refused.field && stepOfField(refused.field)) {
+        // The refusal names a field: show it there, where it is fixed.
+        const message = [refused.message, refused.hint].filter(Boolean).join(' ');
+        model.addCloudProblems([{ field: refused.field, message }]);
+        jump(refused.field);
+        return null;
+      }
+      return refused;
+    }
+  }, [backend, plan, follow, go, jump, model]);
+
+  const startNewPlan = useCallback(async () => {
+    const fresh = await backend.newPlan();
+    model.replace(fresh);
+    clear();
+    go('basics', ['plan-name']);
+  }, [backend, model, clear, go]);
+
+  // What can be reached: a step once the ones before it have no problem.
+  const clean = (steps: string[]) => !problems.some((p) => steps.includes(stepOfField(p.field) ?? ''));
+  const planReady = Boolean(account && plan && offerings && model.checked);
+  const reach: Record<WizardStep, boolean> = {
+    account: true,
+    basics: Boolean(account),
+    sizing: planReady && clean(['basics']),
+    encryption: planReady && clean(['basics', 'sizing']),
+    review: planReady && problems.length === 0,
+    provision: Boolean(account && progress),
+  };
+  const blockersOf = (step: WizardStep): Problem[] => {
+    if (step === 'review') return problems;
+    const before = BLOCKED_BY[step];
+    return before ? problems.filter((p) => before.includes(stepOfField(p.field) ?? '')) : [];
+  };
+  const shownOn = (step: string) => Object.keys(model.shown).some((f) => stepOfField(f) === step);
+
+  const position = WIZARD.indexOf(current);
+  const previous = WIZARD[position - 1];
+  const following = WIZARD[position + 1];
+  const nextInfo = (): NextInfo | undefined => {
+    if (!following || current === 'provision' || (current === 'review' && !reach.provision)) return undefined;
+    const blockers = blockersOf(following);
+    let reason: string | undefined;
+    if (!account) reason = 'Connect to an account first.';
+    else if (following !== 'basics' && following !== 'provision') {
+      if (model.loadError) reason = 'Onramp could not load the plan (see above).';
+      else if (!plan || !offerings) reason = 'Loading the plan…';
+      else if (!model.checked) {
+        reason = model.checkError ? `Onramp could not check the plan: ${model.checkError.message}` : 'Checking the plan…';
+      } else if (blockers.length > 0) reason = blockers.length === 1 ? 'To go on, fix this:' : 'To go on, fix these:';
+    }
+    return {
+      label: labelOf(following),
+      onClick: () => go(following),
+      disabled: !reach[following],
+      reason,
+      blockers: reach[following] ? [] : blockers,
+    };
+  };
+
+  const planLoaded = plan && offerings;
+  const renderStep = () => {
+    if (current === 'account') return <AccountStep backend={backend} status={status} onStatus={onStatus} />;
+    if (PLAN_STEPS.includes(current) && !planLoaded) {
+      return (
+        <section className="onramp-step" aria-labelledby={`${current}-title`}>
+          <Stack gap={6}>
+            <StepHeading step={current} />
+            {model.loadError ? (
+              <Stack gap={4}>
+                <InlineNotification
+                  id="plan-load-error"
+                  kind="error"
+                  lowContrast
+                  hideCloseButton
+                  role="alert"
+                  title={model.loadError.message}
+                  subtitle={model.loadError.hint ?? undefined}
+                />
+                <div>
+                  <Button kind="tertiary" onClick={model.reload}>
+                    Try again
+                  </Button>
+                </div>
+              </Stack>
+            ) : (
+              <InlineLoading description="Reading what the catalog offers and your resource groups…" />
+            )}
+          </Stack>
+        </section>
+      );
+    }
+    if (current === 'basics' && plan && offerings) {
+      return <BasicsStep plan={plan} offerings={offerings} shown={model.shown} onChange={model.update} />;
+    }
+    if (current === 'sizing' && plan && offerings) {
+      return (
+        <SizingStep
+          plan={plan}
+          offerings={offerings}
+          shown={model.shown}
+          onChange={model.update}
+          onLocalProblem={model.setLocalProblem}
+        />
+      );
+    }
+    if (current === 'encryption' && plan) {
+      return <EncryptionStep backend={backend} plan={plan} shown={model.shown} onChange={model.update} />;
+    }
+    if (current === 'review' && plan) {
+      return (
+        <ReviewStep
+          backend={backend}
+          plan={plan}
+          onJump={jump}
+          onCloudProblems={model.addCloudProblems}
+          onApply={apply}
+        />
+      );
+    }
+    if (current === 'provision' && progress) {
+      return (
+        <ProvisionStep
+          backend={backend}
+          progress={progress}
+          notice={notice}
+          startError={startError}
+          follow={follow}
+          onNewPlan={startNewPlan}
+          onJump={jump}
+        />
+      );
+    }
+    return null;
+  };
+
+  const currentIndex = STEPS.findIndex((s) => s.id === current);
 
   return (
     <div className="onramp">
@@ -43,22 +273,65 @@ export function App({ backend }: { backend: Backend }) {
       </Header>
       <div className="onramp__body">
         <nav className="onramp__steps" aria-label="Steps">
-          <ProgressIndicator vertical currentIndex={0} spaceEqually={false}>
-            {STEPS.map((step, index) => (
-              <ProgressStep
-                key={step.id}
-                label={step.label}
-                secondaryLabel={step.summary}
-                complete={index === 0 && accountDone}
-                current={index === 0}
-                disabled={index > 0}
-                description={index > 0 ? `${step.label}: not yet available` : step.label}
-              />
-            ))}
+          <ProgressIndicator
+            vertical
+            currentIndex={currentIndex}
+            spaceEqually={false}
+            onChange={(index: number) => {
+              const id = STEPS[index]?.id ?? '';
+              if (isWizardStep(id) && reach[id]) go(id);
+            }}
+          >
+            {STEPS.map((step, index) => {
+              const available = isWizardStep(step.id);
+              const reachable = available && reach[step.id as WizardStep];
+              const here = index === currentIndex;
+              return (
+                <ProgressStep
+                  key={step.id}
+                  label={step.label}
+                  secondaryLabel={step.summary}
+                  complete={
+                    (step.id === 'account' && Boolean(account)) ||
+                    (step.id === 'provision' && progress?.outcome === 'Succeeded')
+                  }
+                  current={here}
+                  invalid={!here && reachable && PLAN_STEPS.includes(step.id) && shownOn(step.id)}
+                  disabled={!reachable && !here}
+                  description={
+                    !available
+                      ? `${step.label}: not yet available`
+                      : reachable
+                        ? step.label
+                        : `${step.label}: finish the steps before it first`
+                  }
+                  data-step-id={step.id}
+                />
+              );
+            })}
           </ProgressIndicator>
         </nav>
         <main className="onramp__content" id="step" tabIndex={-1}>
-          <AccountStep backend={backend} status={status} onStatus={onStatus} />
+          {renderStep()}
+          {model.saveError && (
+            <div className="onramp-step onramp-step__notice">
+              <InlineNotification
+                id="save-error"
+                kind="warning"
+                lowContrast
+                hideCloseButton
+                title="Onramp could not save the draft."
+                subtitle={`${model.saveError.message} Your changes are kept while the app is open.`}
+              />
+            </div>
+          )}
+          <div className="onramp-step">
+            <StepNav
+              back={previous && reach[previous] ? { label: labelOf(previous), onClick: () => go(previous) } : undefined}
+              next={nextInfo()}
+              onJump={jump}
+            />
+          </div>
         </main>
       </div>
     </div>

@@ -1,8 +1,54 @@
 // The UI's only door to the back end. Components receive a `Backend`; the app passes the
 // Tauri one (./tauri.ts, the only module that imports @tauri-apps/*), tests pass a fake.
-import type { AccountStatus, AppError } from './bindings';
+import type {
+  AccountStatus,
+  AppError,
+  DraftPlan,
+  EncryptionOptions,
+  Offerings,
+  PlanProgress,
+  Problem,
+  Review,
+  TeardownItem,
+} from './bindings';
 
-export type { Account, AccountStatus, AppError, BuildKind, ErrorCode, Mode } from './bindings';
+export type {
+  Account,
+  AccountStatus,
+  Activity,
+  AppError,
+  Authorization,
+  BuildKind,
+  CostEstimate,
+  CostLine,
+  DraftPlan,
+  Encryption,
+  EncryptionOptions,
+  ErrorCode,
+  FlavorOffer,
+  KeyOffer,
+  KeyProtectChoice,
+  KeyProtectInstance,
+  ListSource,
+  LocationOffer,
+  Mode,
+  Offerings,
+  Outcome,
+  PlannedResource,
+  PlanProgress,
+  Problem,
+  ResourceGroupOffer,
+  Review,
+  Setting,
+  StepError,
+  StepId,
+  StepProgress,
+  StepStatus,
+  TeardownItem,
+} from './bindings';
+
+/** Receives every progress snapshot of a running job (the Tauri side is a Channel). */
+export type ProgressListener = (progress: PlanProgress) => void;
 
 export interface Backend {
   accountStatus(): Promise<AccountStatus>;
@@ -12,6 +58,28 @@ export interface Backend {
   connectIbmCloud(apiKey: string): Promise<AccountStatus>;
   forgetApiKey(): Promise<AccountStatus>;
   onAccountChanged(listener: (status: AccountStatus) => void): Promise<() => void>;
+
+  /** Locations offering Gen 2 and the account's resource groups; `refresh` reads them again. */
+  planOfferings(refresh: boolean): Promise<Offerings>;
+  /** A plan with the defaults and a fresh id. */
+  newPlan(): Promise<DraftPlan>;
+  /** Every problem with the plan, each at its field. Asked on every change. */
+  validatePlan(plan: DraftPlan): Promise<Problem[]>;
+  saveDraft(plan: DraftPlan): Promise<void>;
+  loadDraft(): Promise<DraftPlan | null>;
+  encryptionOptions(): Promise<EncryptionOptions>;
+  /** The whole plan, its cost, and what blocks it (including what only the cloud knows). */
+  reviewPlan(plan: DraftPlan): Promise<Review>;
+
+  /** Starts applying; resolves with the first progress, the rest goes to `onProgress`. */
+  applyPlan(plan: DraftPlan, onProgress: ProgressListener): Promise<PlanProgress>;
+  /** Plans applied and not torn down yet, newest first. */
+  listPlans(): Promise<PlanProgress[]>;
+  watchPlan(planId: string, onProgress: ProgressListener): Promise<PlanProgress>;
+  resumePlan(planId: string, retryFailed: boolean, onProgress: ProgressListener): Promise<PlanProgress>;
+  cancelPlan(planId: string): Promise<void>;
+  teardownPreview(planId: string): Promise<TeardownItem[]>;
+  teardownPlan(planId: string, onProgress: ProgressListener): Promise<PlanProgress>;
 }
 
 /** A command's failure, carrying the back end's `{code, message, field?, hint?}`. */

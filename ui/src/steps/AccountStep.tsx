@@ -72,7 +72,7 @@ export function AccountStep({ backend, status, onStatus }: Props) {
       <Stack gap={6}>
         <div>
           <p className="onramp-step__eyebrow">Step 1 of 11</p>
-          <h1 id="account-title" className="onramp-step__title">
+          <h1 id="account-title" className="onramp-step__title" tabIndex={-1}>
             Account
           </h1>
           <p className="onramp-step__lead">

@@ -1,0 +1,125 @@
+// What the wizard knows about the draft plan's fields: which step edits each one, what the
+// user calls it, and which control to focus to fix it. The rules themselves live in the back
+// end (`validatePlan`); this file only routes its problems to the right place.
+import type { DraftPlan, KeyProtectChoice, LocationOffer, Offerings, PlanProgress, Problem } from './backend';
+
+export type PlanStepId = 'basics' | 'sizing' | 'encryption';
+
+interface FieldInfo {
+  step: PlanStepId;
+  label: string;
+  /** Controls to focus to fix it, first one present wins. */
+  focus: string[];
+}
+
+/** Keyed by the back end's field names (`plan::field`). */
+export const FIELDS: Record<string, FieldInfo> = {
+  name: { step: 'basics', label: 'Service name', focus: ['plan-name'] },
+  location: { step: 'basics', label: 'Location', focus: ['plan-location'] },
+  resourceGroupId: { step: 'basics', label: 'Resource group', focus: ['plan-resource-group'] },
+  members: { step: 'sizing', label: 'Members', focus: ['plan-members-2'] },
+  hostFlavor: { step: 'sizing', label: 'Host flavor', focus: ['plan-host-flavor'] },
+  storageGb: { step: 'sizing', label: 'Storage per member', focus: ['plan-storage'] },
+  version: { step: 'sizing', label: 'PostgreSQL version', focus: ['plan-version'] },
+  'encryption.key': {
+    step: 'encryption',
+    label: 'Key Protect root key',
+    focus: ['enc-kp-key', 'enc-kp-instance', 'enc-key-protect'],
+  },
+  'encryption.authorization': {
+    step: 'encryption',
+    label: 'Service authorization',
+    focus: ['enc-create-authorization', 'enc-check-again', 'enc-key-protect'],
+  },
+};
+
+/** The step that edits `field`; null for a field this UI does not know. */
+export function stepOfField(field: string): PlanStepId | null {
+  return FIELDS[field]?.step ?? (field.startsWith('encryption') ? 'encryption' : null);
+}
+
+export function fieldLabel(field: string): string {
+  return FIELDS[field]?.label ?? field;
+}
+
+/** The plan fields a patch changes, as the back end names them. */
+export function fieldsOfPatch(patch: Partial<DraftPlan>): string[] {
+  return Object.keys(patch).flatMap((key) =>
+    key === 'encryption' ? ['encryption.key', 'encryption.authorization'] : [key],
+  );
+}
+
+export function locationOf(offerings: Offerings | null, id: string): LocationOffer | undefined {
+  return offerings?.locations.find((l) => l.id === id);
+}
+
+/** The service's own default: the flavor with the fewest vCPUs, then the least memory. */
+export function smallestFlavor(location: LocationOffer): string | undefined {
+  return [...location.flavors].sort((a, b) => a.cpu - b.cpu || a.memoryGb - b.memoryGb)[0]?.id;
+}
+
+/**
+ * Moving to another location keeps the flavor and version when it offers them, and otherwise
+ * takes its defaults (smallest flavor, newest version), so a location change alone never
+ * leaves the plan asking for something the location does not have.
+ */
+export function withLocation(plan: DraftPlan, offerings: Offerings | null, id: string): Partial<DraftPlan> {
+  const patch: Partial<DraftPlan> = { location: id };
+  const location = locationOf(offerings, id);
+  if (!location) return patch;
+  if (!location.flavors.some((f) => f.id === plan.hostFlavor)) {
+    const smallest = smallestFlavor(location);
+    if (smallest) patch.hostFlavor = smallest;
+  }
+  if (!location.versions.includes(plan.version) && location.versions[0]) patch.version = location.versions[0];
+  return patch;
+}
+
+/** A Key Protect choice not made yet: the user picks an instance and a root key next. */
+export function emptyKeyProtect(): { kind: 'KeyProtect' } & KeyProtectChoice {
+  return {
+    kind: 'KeyProtect',
+    instanceGuid: '',
+    instanceName: '',
+    region: '',
+    keyCrn: '',
+    keyName: '',
+    authorization: 'Unknown',
+  };
+}
+
+/** Problems grouped by field, messages joined, for `invalidText`. */
+export function messagesByField(problems: Problem[]): Record<string, string> {
+  const byField: Record<string, string[]> = {};
+  for (const p of problems) (byField[p.field] ??= []).push(p.message);
+  return Object.fromEntries(Object.entries(byField).map(([f, m]) => [f, m.join(' ')]));
+}
+
+/** `m:ss`, or `h:mm:ss` past an hour. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** `$1,234.50`; unit prices keep up to four decimals (disk is cents per GB). */
+export function formatMoney(amount: number, currency: string, maxDigits = 2): string {
+  try {
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: 2,
+      maximumFractionDigits: maxDigits,
+    }).format(amount);
+  } catch {
+    // An unknown currency code: show the number with the code rather than fail.
+    return `${amount.toFixed(2)} ${currency}`;
+  }
+}
+
+/** A plan still moving (its engine runs). */
+export function isRunning(progress: PlanProgress): boolean {
+  return progress.activity !== 'Idle';
+}

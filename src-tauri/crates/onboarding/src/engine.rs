@@ -339,8 +339,8 @@ fn snapshot(state: &JournalState, timing: &Timing, live: &Live) -> PlanProgress 
             }
         });
         let next = match status {
-            StepStatus::Failed => Some(match record.error.as_ref().and_then(|e| e.field.clone()) {
-                Some(f) => format!("Fix the {f} field in the plan and apply again, or tear down what was created."),
+            StepStatus::Failed => Some(match record.error.as_ref().and_then(|e| e.field.as_deref().map(field::label)) {
+                Some(f) => format!("Change the {f} in the plan and apply again, or tear down what was created."),
                 None => "Retry when the cause is fixed, or tear down what was created.".to_owned(),
             }),
             StepStatus::Blocked => Some("Waits for the step it depends on; retry that one.".to_owned()),

@@ -28,6 +28,22 @@ pub mod field {
     pub const VERSION: &str = "version";
     pub const ENCRYPTION_KEY: &str = "encryption.key";
     pub const ENCRYPTION_AUTHORIZATION: &str = "encryption.authorization";
+
+    /// What the user calls a field, for messages that name it.
+    pub fn label(field: &str) -> &str {
+        match field {
+            NAME => "service name",
+            LOCATION => "location",
+            RESOURCE_GROUP => "resource group",
+            MEMBERS => "number of members",
+            HOST_FLAVOR => "host flavor",
+            STORAGE => "storage per member",
+            VERSION => "PostgreSQL version",
+            ENCRYPTION_KEY => "Key Protect root key",
+            ENCRYPTION_AUTHORIZATION => "service authorization",
+            other => other,
+        }
+    }
 }
 
 /// What the user chose so far. Numbers are wide and signed so that whatever the window

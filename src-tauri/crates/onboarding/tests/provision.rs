@@ -403,6 +403,15 @@ async fn a_broker_refusal_is_kept_verbatim_with_its_field_and_request_id() {
     );
     assert_eq!(error.field.as_deref(), Some("members"));
     assert!(error.request_id.is_some());
+    assert!(
+        instance
+            .next
+            .as_deref()
+            .unwrap()
+            .contains("Change the number of members"),
+        "{:?}",
+        instance.next
+    );
     assert!(env.live_databases().await.is_empty());
     // Nothing was made, so teardown has nothing to delete and closes the journal.
     let journal = Journal::read(&env.journals().join(format!("{}.jsonl", plan.id))).unwrap();

@@ -34,6 +34,14 @@ export interface PlanModel {
   reload(): void;
 }
 
+/** `plan` with a resource group of `offerings`' account: its own if there, else the default. */
+export function inAccount(plan: DraftPlan, offerings: Offerings): DraftPlan {
+  const groups = offerings.resourceGroups;
+  if (groups.length === 0 || groups.some((g) => g.id === plan.resourceGroupId)) return plan;
+  const fallback = groups.find((g) => g.isDefault) ?? groups[0];
+  return { ...plan, resourceGroupId: fallback.id };
+}
+
 export function usePlan(backend: Backend, accountKey: string | null): PlanModel {
   const [offerings, setOfferings] = useState<Offerings | null>(null);
   const [plan, setPlan] = useState<DraftPlan | null>(null);
@@ -79,6 +87,9 @@ export function usePlan(backend: Backend, accountKey: string | null): PlanModel 
           // A draft from an earlier session was edited then: show its problems at once.
           if (fromDisk) setRevealed('all');
         }
+        // Another account (Sandbox → IBM Cloud, say) has other resource groups: a group of the
+        // old one is replaced by the new account's default rather than shown as an error.
+        setPlan((prev) => (prev ? inAccount(prev, found) : prev));
       } catch (error) {
         if (!gone) setLoadError(asAppError(error));
       } finally {

@@ -178,7 +178,7 @@ function TeardownModal({
                     <div className="onramp-provision__step-head">
                       <strong>{item.label}</strong>
                       <Tag type={item.deletes ? 'red' : 'teal'} size="sm">
-                        {item.deletes ? 'Deleted' : 'Kept'}
+                        {item.deletes ? 'Will be deleted' : 'Kept'}
                       </Tag>
                     </div>
                     <p className="onramp-provision__name">{item.name}</p>

@@ -102,11 +102,20 @@ test('Sizing: storage out of range is refused at the field; a flavor and 20 GB a
   await next();
 });
 
-test('Encryption: the provider-managed key is the default', async () => {
+test('Encryption: the provider-managed key is the default; Key Protect shows the keys and the missing authorization', async () => {
   await session.waitFor('#enc-provider');
   const checked = await session.script('return document.getElementById("enc-provider").checked');
   assert.equal(checked, true);
   await session.screenshot('14-encryption');
+  await session.click(await session.find('label[for="enc-key-protect"]'));
+  await session.waitFor('#enc-kp-instance');
+  const keys = await session.script('return [...document.querySelectorAll("#enc-kp-key option")].map(o => o.textContent)');
+  assert.ok(keys.filter(Boolean).length >= 2, `the sandbox's root keys are offered: ${keys}`);
+  const missing = await session.waitForText('#enc-authorization-missing', (t) => t.length > 0);
+  assert.match(missing, /Authorization Delegator/);
+  await session.screenshot('14b-encryption-key-protect');
+  await session.click(await session.find('label[for="enc-provider"]'));
+  await session.gone('#enc-kp-instance');
   await next();
 });
 

@@ -130,13 +130,10 @@ pub async fn apply_plan(
     let dir = journal_dir(&state.data_dir);
     let mut own = Journal::exists(&dir, &plan.id);
     if own {
-        let existing = Journal::read(&dir.join(format!("{}.jsonl", plan.id)))?;
+        let existing = Journal::read_plan(&dir, &plan.id)?;
         if existing.plan != plan && created_nothing(&existing) {
             // The earlier attempt was refused before anything existed: start over.
-            let old = dir.join(format!("{}.jsonl", plan.id));
-            let kept = dir.join(format!("{}.{}.superseded", plan.id, chrono_now()));
-            std::fs::rename(&old, &kept)
-                .map_err(|e| AppError::internal(format!("journal {}: {e}", old.display())))?;
+            Journal::supersede(&dir, &plan.id)?;
             own = false;
         }
     }
@@ -174,13 +171,6 @@ pub async fn apply_plan(
     };
     let job = engine::apply(context(&state).await?, journal, false);
     Ok(register(&state, plan.id.clone(), job, on_progress).await)
-}
-
-fn chrono_now() -> String {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs().to_string())
-        .unwrap_or_default()
 }
 
 /// Every plan Onramp has applied and not finished tearing down, newest first: running,
@@ -228,7 +218,7 @@ pub async fn watch_plan(
         forward(job.progress.clone(), on_progress);
         return Ok(progress);
     }
-    let journal = Journal::read(&journal_dir(&state.data_dir).join(format!("{plan_id}.jsonl")))?;
+    let journal = Journal::read_plan(&journal_dir(&state.data_dir), &plan_id)?;
     let session = state.signed_in().await?;
     let progress = engine::progress_of(&journal, &state.timing(&session));
     let _ = on_progress.send(progress.clone());
@@ -285,7 +275,7 @@ pub async fn teardown_preview(
     state: State<'_, AppState>,
     plan_id: String,
 ) -> Result<Vec<TeardownItem>, AppError> {
-    let journal = Journal::read(&journal_dir(&state.data_dir).join(format!("{plan_id}.jsonl")))?;
+    let journal = Journal::read_plan(&journal_dir(&state.data_dir), &plan_id)?;
     Ok(engine::teardown_preview(&journal))
 }
 

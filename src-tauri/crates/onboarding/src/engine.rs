@@ -770,14 +770,10 @@ impl Run {
                 self.record(Record::Deleted { step })?;
             }
         }
-        let id = match self
-            .state()
-            .step(step)
-            .id
-            .filter(|_| self.state().step(step).phase == Phase::Created)
-        {
-            Some(id) => id,
-            None => self.create_instance(&plan).await?,
+        let now = self.state().step(step);
+        let id = match (now.phase, now.id) {
+            (Phase::Created, Some(id)) => id,
+            _ => self.create_instance(&plan).await?,
         };
         self.wait_for_instance(&id).await
     }

@@ -455,6 +455,23 @@ impl Journal {
             .map_err(|why| AppError::internal(format!("journal {}: {why}", path.display())))
     }
 
+    /// Reads the journal of `plan_id` in `dir`.
+    pub fn read_plan(dir: &Path, plan_id: &str) -> Result<JournalState, AppError> {
+        Journal::read(&journal_path(dir, plan_id))
+    }
+
+    /// Sets aside the journal of a plan that created nothing, so an edited plan can start
+    /// over; the old file is kept beside it as `<id>.<unix seconds>.superseded`.
+    pub fn supersede(dir: &Path, plan_id: &str) -> Result<(), AppError> {
+        let old = journal_path(dir, plan_id);
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let kept = dir.join(format!("{plan_id}.{seconds}.superseded"));
+        fs::rename(&old, &kept).map_err(|e| io_error(&old, e))
+    }
+
     /// Every journal in `dir`, newest first, with those that cannot be read as errors.
     pub fn list(dir: &Path) -> Vec<(PathBuf, Result<JournalState, AppError>)> {
         let Ok(read) = fs::read_dir(dir) else {
@@ -651,6 +668,26 @@ mod tests {
         assert!(Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").is_err());
         assert!(Journal::exists(dir.path(), &plan().id));
         assert_eq!(Journal::list(dir.path()).len(), 1);
+    }
+
+    #[test]
+    fn a_superseded_journal_is_kept_aside_and_no_longer_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        Journal::supersede(dir.path(), &plan().id).unwrap();
+        assert!(!Journal::exists(dir.path(), &plan().id));
+        assert!(Journal::list(dir.path()).is_empty());
+        let kept: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(kept.len(), 1);
+        assert!(kept[0]
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".superseded"));
+        Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        assert_eq!(
+            Journal::read_plan(dir.path(), &plan().id).unwrap().plan,
+            plan()
+        );
     }
 
     #[test]

@@ -138,16 +138,15 @@ pub async fn apply_plan(
         }
     }
     let cloud = session.cloud(&state.http);
-    let review = onramp_onboarding::review::review(
+    let problems = onramp_onboarding::review::check(
         &cloud,
-        session.account.mode,
         &session.account.account_id,
         &plan,
         &offerings,
         own,
     )
     .await?;
-    if let Some(problem) = review.problems.first() {
+    if let Some(problem) = problems.first() {
         return Err(AppError::invalid(&problem.field, problem.message.clone())
             .hint("Fix this in the plan before applying it."));
     }

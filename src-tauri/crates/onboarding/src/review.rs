@@ -259,6 +259,33 @@ pub async fn review(
     offerings: &Offerings,
     own_instance: bool,
 ) -> Result<Review, AppError> {
+    let problems = check(cloud, account_id, plan, offerings, own_instance).await?;
+    let pricing = match offerings.location(&plan.location) {
+        Some(location) => cloud
+            .global_catalog()
+            .map_err(AppError::from_cloud)?
+            .pricing(&location.deployment_id, Some(&location.id))
+            .await
+            .map_err(|e| tracing::warn!(error = %e, "no pricing"))
+            .ok(),
+        None => None,
+    };
+    Ok(Review {
+        resources: planned_resources(plan, offerings),
+        cost: cost::estimate(plan, pricing.as_ref(), mode == Mode::Sandbox),
+        problems,
+    })
+}
+
+/// Every problem that blocks applying `plan`: the local rules, then what only the cloud
+/// knows. What apply checks again, without Review's cost.
+pub async fn check(
+    cloud: &Cloud,
+    account_id: &str,
+    plan: &DraftPlan,
+    offerings: &Offerings,
+    own_instance: bool,
+) -> Result<Vec<Problem>, AppError> {
     let mut problems = validate(plan, offerings);
     let rc = cloud.resource_controller().map_err(AppError::from_cloud)?;
     if !own_instance && !problems.iter().any(|p| p.field == field::NAME) {
@@ -293,19 +320,5 @@ pub async fn review(
             ));
         }
     }
-    let pricing = match offerings.location(&plan.location) {
-        Some(location) => cloud
-            .global_catalog()
-            .map_err(AppError::from_cloud)?
-            .pricing(&location.deployment_id, Some(&location.id))
-            .await
-            .map_err(|e| tracing::warn!(error = %e, "no pricing"))
-            .ok(),
-        None => None,
-    };
-    Ok(Review {
-        resources: planned_resources(plan, offerings),
-        cost: cost::estimate(plan, pricing.as_ref(), mode == Mode::Sandbox),
-        problems,
-    })
+    Ok(problems)
 }

@@ -1424,6 +1424,7 @@ mod tests {
             storage_gb: 10,
             version: "18".into(),
             encryption,
+            connectivity: None,
         }
     }
 

@@ -551,6 +551,7 @@ mod tests {
             storage_gb: 10,
             version: "18".into(),
             encryption: Encryption::ProviderManaged,
+            connectivity: None,
         }
     }
 

@@ -1547,6 +1547,63 @@ mod tests {
     }
 
     #[test]
+    fn the_vpc_chain_does_not_wait_for_the_database_and_the_vpe_does() {
+        use crate::connectivity::{Connectivity, VpcChoice};
+        let mut p = plan(Encryption::ProviderManaged);
+        p.connectivity = Some(Connectivity::suggested("ca-mon"));
+        let g = graph(&p);
+        let deps = |s: StepId| g.iter().find(|(x, _)| *x == s).unwrap().1.clone();
+        // Everything a step waits for, transitively.
+        fn upstream(g: &[(StepId, Vec<StepId>)], s: StepId, out: &mut BTreeSet<StepId>) {
+            for d in &g.iter().find(|(x, _)| *x == s).unwrap().1 {
+                out.insert(*d);
+                upstream(g, *d, out);
+            }
+        }
+        for step in [
+            StepId::Vpc,
+            StepId::Subnet,
+            StepId::SshKey,
+            StepId::SshRule,
+            StepId::PostgresRule,
+            StepId::JumpVsi,
+            StepId::FloatingIp,
+        ] {
+            let mut up = BTreeSet::new();
+            upstream(&g, step, &mut up);
+            assert!(
+                !up.contains(&StepId::Instance),
+                "{step:?} waits for the database"
+            );
+        }
+        assert_eq!(deps(StepId::Vpe), [StepId::Instance, StepId::Subnet]);
+        assert_eq!(deps(StepId::JumpVsi), [StepId::Subnet, StepId::SshKey]);
+        // Teardown goes in reverse: the path before the database, the VPE first.
+        let reverse: Vec<StepId> = g.iter().rev().map(|(s, _)| *s).collect();
+        assert_eq!(reverse[0], StepId::Vpe);
+        assert_eq!(
+            &reverse[7..],
+            [StepId::Vpc, StepId::ManagerKey, StepId::Instance]
+        );
+        // The estimate runs the chain beside the database, not after it.
+        let timing = Timing::sandbox(Duration::from_secs(600));
+        assert_eq!(
+            critical_path(&g, |s| millis(timing.estimate(s))),
+            millis(timing.estimate(StepId::Instance) + timing.estimate(StepId::Vpe))
+        );
+        // A chosen VPC is kept by teardown; a created one is not.
+        assert!(!kept(&p, StepId::Vpc, true));
+        if let Some(c) = p.connectivity.as_mut() {
+            c.vpc = VpcChoice::Existing {
+                id: "v".into(),
+                name: "mine".into(),
+            };
+        }
+        assert!(kept(&p, StepId::Vpc, true));
+        assert!(!kept(&p, StepId::JumpVsi, true));
+    }
+
+    #[test]
     fn resume_decisions() {
         assert_eq!(decide(Phase::NotStarted, false), Decision::LookThenCreate);
         assert_eq!(

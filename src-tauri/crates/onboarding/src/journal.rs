@@ -609,6 +609,51 @@ mod tests {
     }
 
     #[test]
+    fn a_created_record_without_detail_still_reads_and_notes_merge_into_it() {
+        let old = r#"{"seq":2,"at":"2026-01-01T00:00:00.000Z","event":"created","step":"instance","id":"crn:1","name":"pg","adopted":false,"keychain_entry":null}"#;
+        let entry: Entry = serde_json::from_str(old).unwrap();
+        assert!(matches!(&entry.record, Record::Created { detail, .. } if detail.is_empty()));
+        assert!(
+            !serde_json::to_string(&entry).unwrap().contains("detail"),
+            "an empty detail is not written"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        let note = |k: &str, v: &str| BTreeMap::from([(k.to_owned(), v.to_owned())]);
+        journal
+            .write(Record::Noted {
+                step: StepId::JumpVsi,
+                detail: note("hostKey", "ssh-ed25519 AAAA"),
+            })
+            .unwrap();
+        journal
+            .write(Record::Created {
+                step: StepId::JumpVsi,
+                id: "vsi-1".into(),
+                name: "onramp-jump".into(),
+                adopted: true,
+                keychain_entry: None,
+                detail: note("networkInterfaceId", "nic-1"),
+            })
+            .unwrap();
+        let state = Journal::read(&journal_path(dir.path(), &plan().id)).unwrap();
+        let jump = state.step(StepId::JumpVsi);
+        assert_eq!(
+            jump.detail.get("hostKey").map(String::as_str),
+            Some("ssh-ed25519 AAAA")
+        );
+        assert_eq!(
+            jump.detail.get("networkInterfaceId").map(String::as_str),
+            Some("nic-1")
+        );
+        assert_eq!(StepId::JumpVsi.as_str(), "jump-vsi");
+        assert_eq!(
+            serde_json::to_value(StepId::FloatingIp).unwrap(),
+            "floating-ip"
+        );
+    }
+
+    #[test]
     fn intent_then_outcome_folds_into_phases_and_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();

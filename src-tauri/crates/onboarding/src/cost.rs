@@ -150,6 +150,7 @@ mod tests {
             storage_gb: 100,
             version: "18".into(),
             encryption: Encryption::ProviderManaged,
+            connectivity: None,
         }
     }
 

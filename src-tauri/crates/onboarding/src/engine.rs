@@ -91,6 +91,10 @@ impl Timing {
             StepId::Authorization => Duration::from_secs(3),
             StepId::Instance => self.instance_estimate,
             StepId::ManagerKey => Duration::from_secs(10),
+            StepId::Vpc | StepId::Subnet | StepId::FloatingIp => Duration::from_secs(10),
+            StepId::SshKey | StepId::SshRule | StepId::PostgresRule => Duration::from_secs(2),
+            StepId::JumpVsi => Duration::from_secs(60),
+            StepId::Vpe => Duration::from_secs(30),
         }
     }
 
@@ -127,7 +131,35 @@ pub fn graph(plan: &DraftPlan) -> Vec<(StepId, Vec<StepId>)> {
         },
     ));
     steps.push((StepId::ManagerKey, vec![StepId::Instance]));
+    if plan.connectivity.is_some() {
+        // The VPC chain waits for nothing of the database's: it is built while the
+        // database provisions. Only the VPE needs the database (its CRN, active).
+        steps.extend([
+            (StepId::Vpc, vec![]),
+            (StepId::Subnet, vec![StepId::Vpc]),
+            (StepId::SshKey, vec![]),
+            (StepId::SshRule, vec![StepId::Vpc]),
+            (StepId::PostgresRule, vec![StepId::Vpc]),
+            (StepId::JumpVsi, vec![StepId::Subnet, StepId::SshKey]),
+            (StepId::FloatingIp, vec![StepId::JumpVsi]),
+            (StepId::Vpe, vec![StepId::Instance, StepId::Subnet]),
+        ]);
+    }
     steps
+}
+
+/// Whether teardown leaves the step's resource: it was there before Onramp (an existing
+/// authorization, or the VPC, subnet or SSH key the user chose).
+pub fn kept(plan: &DraftPlan, step: StepId, adopted: bool) -> bool {
+    use crate::connectivity::{SshKeyChoice, SubnetChoice, VpcChoice};
+    let path = plan.connectivity.as_ref();
+    match step {
+        StepId::Authorization => adopted,
+        StepId::Vpc => path.is_some_and(|c| matches!(c.vpc, VpcChoice::Existing { .. })),
+        StepId::Subnet => path.is_some_and(|c| matches!(c.subnet, SubnetChoice::Existing { .. })),
+        StepId::SshKey => path.is_some_and(|c| matches!(c.ssh_key, SshKeyChoice::Existing { .. })),
+        _ => false,
+    }
 }
 
 /// What resuming does with a step, from what the journal says of it.
@@ -256,6 +288,14 @@ fn label(step: StepId) -> &'static str {
         StepId::Authorization => "Service authorization (PostgreSQL → Key Protect)",
         StepId::Instance => "Databases for PostgreSQL (Gen 2)",
         StepId::ManagerKey => "Manager service credential",
+        StepId::Vpc => "VPC",
+        StepId::Subnet => "Subnet",
+        StepId::SshKey => "SSH key",
+        StepId::SshRule => "Security-group rule: SSH to the jump server",
+        StepId::PostgresRule => "Security-group rule: jump server to the database (5432)",
+        StepId::JumpVsi => "Jump server (virtual server instance)",
+        StepId::FloatingIp => "Floating IP of the jump server",
+        StepId::Vpe => "Endpoint gateway (VPE) to the database",
     }
 }
 
@@ -264,6 +304,21 @@ fn resource_name(plan: &DraftPlan, step: StepId) -> String {
         StepId::Authorization => "databases-for-postgresql → kms".to_owned(),
         StepId::Instance => plan.name.clone(),
         StepId::ManagerKey => MANAGER_KEY_NAME.to_owned(),
+        other => {
+            let Some(c) = plan.connectivity.as_ref() else {
+                return String::new();
+            };
+            match other {
+                StepId::Vpc => c.vpc_name().to_owned(),
+                StepId::Subnet => c.subnet_name().to_owned(),
+                StepId::SshKey => c.ssh_key_name().to_owned(),
+                StepId::SshRule => c.ssh_rule_name(),
+                StepId::PostgresRule => c.postgres_rule_name(),
+                StepId::JumpVsi => c.jump.name.clone(),
+                StepId::FloatingIp => c.floating_ip_name(),
+                _ => c.vpe_name.clone(),
+            }
+        }
     }
 }
 
@@ -317,7 +372,7 @@ fn snapshot(state: &JournalState, timing: &Timing, live: &Live) -> PlanProgress 
             }
         } else {
             match record.phase {
-                Phase::Ready if teardown && (record.adopted && *step == StepId::Authorization) => {
+                Phase::Ready if teardown && kept(&state.plan, *step, record.adopted) => {
                     StepStatus::Kept
                 }
                 Phase::Ready => StepStatus::Ready,
@@ -551,6 +606,7 @@ impl Run {
             StepId::Authorization => self.authorization().await,
             StepId::Instance => self.instance().await,
             StepId::ManagerKey => self.manager_key().await,
+            path => self.private_path_step(path).await,
         }
     }
 
@@ -635,6 +691,7 @@ impl Run {
                 name: resource_name(&state.plan, step),
                 adopted: true,
                 keychain_entry: None,
+                detail: BTreeMap::new(),
             })?;
             return Ok(self.record(Record::Ready { step })?);
         }
@@ -675,6 +732,7 @@ impl Run {
             name: resource_name(&state.plan, step),
             adopted,
             keychain_entry: None,
+            detail: BTreeMap::new(),
         })?;
         Ok(self.record(Record::Ready { step })?)
     }
@@ -799,6 +857,7 @@ impl Run {
                     name: plan.name.clone(),
                     adopted: true,
                     keychain_entry: None,
+                    detail: BTreeMap::new(),
                 })?;
                 return Ok(id);
             }
@@ -814,6 +873,7 @@ impl Run {
                         name: instance.name.clone(),
                         adopted: false,
                         keychain_entry: None,
+                        detail: BTreeMap::new(),
                     })?;
                     return Ok(instance.id);
                 }
@@ -1022,6 +1082,7 @@ impl Run {
             name: key.name.clone(),
             adopted,
             keychain_entry: Some(entry),
+            detail: BTreeMap::new(),
         })?;
         Ok(self.record(Record::Ready { step })?)
     }
@@ -1081,12 +1142,22 @@ impl Run {
         let record = self.state().step(step);
         let plan = self.plan();
         match record.phase {
+            // A login key may be in the keychain before its create was announced.
+            Phase::NotStarted if step == StepId::SshKey && !kept(&plan, step, false) => {
+                return self.forget_ssh_key(&plan.id).await;
+            }
             Phase::Deleted | Phase::NotStarted => return Ok(()),
             _ => {}
         }
-        if record.adopted && step == StepId::Authorization {
-            // It was there before Onramp: other databases may rely on it.
+        if kept(&plan, step, record.adopted) {
+            // It was there before Onramp: other databases (or the user) may rely on it.
             return Ok(());
+        }
+        if !matches!(
+            step,
+            StepId::Authorization | StepId::Instance | StepId::ManagerKey
+        ) {
+            return self.teardown_private_path(step, &record).await;
         }
         // An intent with no outcome: the create may have happened. Find it by name.
         let id = match record.id.clone() {
@@ -1125,7 +1196,7 @@ impl Run {
                 self.say(step, "Deleting the database");
                 self.delete_instance(&id).await?;
             }
-            StepId::Authorization => {
+            _ => {
                 let policies = self
                     .ctx
                     .cloud
@@ -1383,13 +1454,21 @@ pub fn teardown_preview(state: &JournalState) -> Vec<TeardownItem> {
             if matches!(record.phase, Phase::NotStarted | Phase::Deleted) {
                 return None;
             }
-            let kept = record.adopted && *step == StepId::Authorization;
+            let kept = kept(&state.plan, *step, record.adopted);
             let consequence = match step {
                 StepId::ManagerKey => "Deletes the credential: the PostgreSQL user it created is dropped, and its password is removed from your keychain.".to_owned(),
                 StepId::Instance if sandbox => "Deletes the sandbox database and its data. Nothing is billed in the sandbox.".to_owned(),
                 StepId::Instance => "Deletes the database, its data and its backups; billing stops. IBM Cloud keeps a deleted instance for 3 days (soft deletion), during which it can be reclaimed from the resource reclamations list; after that it is gone for good.".to_owned(),
                 StepId::Authorization if kept => "Kept: it existed before Onramp, and other databases may rely on it.".to_owned(),
                 StepId::Authorization => "Removes the authorization Onramp created. Other databases with Key Protect keys in this account would lose access to their keys, so keep it if you made any.".to_owned(),
+                _ if kept => "Kept: you chose this existing resource, and it stays as it was.".to_owned(),
+                StepId::Vpe => "Deletes the endpoint gateway and releases its reserved IP; the database is no longer reachable from the VPC.".to_owned(),
+                StepId::FloatingIp => "Releases the public address of the jump server.".to_owned(),
+                StepId::JumpVsi => "Deletes the jump server and its boot disk.".to_owned(),
+                StepId::SshRule | StepId::PostgresRule => "Removes the rule Onramp added to the VPC's default security group.".to_owned(),
+                StepId::SshKey => "Deletes the SSH key from the VPC and its private half from your keychain.".to_owned(),
+                StepId::Subnet => "Deletes the subnet (once nothing uses it).".to_owned(),
+                StepId::Vpc => "Deletes the VPC and its default security group, ACL and routing table.".to_owned(),
             };
             let consequence = if record.id.is_none() && !kept {
                 format!("{consequence} (Its creation was interrupted; Onramp looks for it by name.)")
@@ -1408,6 +1487,9 @@ pub fn teardown_preview(state: &JournalState) -> Vec<TeardownItem> {
         .collect()
 }
 
+mod private_path;
+pub use private_path::{private_path_of, PrivatePath};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1424,6 +1506,7 @@ mod tests {
             storage_gb: 10,
             version: "18".into(),
             encryption,
+            connectivity: None,
         }
     }
 
@@ -1461,6 +1544,63 @@ mod tests {
                 (StepId::ManagerKey, vec![StepId::Instance])
             ]
         );
+    }
+
+    #[test]
+    fn the_vpc_chain_does_not_wait_for_the_database_and_the_vpe_does() {
+        use crate::connectivity::{Connectivity, VpcChoice};
+        let mut p = plan(Encryption::ProviderManaged);
+        p.connectivity = Some(Connectivity::suggested("ca-mon"));
+        let g = graph(&p);
+        let deps = |s: StepId| g.iter().find(|(x, _)| *x == s).unwrap().1.clone();
+        // Everything a step waits for, transitively.
+        fn upstream(g: &[(StepId, Vec<StepId>)], s: StepId, out: &mut BTreeSet<StepId>) {
+            for d in &g.iter().find(|(x, _)| *x == s).unwrap().1 {
+                out.insert(*d);
+                upstream(g, *d, out);
+            }
+        }
+        for step in [
+            StepId::Vpc,
+            StepId::Subnet,
+            StepId::SshKey,
+            StepId::SshRule,
+            StepId::PostgresRule,
+            StepId::JumpVsi,
+            StepId::FloatingIp,
+        ] {
+            let mut up = BTreeSet::new();
+            upstream(&g, step, &mut up);
+            assert!(
+                !up.contains(&StepId::Instance),
+                "{step:?} waits for the database"
+            );
+        }
+        assert_eq!(deps(StepId::Vpe), [StepId::Instance, StepId::Subnet]);
+        assert_eq!(deps(StepId::JumpVsi), [StepId::Subnet, StepId::SshKey]);
+        // Teardown goes in reverse: the path before the database, the VPE first.
+        let reverse: Vec<StepId> = g.iter().rev().map(|(s, _)| *s).collect();
+        assert_eq!(reverse[0], StepId::Vpe);
+        assert_eq!(
+            &reverse[7..],
+            [StepId::Vpc, StepId::ManagerKey, StepId::Instance]
+        );
+        // The estimate runs the chain beside the database, not after it.
+        let timing = Timing::sandbox(Duration::from_secs(600));
+        assert_eq!(
+            critical_path(&g, |s| millis(timing.estimate(s))),
+            millis(timing.estimate(StepId::Instance) + timing.estimate(StepId::Vpe))
+        );
+        // A chosen VPC is kept by teardown; a created one is not.
+        assert!(!kept(&p, StepId::Vpc, true));
+        if let Some(c) = p.connectivity.as_mut() {
+            c.vpc = VpcChoice::Existing {
+                id: "v".into(),
+                name: "mine".into(),
+            };
+        }
+        assert!(kept(&p, StepId::Vpc, true));
+        assert!(!kept(&p, StepId::JumpVsi, true));
     }
 
     #[test]

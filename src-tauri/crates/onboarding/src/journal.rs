@@ -31,6 +31,22 @@ pub enum StepId {
     Instance,
     /// Its first Manager service credential.
     ManagerKey,
+    // The private path (only when the plan has one); new variants go last so older
+    // journals keep their meaning.
+    /// The VPC (created, or the user's existing one, which teardown keeps).
+    Vpc,
+    Subnet,
+    /// The SSH login key registered in the VPC (generated, or the user's existing one).
+    SshKey,
+    /// Inbound TCP 22 from the user's CIDR on the VPC's default security group.
+    SshRule,
+    /// Inbound TCP 5432 from the default security group itself (the jump VSI → the VPE).
+    PostgresRule,
+    /// The jump VSI, with the SSH host key Onramp generated.
+    JumpVsi,
+    FloatingIp,
+    /// The VPE gateway to the database, with a reserved IP in the subnet.
+    Vpe,
 }
 
 impl StepId {
@@ -39,6 +55,14 @@ impl StepId {
             StepId::Authorization => "authorization",
             StepId::Instance => "instance",
             StepId::ManagerKey => "manager-key",
+            StepId::Vpc => "vpc",
+            StepId::Subnet => "subnet",
+            StepId::SshKey => "ssh-key",
+            StepId::SshRule => "ssh-rule",
+            StepId::PostgresRule => "postgres-rule",
+            StepId::JumpVsi => "jump-vsi",
+            StepId::FloatingIp => "floating-ip",
+            StepId::Vpe => "vpe",
         }
     }
 }
@@ -87,6 +111,16 @@ pub enum Record {
         adopted: bool,
         /// Where its secrets went, e.g. the keychain entry of a credential.
         keychain_entry: Option<String>,
+        /// Public facts worth keeping (a security group id, an address, a public key).
+        /// Absent in journals written before it existed.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        detail: BTreeMap<String, String>,
+    },
+    /// Public facts learnt before or after the create, e.g. the jump VSI's SSH host public
+    /// key, written before the create that installs it so that an adopted VSI's key is known.
+    Noted {
+        step: StepId,
+        detail: BTreeMap<String, String>,
     },
     /// The resource reported a new state while Onramp waited for it.
     Observed {
@@ -157,6 +191,8 @@ pub struct StepRecord {
     pub name: Option<String>,
     pub adopted: bool,
     pub keychain_entry: Option<String>,
+    /// The merged `detail` of its `Created` and `Noted` records.
+    pub detail: BTreeMap<String, String>,
     pub last_state: Option<String>,
     pub last_message: Option<String>,
     pub error: Option<StepError>,
@@ -173,6 +209,7 @@ impl Default for StepRecord {
             name: None,
             adopted: false,
             keychain_entry: None,
+            detail: BTreeMap::new(),
             last_state: None,
             last_message: None,
             error: None,
@@ -256,6 +293,7 @@ impl JournalState {
                 name,
                 adopted,
                 keychain_entry,
+                detail,
             } => {
                 let s = step(self, *id);
                 s.phase = Phase::Created;
@@ -263,7 +301,11 @@ impl JournalState {
                 s.name = Some(name.clone());
                 s.adopted = *adopted;
                 s.keychain_entry = keychain_entry.clone();
+                s.detail.extend(detail.clone());
                 s.error = None;
+            }
+            Record::Noted { step: id, detail } => {
+                step(self, *id).detail.extend(detail.clone());
             }
             Record::Observed {
                 step: id,
@@ -551,6 +593,7 @@ mod tests {
             storage_gb: 10,
             version: "18".into(),
             encryption: Encryption::ProviderManaged,
+            connectivity: None,
         }
     }
 
@@ -561,7 +604,53 @@ mod tests {
             name: "pg-demo".into(),
             adopted: false,
             keychain_entry: None,
+            detail: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn a_created_record_without_detail_still_reads_and_notes_merge_into_it() {
+        let old = r#"{"seq":2,"at":"2026-01-01T00:00:00.000Z","event":"created","step":"instance","id":"crn:1","name":"pg","adopted":false,"keychain_entry":null}"#;
+        let entry: Entry = serde_json::from_str(old).unwrap();
+        assert!(matches!(&entry.record, Record::Created { detail, .. } if detail.is_empty()));
+        assert!(
+            !serde_json::to_string(&entry).unwrap().contains("detail"),
+            "an empty detail is not written"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        let note = |k: &str, v: &str| BTreeMap::from([(k.to_owned(), v.to_owned())]);
+        journal
+            .write(Record::Noted {
+                step: StepId::JumpVsi,
+                detail: note("hostKey", "ssh-ed25519 AAAA"),
+            })
+            .unwrap();
+        journal
+            .write(Record::Created {
+                step: StepId::JumpVsi,
+                id: "vsi-1".into(),
+                name: "onramp-jump".into(),
+                adopted: true,
+                keychain_entry: None,
+                detail: note("networkInterfaceId", "nic-1"),
+            })
+            .unwrap();
+        let state = Journal::read(&journal_path(dir.path(), &plan().id)).unwrap();
+        let jump = state.step(StepId::JumpVsi);
+        assert_eq!(
+            jump.detail.get("hostKey").map(String::as_str),
+            Some("ssh-ed25519 AAAA")
+        );
+        assert_eq!(
+            jump.detail.get("networkInterfaceId").map(String::as_str),
+            Some("nic-1")
+        );
+        assert_eq!(StepId::JumpVsi.as_str(), "jump-vsi");
+        assert_eq!(
+            serde_json::to_value(StepId::FloatingIp).unwrap(),
+            "floating-ip"
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+use crate::connectivity::{self, Connectivity};
+
 /// The longest service name Resource Controller accepts.
 pub const NAME_MAX: usize = 180;
 /// Storage per member, in GB, as the broker enforces it.
@@ -41,7 +43,7 @@ pub mod field {
             VERSION => "PostgreSQL version",
             ENCRYPTION_KEY => "Key Protect root key",
             ENCRYPTION_AUTHORIZATION => "service authorization",
-            other => other,
+            other => crate::connectivity::field::label(other).unwrap_or(other),
         }
     }
 }
@@ -61,6 +63,10 @@ pub struct DraftPlan {
     pub storage_gb: i64,
     pub version: String,
     pub encryption: Encryption,
+    /// The private path to the database; `None` builds none (drafts and journals written
+    /// before the Connectivity step load as `None`).
+    #[serde(default)]
+    pub connectivity: Option<Connectivity>,
 }
 
 /// How the database's disks are encrypted.
@@ -200,6 +206,7 @@ impl Offerings {
                 .cloned()
                 .unwrap_or_default(),
             encryption: Encryption::ProviderManaged,
+            connectivity: None,
         }
     }
 }
@@ -382,7 +389,19 @@ pub fn validate(plan: &DraftPlan, offerings: &Offerings) -> Vec<Problem> {
             }
         }
     }
+    if let Some(path) = &plan.connectivity {
+        connectivity::validate(&plan.location, path, &mut problems);
+    }
     problems
+}
+
+/// What is allowed but worth a second look before applying (shown beside the field, not
+/// blocking): for now, SSH open to the whole internet.
+pub fn warnings(plan: &DraftPlan) -> Vec<Problem> {
+    plan.connectivity
+        .as_ref()
+        .map(connectivity::warnings)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -577,6 +596,28 @@ mod tests {
     }
 
     #[test]
+    fn the_private_path_is_validated_with_the_plan_and_warns_about_an_open_ssh_port() {
+        let mut plan = good();
+        let mut path = Connectivity::suggested("ca-mon");
+        path.jump.image_id = "img".into();
+        path.ssh_cidr = "0.0.0.0/0".into();
+        plan.connectivity = Some(path.clone());
+        assert!(fields(&plan).is_empty());
+        assert_eq!(
+            warnings(&plan)[0].field,
+            crate::connectivity::field::SSH_CIDR
+        );
+        path.ssh_cidr = "nowhere".into();
+        plan.connectivity = Some(path);
+        assert_eq!(only_problem(&plan).0, "connectivity.sshCidr");
+        assert_eq!(
+            field::label("connectivity.sshCidr"),
+            "address allowed to SSH"
+        );
+        assert!(warnings(&good()).is_empty());
+    }
+
+    #[test]
     fn key_protect_needs_a_key_and_the_authorization() {
         let mut choice = KeyProtectChoice {
             instance_guid: "kp".into(),
@@ -623,8 +664,17 @@ mod tests {
         assert_eq!(json["encryption"]["kind"], "KeyProtect");
         assert_eq!(json["encryption"]["keyCrn"], "crn");
         assert_eq!(json["encryption"]["authorization"], "Create");
-        let back: DraftPlan = serde_json::from_value(json).unwrap();
+        let back: DraftPlan = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(back, plan);
+        // A draft saved before the Connectivity step loads with no private path.
+        let mut old = json;
+        old.as_object_mut().unwrap().remove("connectivity");
+        assert_eq!(
+            serde_json::from_value::<DraftPlan>(old)
+                .unwrap()
+                .connectivity,
+            None
+        );
         let provider = serde_json::json!({"kind": "ProviderManaged"});
         assert_eq!(
             serde_json::from_value::<Encryption>(provider).unwrap(),

@@ -1,0 +1,520 @@
+//! The private path built by the engine against a real sandbox (a real sshd behind the jump
+//! VSI, a real PostgreSQL behind the VPE) and the real keychain: it is built while the
+//! database provisions; the VPE targets the database; the jump server presents exactly the
+//! host key Onramp generated and pinned; a `SELECT 1` goes through it as the Manager with
+//! verify-full; killed at random points the engine leaves exactly one of each resource; and
+//! teardown leaves the VPC lists empty and the keychain entries gone.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use rand::{Rng, SeedableRng};
+
+use onramp_cloud::{
+    rc::{InstanceFilter, InstanceState, ResourceInstance},
+    vpc::{ImageFilter, VpcClient},
+    Cloud, Endpoints, HttpClient,
+};
+use onramp_connect::{
+    postgres::{PgSession, PgTarget},
+    Tunnel, TunnelConfig,
+};
+use onramp_onboarding::{
+    connectivity::{ssh_key_entry, Connectivity},
+    engine::{self, credential_entry, private_path_of, EngineContext, Outcome, StepStatus, Timing},
+    journal::{Journal, JournalState, StepId},
+    offerings, plan,
+    plan::DraftPlan,
+    settings::Mode,
+};
+use onramp_sandbox::{FaultSpec, RunningSandbox, SandboxConfig};
+use onramp_secrets::{Keychain, Sensitive};
+
+struct Env {
+    sandbox: RunningSandbox,
+    cloud: Cloud,
+    account_id: String,
+    keychain: Keychain,
+    data: tempfile::TempDir,
+    _state: tempfile::TempDir,
+    provision_seconds: f64,
+}
+
+impl Env {
+    async fn start(faults: &str, provision_seconds: f64) -> Env {
+        let state = tempfile::tempdir().unwrap();
+        let mut config = SandboxConfig::new(state.path());
+        config.provision_seconds = provision_seconds;
+        config.faults = FaultSpec::parse(faults).unwrap();
+        let sandbox = RunningSandbox::start(config).await.unwrap();
+        let endpoints = Endpoints::from_file(sandbox.endpoints_path()).unwrap();
+        let cloud = Cloud::with_api_key(
+            HttpClient::new().unwrap(),
+            endpoints,
+            Sensitive::new(sandbox.account().api_key.clone()),
+        )
+        .unwrap();
+        let account_id = sandbox.account().account_id.clone();
+        let keychain = Keychain::new(format!(
+            "cloud.onramp.desktop.test.connectivity.{}.{}",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        ));
+        Env {
+            sandbox,
+            cloud,
+            account_id,
+            keychain,
+            data: tempfile::tempdir().unwrap(),
+            _state: state,
+            provision_seconds,
+        }
+    }
+
+    fn ctx(&self) -> EngineContext {
+        EngineContext {
+            cloud: self.cloud.clone(),
+            keychain: self.keychain.clone(),
+            timing: Timing::sandbox(Duration::from_secs_f64(self.provision_seconds)),
+        }
+    }
+
+    fn journals(&self) -> PathBuf {
+        self.data.path().join("journals")
+    }
+
+    fn journal(&self, plan_id: &str) -> JournalState {
+        Journal::read(&self.journals().join(format!("{plan_id}.jsonl"))).unwrap()
+    }
+
+    /// A plan with a new VPC and everything in it, SSH from one documentation address.
+    async fn plan(&self, name: &str) -> DraftPlan {
+        let offerings = offerings::load(&self.cloud, &self.account_id)
+            .await
+            .unwrap();
+        let mut plan = offerings.new_plan(uuid::Uuid::new_v4().to_string());
+        plan.name = name.to_owned();
+        let mut path = Connectivity::suggested(&plan.location);
+        let image = self
+            .vpc(&plan.location)
+            .list_images(&ImageFilter {
+                visibility: Some("public".into()),
+                status: Some("available".into()),
+                ..ImageFilter::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| {
+                i.operating_system
+                    .as_ref()
+                    .and_then(|o| o.family.as_deref())
+                    == Some("Ubuntu Linux")
+            })
+            .expect("a stock Ubuntu image");
+        path.jump.image_id = image.id;
+        path.jump.image_name = image.name;
+        path.ssh_cidr = "198.51.100.7/32".into();
+        plan.connectivity = Some(path);
+        let problems = plan::validate(&plan, &offerings);
+        assert!(problems.is_empty(), "{problems:?}");
+        plan
+    }
+
+    fn vpc(&self, region: &str) -> VpcClient {
+        self.cloud.vpc(region).unwrap()
+    }
+
+    async fn live_databases(&self) -> Vec<ResourceInstance> {
+        let rc = self.cloud.resource_controller().unwrap();
+        let mut all = Vec::new();
+        for state in [None, Some("failed")] {
+            let filter = InstanceFilter {
+                resource_plan_id: Some(onramp_cloud::catalog::POSTGRESQL_GEN2_PLAN_ID.into()),
+                state: state.map(str::to_owned),
+                ..InstanceFilter::default()
+            };
+            all.extend(rc.list_instances(&filter).await.unwrap());
+        }
+        all.retain(|i| i.state != Some(InstanceState::Removed));
+        all
+    }
+
+    /// How many of each VPC resource the region has, and the rules Onramp named.
+    async fn census(&self, region: &str) -> Census {
+        let vpc = self.vpc(region);
+        let vpcs = vpc.list_vpcs(None).await.unwrap();
+        let mut rules = Vec::new();
+        for v in &vpcs {
+            let sg = vpc.default_security_group(&v.id).await.unwrap();
+            rules.extend(sg.rules.into_iter().filter_map(|r| r.name));
+        }
+        rules.retain(|r| r.starts_with("onramp-"));
+        rules.sort();
+        Census {
+            vpcs: vpcs.len(),
+            subnets: vpc.list_subnets(None, None).await.unwrap().len(),
+            keys: vpc.list_keys().await.unwrap().len(),
+            instances: vpc.list_instances(None, None).await.unwrap().len(),
+            floating_ips: vpc.list_floating_ips().await.unwrap().len(),
+            gateways: vpc.list_endpoint_gateways(None, None).await.unwrap().len(),
+            rules,
+        }
+    }
+
+    async fn stop(self) {
+        self.sandbox.stop().await;
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Census {
+    vpcs: usize,
+    subnets: usize,
+    keys: usize,
+    instances: usize,
+    floating_ips: usize,
+    gateways: usize,
+    rules: Vec<String>,
+}
+
+impl Census {
+    fn one_of_each() -> Census {
+        Census {
+            vpcs: 1,
+            subnets: 1,
+            keys: 1,
+            instances: 1,
+            floating_ips: 1,
+            gateways: 1,
+            rules: vec!["onramp-jump-postgres".into(), "onramp-jump-ssh".into()],
+        }
+    }
+
+    fn empty() -> Census {
+        Census {
+            vpcs: 0,
+            subnets: 0,
+            keys: 0,
+            instances: 0,
+            floating_ips: 0,
+            gateways: 0,
+            rules: vec![],
+        }
+    }
+}
+
+async fn apply(env: &Env, plan: &DraftPlan) -> engine::PlanProgress {
+    let dir = env.journals();
+    let journal = if Journal::exists(&dir, &plan.id) {
+        Journal::open(&dir, &plan.id).unwrap()
+    } else {
+        Journal::create(&dir, plan, Mode::Sandbox, &env.account_id).unwrap()
+    };
+    let job = engine::apply(env.ctx(), journal, false);
+    tokio::time::timeout(Duration::from_secs(180), job.done)
+        .await
+        .expect("apply finishes")
+        .unwrap()
+}
+
+async fn teardown(env: &Env, plan_id: &str) -> engine::PlanProgress {
+    let journal = Journal::open(&env.journals(), plan_id).unwrap();
+    let job = engine::teardown(env.ctx(), journal);
+    tokio::time::timeout(Duration::from_secs(180), job.done)
+        .await
+        .expect("teardown finishes")
+        .unwrap()
+}
+
+fn all_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            text.push_str(&all_text(&path));
+        } else {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    text
+}
+
+fn at(state: &JournalState, step: StepId) -> chrono::DateTime<chrono::Utc> {
+    let finished = state.step(step).finished_at.expect("finished");
+    chrono::DateTime::parse_from_rfc3339(&finished)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_private_path_is_built_while_the_database_provisions_and_reaches_it() {
+    // A database slow enough that the whole VPC chain has time to finish before it.
+    let env = Env::start("", 8.0).await;
+    let plan = env.plan("pg-private").await;
+    let region = plan.location.clone();
+    let done = apply(&env, &plan).await;
+    assert_eq!(done.outcome, Some(Outcome::Succeeded), "{done:#?}");
+    assert!(done.steps.iter().all(|s| s.status == StepStatus::Ready));
+    assert_eq!(
+        done.steps.len(),
+        10,
+        "database, credential and 8 path steps"
+    );
+
+    // Parallel: the chain to the floating IP finished before the database was active.
+    let state = env.journal(&plan.id);
+    for step in [
+        StepId::Vpc,
+        StepId::Subnet,
+        StepId::SshKey,
+        StepId::SshRule,
+        StepId::PostgresRule,
+        StepId::JumpVsi,
+        StepId::FloatingIp,
+    ] {
+        assert!(
+            at(&state, step) < at(&state, StepId::Instance),
+            "{step:?} waited for the database"
+        );
+    }
+    assert!(at(&state, StepId::Vpe) >= at(&state, StepId::Instance));
+    assert_eq!(env.census(&region).await, Census::one_of_each());
+
+    // The VPE targets the database.
+    let database = env.live_databases().await.remove(0);
+    let vpc = env.vpc(&region);
+    let gateway = vpc
+        .get_endpoint_gateway(state.step(StepId::Vpe).id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        gateway.target.as_ref().and_then(|t| t.crn.as_deref()),
+        Some(database.crn.as_str())
+    );
+
+    // The address map has the jump server's SSH and the VPE's PostgreSQL.
+    let path = private_path_of(&state).expect("a private path");
+    let jump_address = path.jump_address.clone().expect("a floating IP");
+    let vpe_address = path.vpe_address.clone().expect("a VPE address");
+    let mapped = env.sandbox.addresses();
+    let jump = mapped
+        .iter()
+        .find(|m| m.address == jump_address && m.port == 22)
+        .unwrap_or_else(|| panic!("{jump_address}:22 is not mapped: {mapped:?}"))
+        .target;
+    assert!(
+        mapped
+            .iter()
+            .any(|m| m.address == vpe_address && m.port == 5432),
+        "{mapped:?}"
+    );
+
+    // The login key is in the keychain only; the host key's private half is nowhere.
+    assert_eq!(path.ssh_key_entry, Some(ssh_key_entry(&plan.id)));
+    let user_key = env
+        .keychain
+        .read(&ssh_key_entry(&plan.id))
+        .unwrap()
+        .expect("the login key is in the keychain");
+    let written = all_text(env.data.path());
+    assert!(!written.contains("PRIVATE KEY"), "a private key in a file");
+    assert!(!written.contains(user_key.expose().as_str()));
+    let host_key = path.host_key.clone().expect("the pinned host key");
+    assert!(host_key.starts_with("ssh-ed25519 "));
+    assert!(written.contains(&host_key), "the public line is journalled");
+
+    // The jump server presents exactly that key: another pinned key is refused.
+    let config = |pinned: String| TunnelConfig {
+        jump,
+        user: path.ssh_user.clone(),
+        private_key: user_key.clone(),
+        host_key: pinned,
+        target_host: vpe_address.clone(),
+        target_port: 5432,
+        idle_timeout: Duration::from_secs(60),
+    };
+    let stranger = onramp_connect::generate_host_key().unwrap();
+    assert!(
+        Tunnel::open(config(stranger.public_line().to_owned()))
+            .await
+            .is_err(),
+        "a host key other than the pinned one was accepted"
+    );
+    let tunnel = Tunnel::open(config(host_key)).await.unwrap();
+
+    // A query through it as the Manager credential, verify-full on the private host name.
+    let key_guid = state.step(StepId::ManagerKey).id.unwrap();
+    let stored = env
+        .keychain
+        .read(&credential_entry(&key_guid))
+        .unwrap()
+        .unwrap();
+    let credential: serde_json::Value = serde_json::from_str(stored.expose()).unwrap();
+    let host_name = credential["host"].as_str().unwrap().to_owned();
+    assert_eq!(path.host_name.as_deref(), Some(host_name.as_str()));
+    let session = PgSession::connect(
+        tunnel.local_addr(),
+        &PgTarget {
+            host_name,
+            database: credential["database"].as_str().unwrap().to_owned(),
+            user: credential["username"].as_str().unwrap().to_owned(),
+            password: Sensitive::new(credential["password"].as_str().unwrap().to_owned()),
+            ca_pem: Some(env.sandbox.ca_pem().to_owned()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(session.select_one().await.unwrap(), 1);
+    drop(session);
+    tunnel.close().await;
+
+    // Teardown: the private path first, in reverse, then the database.
+    let preview = engine::teardown_preview(&state);
+    assert_eq!(
+        preview.iter().map(|i| i.step).collect::<Vec<_>>(),
+        [
+            StepId::Vpe,
+            StepId::FloatingIp,
+            StepId::JumpVsi,
+            StepId::PostgresRule,
+            StepId::SshRule,
+            StepId::SshKey,
+            StepId::Subnet,
+            StepId::Vpc,
+            StepId::ManagerKey,
+            StepId::Instance,
+        ]
+    );
+    assert!(preview.iter().all(|i| i.deletes));
+    let gone = teardown(&env, &plan.id).await;
+    assert_eq!(gone.outcome, Some(Outcome::TornDown), "{gone:#?}");
+    assert_eq!(env.census(&region).await, Census::empty());
+    assert!(env.live_databases().await.is_empty());
+    assert!(env
+        .keychain
+        .read(&ssh_key_entry(&plan.id))
+        .unwrap()
+        .is_none());
+    env.stop().await;
+}
+
+/// Runs the engine binary; kills it (SIGKILL) after `kill_after` if given.
+fn engine_process(env: &Env, args: &[&str], kill_after: Option<Duration>) -> Option<bool> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onramp-engine"))
+        .args(args)
+        .args([
+            "--endpoints",
+            env.sandbox.endpoints_path().to_str().unwrap(),
+            "--journals",
+            env.journals().to_str().unwrap(),
+            "--keychain-service",
+            env.keychain.service(),
+            "--provision-seconds",
+            &env.provision_seconds.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    match kill_after {
+        Some(after) => {
+            let deadline = Instant::now() + after;
+            while Instant::now() < deadline {
+                if let Some(status) = child.try_wait().unwrap() {
+                    return Some(status.success());
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            child.kill().unwrap();
+            child.wait().unwrap();
+            None
+        }
+        None => Some(child.wait().unwrap().success()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_at_random_points_the_engine_leaves_exactly_one_of_each_resource() {
+    let env = Env::start("vpc:status=503@rate=0.1;vpc:reset@rate=0.05;seed=3", 3.0).await;
+    let plan = env.plan("pg-path-killed").await;
+    let region = plan.location.clone();
+    let plan_file = env.data.path().join("plan.json");
+    std::fs::write(&plan_file, serde_json::to_string(&plan).unwrap()).unwrap();
+    let seed: u64 = std::env::var("ONRAMP_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::thread_rng().gen());
+    eprintln!("kill seed {seed} (ONRAMP_KILL_SEED={seed} repeats it)");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let apply_args = ["apply", "--plan", plan_file.to_str().unwrap()];
+    let mut kills = 0;
+    for _ in 0..8 {
+        let after = Duration::from_millis(rng.gen_range(50..1500));
+        if tokio::task::block_in_place(|| engine_process(&env, &apply_args, Some(after))).is_none()
+        {
+            kills += 1;
+        }
+        let census = env.census(&region).await;
+        assert!(
+            census.vpcs <= 1
+                && census.subnets <= 1
+                && census.keys <= 1
+                && census.instances <= 1
+                && census.floating_ips <= 1
+                && census.gateways <= 1,
+            "a duplicate after a kill: {census:?}"
+        );
+    }
+    assert!(kills >= 3, "only {kills} kills landed");
+    let ok = tokio::task::block_in_place(|| engine_process(&env, &apply_args, None));
+    assert_eq!(ok, Some(true), "the last run finishes the plan");
+    assert_eq!(env.census(&region).await, Census::one_of_each());
+    assert_eq!(env.live_databases().await.len(), 1);
+    let state = env.journal(&plan.id);
+    let path = private_path_of(&state).unwrap();
+    assert!(path.host_key.is_some() && path.jump_address.is_some() && path.vpe_address.is_some());
+    // The one VSI that exists has the host key the journal pins.
+    let jump = env
+        .sandbox
+        .addresses()
+        .into_iter()
+        .find(|m| Some(&m.address) == path.jump_address.as_ref() && m.port == 22)
+        .unwrap()
+        .target;
+    let tunnel = Tunnel::open(TunnelConfig {
+        jump,
+        user: path.ssh_user.clone(),
+        private_key: env
+            .keychain
+            .read(&ssh_key_entry(&plan.id))
+            .unwrap()
+            .unwrap(),
+        host_key: path.host_key.clone().unwrap(),
+        target_host: path.vpe_address.clone().unwrap(),
+        target_port: 5432,
+        idle_timeout: Duration::from_secs(30),
+    })
+    .await
+    .expect("the adopted jump server has the pinned host key and the stored login key");
+    tunnel.close().await;
+
+    let teardown_args = ["teardown", "--plan-id", &plan.id];
+    for _ in 0..3 {
+        let after = Duration::from_millis(rng.gen_range(20..600));
+        tokio::task::block_in_place(|| engine_process(&env, &teardown_args, Some(after)));
+    }
+    let ok = tokio::task::block_in_place(|| engine_process(&env, &teardown_args, None));
+    assert_eq!(ok, Some(true));
+    assert_eq!(env.census(&region).await, Census::empty());
+    assert!(env.live_databases().await.is_empty());
+    assert!(env
+        .keychain
+        .read(&ssh_key_entry(&plan.id))
+        .unwrap()
+        .is_none());
+    env.stop().await;
+}

@@ -298,6 +298,18 @@ export type Authorization =
  * entries or data with a release build.
  */
 export type BuildKind = "Release" | "Dev" | "Test"
+/**
+ * The private path the plan builds (or reuses) to reach the database.
+ */
+export type Connectivity = { vpc: VpcChoice; subnet: SubnetChoice; sshKey: SshKeyChoice; jump: JumpServer; 
+/**
+ * Who may SSH to the jump VSI: an IPv4 CIDR such as `198.51.100.7/32`.
+ */
+sshCidr: string; 
+/**
+ * The VPE gateway's name; its reserved IP is `<name>-ip`.
+ */
+vpeName: string }
 export type CostEstimate = { currency: string; lines: CostLine[]; 
 /**
  * The sum of the known lines.
@@ -336,7 +348,12 @@ export type DraftPlan = {
 /**
  * Names the plan's draft and journal files; a UUID.
  */
-id: string; name: string; location: string; resourceGroupId: string; members: number; hostFlavor: string; storageGb: number; version: string; encryption: Encryption }
+id: string; name: string; location: string; resourceGroupId: string; members: number; hostFlavor: string; storageGb: number; version: string; encryption: Encryption; 
+/**
+ * The private path to the database; `None` builds none (drafts and journals written
+ * before the Connectivity step load as `None`).
+ */
+connectivity?: Connectivity | null }
 /**
  * How the database's disks are encrypted.
  */
@@ -388,6 +405,19 @@ export type ErrorCode =
  */
 "Internal"
 export type FlavorOffer = { id: string; cpu: number; memoryGb: number }
+export type JumpServer = { name: string; 
+/**
+ * e.g. `bx2-2x8`.
+ */
+profile: string; 
+/**
+ * A stock image's id (`visibility=public`), e.g. Ubuntu 24.04 minimal.
+ */
+imageId: string; 
+/**
+ * Its name, for Review.
+ */
+imageName: string }
 export type KeyOffer = { id: string; name: string; crn: string }
 export type KeyProtectChoice = { 
 /**
@@ -503,6 +533,16 @@ export type Review = {
  */
 problems: Problem[]; resources: PlannedResource[]; cost: CostEstimate }
 export type Setting = { label: string; value: string }
+export type SshKeyChoice = 
+/**
+ * A key already registered in the region; the user has its private half.
+ */
+{ kind: "Existing"; id: string; name: string } | 
+/**
+ * Onramp generates an ed25519 pair; the private key goes to the keychain entry
+ * `ssh-key:<plan id>`, the public one to the VPC under `name`.
+ */
+{ kind: "New"; name: string }
 /**
  * A cloud failure as the journal keeps it.
  */
@@ -526,7 +566,31 @@ export type StepId =
 /**
  * Its first Manager service credential.
  */
-"manager-key"
+"manager-key" | 
+/**
+ * The VPC (created, or the user's existing one, which teardown keeps).
+ */
+"vpc" | "subnet" | 
+/**
+ * The SSH login key registered in the VPC (generated, or the user's existing one).
+ */
+"ssh-key" | 
+/**
+ * Inbound TCP 22 from the user's CIDR on the VPC's default security group.
+ */
+"ssh-rule" | 
+/**
+ * Inbound TCP 5432 from the default security group itself (the jump VSI → the VPE).
+ */
+"postgres-rule" | 
+/**
+ * The jump VSI, with the SSH host key Onramp generated.
+ */
+"jump-vsi" | "floating-ip" | 
+/**
+ * The VPE gateway to the database, with a reserved IP in the subnet.
+ */
+"vpe"
 export type StepProgress = { step: StepId; 
 /**
  * What kind of resource, e.g. `Databases for PostgreSQL`.
@@ -564,6 +628,15 @@ export type StepStatus =
  * Teardown leaves it: it existed before Onramp (adopted), e.g. an authorization.
  */
 "Kept"
+export type SubnetChoice = 
+/**
+ * One already in the chosen (existing) VPC: kept by teardown. Its zone is the VSI's.
+ */
+{ kind: "Existing"; id: string; name: string } | 
+/**
+ * `zone` is e.g. `ca-mon-1`; `address_count` a power of two from 8.
+ */
+{ kind: "New"; name: string; zone: string; address_count: number }
 /**
  * One line of the teardown preview.
  */
@@ -576,6 +649,11 @@ deletes: boolean;
  * What deleting it means.
  */
 consequence: string }
+export type VpcChoice = 
+/**
+ * One already in the account, in the database's region: kept by teardown.
+ */
+{ kind: "Existing"; id: string; name: string } | { kind: "New"; name: string }
 
 /** tauri-specta globals **/
 

@@ -205,14 +205,16 @@ export function validate(plan: DraftPlan, offerings: Offerings): Problem[] {
   return problems;
 }
 
-const STEP_LABELS: Record<StepId, string> = {
+// The fake plans only the database's steps; the private path's steps are not simulated.
+type DatabaseStep = 'authorization' | 'instance' | 'manager-key';
+const STEP_LABELS: Record<DatabaseStep, string> = {
   authorization: 'Service authorization (PostgreSQL → Key Protect)',
   instance: 'Databases for PostgreSQL (Gen 2)',
   'manager-key': 'Manager service credential',
 };
-const STEP_ESTIMATES: Record<StepId, number> = { authorization: 5_000, instance: 60_000, 'manager-key': 10_000 };
+const STEP_ESTIMATES: Record<DatabaseStep, number> = { authorization: 5_000, instance: 60_000, 'manager-key': 10_000 };
 /** How many pushes a step stays Working before it is Ready. */
-const STEP_TICKS: Record<StepId, number> = { authorization: 1, instance: 2, 'manager-key': 1 };
+const STEP_TICKS: Record<DatabaseStep, number> = { authorization: 1, instance: 2, 'manager-key': 1 };
 const TICK_MS = 20_000;
 
 interface Job {
@@ -508,7 +510,7 @@ export class FakeBackend implements Backend {
         hint: 'Fix this in the plan before applying it.',
       });
     }
-    const steps: StepId[] =
+    const steps: DatabaseStep[] =
       plan.encryption.kind === 'KeyProtect' && plan.encryption.authorization === 'Create'
         ? ['authorization', 'instance', 'manager-key']
         : ['instance', 'manager-key'];
@@ -565,7 +567,7 @@ export class FakeBackend implements Backend {
     return progress;
   }
 
-  private waitingStep(plan: DraftPlan, step: StepId): StepProgress {
+  private waitingStep(plan: DraftPlan, step: DatabaseStep): StepProgress {
     return {
       step,
       label: STEP_LABELS[step],
@@ -622,7 +624,7 @@ export class FakeBackend implements Backend {
       job.progress.outcome = 'Failed';
       return;
     }
-    if (ticks < STEP_TICKS[working.step]) {
+    if (ticks < STEP_TICKS[working.step as DatabaseStep]) {
       working.detail = 'provisioning: Provisioning members (50%)';
       return;
     }
@@ -714,7 +716,7 @@ export class FakeBackend implements Backend {
           authorization: kept
             ? 'Kept: it existed before Onramp, and other databases may rely on it.'
             : 'Removes the authorization Onramp created. Other databases with Key Protect keys in this account would lose access to their keys, so keep it if you made any.',
-        }[s.step];
+        }[s.step as DatabaseStep];
         return { step: s.step, label: s.label, name: s.name, resourceId: s.resourceId, deletes: !kept, consequence };
       });
   }

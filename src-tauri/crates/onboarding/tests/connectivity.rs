@@ -5,168 +5,81 @@
 //! verify-full; killed at random points the engine leaves exactly one of each resource; and
 //! teardown leaves the VPC lists empty and the keychain entries gone.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Stdio},
-    time::{Duration, Instant},
-};
+mod support;
+
+use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 
-use onramp_cloud::{
-    rc::{InstanceFilter, InstanceState, ResourceInstance},
-    vpc::{ImageFilter, VpcClient},
-    Cloud, Endpoints, HttpClient,
-};
+use onramp_cloud::vpc::{ImageFilter, VpcClient};
 use onramp_connect::{
     postgres::{PgSession, PgTarget},
     Tunnel, TunnelConfig,
 };
 use onramp_onboarding::{
     connectivity::{ssh_key_entry, Connectivity},
-    engine::{self, credential_entry, private_path_of, EngineContext, Outcome, StepStatus, Timing},
-    journal::{Journal, JournalState, StepId},
+    engine::{self, credential_entry, private_path_of, Outcome, StepStatus},
+    journal::{JournalState, StepId},
     offerings, plan,
     plan::DraftPlan,
-    settings::Mode,
 };
-use onramp_sandbox::{FaultSpec, RunningSandbox, SandboxConfig};
-use onramp_secrets::{Keychain, Sensitive};
+use onramp_secrets::Sensitive;
 
-struct Env {
-    sandbox: RunningSandbox,
-    cloud: Cloud,
-    account_id: String,
-    keychain: Keychain,
-    data: tempfile::TempDir,
-    _state: tempfile::TempDir,
-    provision_seconds: f64,
+use support::{all_text, Env};
+
+fn vpc(env: &Env, region: &str) -> VpcClient {
+    env.cloud.vpc(region).unwrap()
 }
 
-impl Env {
-    async fn start(faults: &str, provision_seconds: f64) -> Env {
-        let state = tempfile::tempdir().unwrap();
-        let mut config = SandboxConfig::new(state.path());
-        config.provision_seconds = provision_seconds;
-        config.faults = FaultSpec::parse(faults).unwrap();
-        let sandbox = RunningSandbox::start(config).await.unwrap();
-        let endpoints = Endpoints::from_file(sandbox.endpoints_path()).unwrap();
-        let cloud = Cloud::with_api_key(
-            HttpClient::new().unwrap(),
-            endpoints,
-            Sensitive::new(sandbox.account().api_key.clone()),
-        )
-        .unwrap();
-        let account_id = sandbox.account().account_id.clone();
-        let keychain = Keychain::new(format!(
-            "cloud.onramp.desktop.test.connectivity.{}.{}",
-            std::process::id(),
-            uuid::Uuid::new_v4()
-        ));
-        Env {
-            sandbox,
-            cloud,
-            account_id,
-            keychain,
-            data: tempfile::tempdir().unwrap(),
-            _state: state,
-            provision_seconds,
-        }
-    }
+/// A plan with a new VPC and everything in it, SSH from one documentation address.
+async fn path_plan(env: &Env, name: &str) -> DraftPlan {
+    let offerings = offerings::load(&env.cloud, &env.account_id).await.unwrap();
+    let mut plan = env.plan(name).await;
+    let mut path = Connectivity::suggested(&plan.location);
+    let image = vpc(env, &plan.location)
+        .list_images(&ImageFilter {
+            visibility: Some("public".into()),
+            status: Some("available".into()),
+            ..ImageFilter::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| {
+            i.operating_system
+                .as_ref()
+                .and_then(|o| o.family.as_deref())
+                == Some("Ubuntu Linux")
+        })
+        .expect("a stock Ubuntu image");
+    path.jump.image_id = image.id;
+    path.jump.image_name = image.name;
+    path.ssh_cidr = "198.51.100.7/32".into();
+    plan.connectivity = Some(path);
+    let problems = plan::validate(&plan, &offerings);
+    assert!(problems.is_empty(), "{problems:?}");
+    plan
+}
 
-    fn ctx(&self) -> EngineContext {
-        EngineContext {
-            cloud: self.cloud.clone(),
-            keychain: self.keychain.clone(),
-            timing: Timing::sandbox(Duration::from_secs_f64(self.provision_seconds)),
-        }
+/// How many of each VPC resource the region has, and the rules Onramp named.
+async fn census(env: &Env, region: &str) -> Census {
+    let vpc = vpc(env, region);
+    let vpcs = vpc.list_vpcs(None).await.unwrap();
+    let mut rules = Vec::new();
+    for v in &vpcs {
+        let sg = vpc.default_security_group(&v.id).await.unwrap();
+        rules.extend(sg.rules.into_iter().filter_map(|r| r.name));
     }
-
-    fn journals(&self) -> PathBuf {
-        self.data.path().join("journals")
-    }
-
-    fn journal(&self, plan_id: &str) -> JournalState {
-        Journal::read(&self.journals().join(format!("{plan_id}.jsonl"))).unwrap()
-    }
-
-    /// A plan with a new VPC and everything in it, SSH from one documentation address.
-    async fn plan(&self, name: &str) -> DraftPlan {
-        let offerings = offerings::load(&self.cloud, &self.account_id)
-            .await
-            .unwrap();
-        let mut plan = offerings.new_plan(uuid::Uuid::new_v4().to_string());
-        plan.name = name.to_owned();
-        let mut path = Connectivity::suggested(&plan.location);
-        let image = self
-            .vpc(&plan.location)
-            .list_images(&ImageFilter {
-                visibility: Some("public".into()),
-                status: Some("available".into()),
-                ..ImageFilter::default()
-            })
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|i| {
-                i.operating_system
-                    .as_ref()
-                    .and_then(|o| o.family.as_deref())
-                    == Some("Ubuntu Linux")
-            })
-            .expect("a stock Ubuntu image");
-        path.jump.image_id = image.id;
-        path.jump.image_name = image.name;
-        path.ssh_cidr = "198.51.100.7/32".into();
-        plan.connectivity = Some(path);
-        let problems = plan::validate(&plan, &offerings);
-        assert!(problems.is_empty(), "{problems:?}");
-        plan
-    }
-
-    fn vpc(&self, region: &str) -> VpcClient {
-        self.cloud.vpc(region).unwrap()
-    }
-
-    async fn live_databases(&self) -> Vec<ResourceInstance> {
-        let rc = self.cloud.resource_controller().unwrap();
-        let mut all = Vec::new();
-        for state in [None, Some("failed")] {
-            let filter = InstanceFilter {
-                resource_plan_id: Some(onramp_cloud::catalog::POSTGRESQL_GEN2_PLAN_ID.into()),
-                state: state.map(str::to_owned),
-                ..InstanceFilter::default()
-            };
-            all.extend(rc.list_instances(&filter).await.unwrap());
-        }
-        all.retain(|i| i.state != Some(InstanceState::Removed));
-        all
-    }
-
-    /// How many of each VPC resource the region has, and the rules Onramp named.
-    async fn census(&self, region: &str) -> Census {
-        let vpc = self.vpc(region);
-        let vpcs = vpc.list_vpcs(None).await.unwrap();
-        let mut rules = Vec::new();
-        for v in &vpcs {
-            let sg = vpc.default_security_group(&v.id).await.unwrap();
-            rules.extend(sg.rules.into_iter().filter_map(|r| r.name));
-        }
-        rules.retain(|r| r.starts_with("onramp-"));
-        rules.sort();
-        Census {
-            vpcs: vpcs.len(),
-            subnets: vpc.list_subnets(None, None).await.unwrap().len(),
-            keys: vpc.list_keys().await.unwrap().len(),
-            instances: vpc.list_instances(None, None).await.unwrap().len(),
-            floating_ips: vpc.list_floating_ips().await.unwrap().len(),
-            gateways: vpc.list_endpoint_gateways(None, None).await.unwrap().len(),
-            rules,
-        }
-    }
-
-    async fn stop(self) {
-        self.sandbox.stop().await;
+    rules.retain(|r| r.starts_with("onramp-"));
+    rules.sort();
+    Census {
+        vpcs: vpcs.len(),
+        subnets: vpc.list_subnets(None, None).await.unwrap().len(),
+        keys: vpc.list_keys().await.unwrap().len(),
+        instances: vpc.list_instances(None, None).await.unwrap().len(),
+        floating_ips: vpc.list_floating_ips().await.unwrap().len(),
+        gateways: vpc.list_endpoint_gateways(None, None).await.unwrap().len(),
+        rules,
     }
 }
 
@@ -207,42 +120,6 @@ impl Census {
     }
 }
 
-async fn apply(env: &Env, plan: &DraftPlan) -> engine::PlanProgress {
-    let dir = env.journals();
-    let journal = if Journal::exists(&dir, &plan.id) {
-        Journal::open(&dir, &plan.id).unwrap()
-    } else {
-        Journal::create(&dir, plan, Mode::Sandbox, &env.account_id).unwrap()
-    };
-    let job = engine::apply(env.ctx(), journal, false);
-    tokio::time::timeout(Duration::from_secs(180), job.done)
-        .await
-        .expect("apply finishes")
-        .unwrap()
-}
-
-async fn teardown(env: &Env, plan_id: &str) -> engine::PlanProgress {
-    let journal = Journal::open(&env.journals(), plan_id).unwrap();
-    let job = engine::teardown(env.ctx(), journal);
-    tokio::time::timeout(Duration::from_secs(180), job.done)
-        .await
-        .expect("teardown finishes")
-        .unwrap()
-}
-
-fn all_text(dir: &Path) -> String {
-    let mut text = String::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            text.push_str(&all_text(&path));
-        } else {
-            text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
-        }
-    }
-    text
-}
-
 fn at(state: &JournalState, step: StepId) -> chrono::DateTime<chrono::Utc> {
     let finished = state.step(step).finished_at.expect("finished");
     chrono::DateTime::parse_from_rfc3339(&finished)
@@ -253,10 +130,10 @@ fn at(state: &JournalState, step: StepId) -> chrono::DateTime<chrono::Utc> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_private_path_is_built_while_the_database_provisions_and_reaches_it() {
     // A database slow enough that the whole VPC chain has time to finish before it.
-    let env = Env::start("", 8.0).await;
-    let plan = env.plan("pg-private").await;
+    let env = Env::start("connectivity", "", 8.0).await;
+    let plan = path_plan(&env, "pg-private").await;
     let region = plan.location.clone();
-    let done = apply(&env, &plan).await;
+    let done = env.apply(&plan, false).await;
     assert_eq!(done.outcome, Some(Outcome::Succeeded), "{done:#?}");
     assert!(done.steps.iter().all(|s| s.status == StepStatus::Ready));
     assert_eq!(
@@ -282,11 +159,11 @@ async fn a_new_private_path_is_built_while_the_database_provisions_and_reaches_i
         );
     }
     assert!(at(&state, StepId::Vpe) >= at(&state, StepId::Instance));
-    assert_eq!(env.census(&region).await, Census::one_of_each());
+    assert_eq!(census(&env, &region).await, Census::one_of_each());
 
     // The VPE targets the database.
     let database = env.live_databases().await.remove(0);
-    let vpc = env.vpc(&region);
+    let vpc = vpc(&env, &region);
     let gateway = vpc
         .get_endpoint_gateway(state.step(StepId::Vpe).id.as_deref().unwrap())
         .await
@@ -390,9 +267,9 @@ async fn a_new_private_path_is_built_while_the_database_provisions_and_reaches_i
         ]
     );
     assert!(preview.iter().all(|i| i.deletes));
-    let gone = teardown(&env, &plan.id).await;
+    let gone = env.teardown(&plan.id).await;
     assert_eq!(gone.outcome, Some(Outcome::TornDown), "{gone:#?}");
-    assert_eq!(env.census(&region).await, Census::empty());
+    assert_eq!(census(&env, &region).await, Census::empty());
     assert!(env.live_databases().await.is_empty());
     assert!(env
         .keychain
@@ -402,45 +279,15 @@ async fn a_new_private_path_is_built_while_the_database_provisions_and_reaches_i
     env.stop().await;
 }
 
-/// Runs the engine binary; kills it (SIGKILL) after `kill_after` if given.
-fn engine_process(env: &Env, args: &[&str], kill_after: Option<Duration>) -> Option<bool> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onramp-engine"))
-        .args(args)
-        .args([
-            "--endpoints",
-            env.sandbox.endpoints_path().to_str().unwrap(),
-            "--journals",
-            env.journals().to_str().unwrap(),
-            "--keychain-service",
-            env.keychain.service(),
-            "--provision-seconds",
-            &env.provision_seconds.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    match kill_after {
-        Some(after) => {
-            let deadline = Instant::now() + after;
-            while Instant::now() < deadline {
-                if let Some(status) = child.try_wait().unwrap() {
-                    return Some(status.success());
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            child.kill().unwrap();
-            child.wait().unwrap();
-            None
-        }
-        None => Some(child.wait().unwrap().success()),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_random_points_the_engine_leaves_exactly_one_of_each_resource() {
-    let env = Env::start("vpc:status=503@rate=0.1;vpc:reset@rate=0.05;seed=3", 3.0).await;
-    let plan = env.plan("pg-path-killed").await;
+    let env = Env::start(
+        "connectivity",
+        "vpc:status=503@rate=0.1;vpc:reset@rate=0.05;seed=3",
+        3.0,
+    )
+    .await;
+    let plan = path_plan(&env, "pg-path-killed").await;
     let region = plan.location.clone();
     let plan_file = env.data.path().join("plan.json");
     std::fs::write(&plan_file, serde_json::to_string(&plan).unwrap()).unwrap();
@@ -454,11 +301,10 @@ async fn killed_at_random_points_the_engine_leaves_exactly_one_of_each_resource(
     let mut kills = 0;
     for _ in 0..8 {
         let after = Duration::from_millis(rng.gen_range(50..1500));
-        if tokio::task::block_in_place(|| engine_process(&env, &apply_args, Some(after))).is_none()
-        {
+        if tokio::task::block_in_place(|| env.engine_process(&apply_args, Some(after))).is_none() {
             kills += 1;
         }
-        let census = env.census(&region).await;
+        let census = census(&env, &region).await;
         assert!(
             census.vpcs <= 1
                 && census.subnets <= 1
@@ -470,9 +316,9 @@ async fn killed_at_random_points_the_engine_leaves_exactly_one_of_each_resource(
         );
     }
     assert!(kills >= 3, "only {kills} kills landed");
-    let ok = tokio::task::block_in_place(|| engine_process(&env, &apply_args, None));
+    let ok = tokio::task::block_in_place(|| env.engine_process(&apply_args, None));
     assert_eq!(ok, Some(true), "the last run finishes the plan");
-    assert_eq!(env.census(&region).await, Census::one_of_each());
+    assert_eq!(census(&env, &region).await, Census::one_of_each());
     assert_eq!(env.live_databases().await.len(), 1);
     let state = env.journal(&plan.id);
     let path = private_path_of(&state).unwrap();
@@ -505,11 +351,11 @@ async fn killed_at_random_points_the_engine_leaves_exactly_one_of_each_resource(
     let teardown_args = ["teardown", "--plan-id", &plan.id];
     for _ in 0..3 {
         let after = Duration::from_millis(rng.gen_range(20..600));
-        tokio::task::block_in_place(|| engine_process(&env, &teardown_args, Some(after)));
+        tokio::task::block_in_place(|| env.engine_process(&teardown_args, Some(after)));
     }
-    let ok = tokio::task::block_in_place(|| engine_process(&env, &teardown_args, None));
+    let ok = tokio::task::block_in_place(|| env.engine_process(&teardown_args, None));
     assert_eq!(ok, Some(true));
-    assert_eq!(env.census(&region).await, Census::empty());
+    assert_eq!(census(&env, &region).await, Census::empty());
     assert!(env.live_databases().await.is_empty());
     assert!(env
         .keychain

@@ -4,163 +4,31 @@
 //! credential and nothing orphaned; failures keep the cloud's words at their field; and
 //! teardown leaves the sandbox empty.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Stdio},
-    time::{Duration, Instant},
-};
+mod support;
+
+use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 
-use onramp_cloud::{
-    rc::{InstanceFilter, InstanceState, ResourceInstance},
-    Cloud, Endpoints, HttpClient,
-};
 use onramp_onboarding::{
-    engine::{self, credential_entry, EngineContext, Outcome, StepStatus, Timing},
+    engine::{self, credential_entry, Outcome, StepStatus},
     journal::{Journal, Phase, StepId},
     offerings,
-    plan::{self, Authorization, DraftPlan, Encryption, KeyProtectChoice},
+    plan::{self, Authorization, Encryption, KeyProtectChoice},
     review,
     settings::Mode,
 };
-use onramp_sandbox::{FaultSpec, RunningSandbox, SandboxConfig};
-use onramp_secrets::{Keychain, Sensitive};
+
+use support::{all_text, Env};
 
 const PROVISION_SECONDS: f64 = 2.0;
 
-struct Env {
-    sandbox: RunningSandbox,
-    cloud: Cloud,
-    account_id: String,
-    keychain: Keychain,
-    /// The app's data dir stand-in: journals live under it.
-    data: tempfile::TempDir,
-    _state: tempfile::TempDir,
-    provision_seconds: f64,
-}
-
-impl Env {
-    async fn start(faults: &str) -> Env {
-        Env::start_with(faults, PROVISION_SECONDS).await
-    }
-
-    async fn start_with(faults: &str, provision_seconds: f64) -> Env {
-        let state = tempfile::tempdir().unwrap();
-        let mut config = SandboxConfig::new(state.path());
-        config.provision_seconds = provision_seconds;
-        config.faults = FaultSpec::parse(faults).unwrap();
-        let sandbox = RunningSandbox::start(config).await.unwrap();
-        let endpoints = Endpoints::from_file(sandbox.endpoints_path()).unwrap();
-        let cloud = Cloud::with_api_key(
-            HttpClient::new().unwrap(),
-            endpoints,
-            Sensitive::new(sandbox.account().api_key.clone()),
-        )
-        .unwrap();
-        let account_id = sandbox.account().account_id.clone();
-        let keychain = Keychain::new(format!(
-            "cloud.onramp.desktop.test.engine.{}.{}",
-            std::process::id(),
-            uuid::Uuid::new_v4()
-        ));
-        Env {
-            sandbox,
-            cloud,
-            account_id,
-            keychain,
-            data: tempfile::tempdir().unwrap(),
-            _state: state,
-            provision_seconds,
-        }
-    }
-
-    fn ctx(&self) -> EngineContext {
-        EngineContext {
-            cloud: self.cloud.clone(),
-            keychain: self.keychain.clone(),
-            timing: Timing::sandbox(Duration::from_secs_f64(self.provision_seconds)),
-        }
-    }
-
-    fn journals(&self) -> PathBuf {
-        self.data.path().join("journals")
-    }
-
-    async fn plan(&self, name: &str) -> DraftPlan {
-        let offerings = offerings::load(&self.cloud, &self.account_id)
-            .await
-            .unwrap();
-        let mut plan = offerings.new_plan(uuid::Uuid::new_v4().to_string());
-        plan.name = name.to_owned();
-        assert!(plan::validate(&plan, &offerings).is_empty());
-        plan
-    }
-
-    /// Every database that is not removed (RC lists active and provisioning by default).
-    async fn live_databases(&self) -> Vec<ResourceInstance> {
-        let rc = self.cloud.resource_controller().unwrap();
-        let mut all = Vec::new();
-        for state in [None, Some("failed")] {
-            let filter = InstanceFilter {
-                resource_plan_id: Some(onramp_cloud::catalog::POSTGRESQL_GEN2_PLAN_ID.into()),
-                state: state.map(str::to_owned),
-                ..InstanceFilter::default()
-            };
-            all.extend(rc.list_instances(&filter).await.unwrap());
-        }
-        all.retain(|i| i.state != Some(InstanceState::Removed));
-        all
-    }
-
-    async fn keys_of(&self, instance: &str) -> usize {
-        let rc = self.cloud.resource_controller().unwrap();
-        rc.list_resource_keys_for_instance(instance)
-            .await
-            .unwrap()
-            .len()
-    }
-
-    async fn stop(self) {
-        self.sandbox.stop().await;
-    }
-}
-
-async fn apply(env: &Env, plan: &DraftPlan, retry: bool) -> engine::PlanProgress {
-    let dir = env.journals();
-    let journal = if Journal::exists(&dir, &plan.id) {
-        Journal::open(&dir, &plan.id).unwrap()
-    } else {
-        Journal::create(&dir, plan, Mode::Sandbox, &env.account_id).unwrap()
-    };
-    let job = engine::apply(env.ctx(), journal, retry);
-    tokio::time::timeout(Duration::from_secs(120), job.done)
+async fn keys_of(env: &Env, instance: &str) -> usize {
+    let rc = env.cloud.resource_controller().unwrap();
+    rc.list_resource_keys_for_instance(instance)
         .await
-        .expect("apply finishes")
         .unwrap()
-}
-
-async fn teardown(env: &Env, plan_id: &str) -> engine::PlanProgress {
-    let journal = Journal::open(&env.journals(), plan_id).unwrap();
-    let job = engine::teardown(env.ctx(), journal);
-    tokio::time::timeout(Duration::from_secs(120), job.done)
-        .await
-        .expect("teardown finishes")
-        .unwrap()
-}
-
-/// Every file under `dir`, as text.
-fn all_text(dir: &Path) -> String {
-    let mut text = String::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            text.push_str(&all_text(&path));
-        } else {
-            text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
-        }
-    }
-    text
+        .len()
 }
 
 fn stored_password(env: &Env, key_guid: &str) -> String {
@@ -177,21 +45,19 @@ fn stored_password(env: &Env, key_guid: &str) -> String {
 async fn apply_under_faults_makes_one_database_and_one_credential_whose_password_is_only_in_the_keychain(
 ) {
     // 503s, dropped connections, a throttled catalog and an expired token mid-poll.
-    let env = Env::start(
-        "rc:status=503@rate=0.2;rc:reset@rate=0.1;rc.GET:expire-token@calls=4;gc:throttle=1@first=1;seed=11",
-    )
+    let env = Env::start("engine", "rc:status=503@rate=0.2;rc:reset@rate=0.1;rc.GET:expire-token@calls=4;gc:throttle=1@first=1;seed=11", PROVISION_SECONDS)
     .await;
     let plan = env.plan("pg-faults").await;
-    let done = apply(&env, &plan, false).await;
+    let done = env.apply(&plan, false).await;
     assert_eq!(done.outcome, Some(Outcome::Succeeded), "{done:#?}");
     assert!(done.steps.iter().all(|s| s.status == StepStatus::Ready));
 
     let databases = env.live_databases().await;
     assert_eq!(databases.len(), 1, "exactly one database: {databases:#?}");
     assert_eq!(databases[0].name, "pg-faults");
-    assert_eq!(env.keys_of(&databases[0].guid).await, 1);
+    assert_eq!(keys_of(&env, &databases[0].guid).await, 1);
 
-    let journal = Journal::read(&env.journals().join(format!("{}.jsonl", plan.id))).unwrap();
+    let journal = env.journal(&plan.id);
     let key = journal.step(StepId::ManagerKey);
     assert_eq!(
         journal.step(StepId::Instance).id.as_deref(),
@@ -217,7 +83,7 @@ async fn apply_under_faults_makes_one_database_and_one_credential_whose_password
         "reverse order"
     );
     assert!(preview[1].consequence.contains("sandbox"));
-    let gone = teardown(&env, &plan.id).await;
+    let gone = env.teardown(&plan.id).await;
     assert_eq!(gone.outcome, Some(Outcome::TornDown), "{gone:#?}");
     assert!(env.live_databases().await.is_empty());
     assert!(env
@@ -233,49 +99,15 @@ async fn apply_under_faults_makes_one_database_and_one_credential_whose_password
     env.stop().await;
 }
 
-/// Runs the engine binary; kills it after `kill_after` if given.
-fn engine_process(env: &Env, args: &[&str], kill_after: Option<Duration>) -> Option<bool> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onramp-engine"))
-        .args(args)
-        .args([
-            "--endpoints",
-            env.sandbox.endpoints_path().to_str().unwrap(),
-            "--journals",
-            env.journals().to_str().unwrap(),
-            "--keychain-service",
-            env.keychain.service(),
-            "--provision-seconds",
-            &env.provision_seconds.to_string(),
-        ])
-        .stdout(if kill_after.is_some() {
-            Stdio::null()
-        } else {
-            Stdio::inherit()
-        })
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    match kill_after {
-        Some(after) => {
-            let deadline = Instant::now() + after;
-            while Instant::now() < deadline {
-                if let Some(status) = child.try_wait().unwrap() {
-                    return Some(status.success());
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            child.kill().unwrap(); // SIGKILL: no chance to tidy up
-            child.wait().unwrap();
-            None
-        }
-        None => Some(child.wait().unwrap().success()),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_random_points_the_engine_resumes_with_no_duplicate_and_no_orphan() {
     // Long enough a provisioning that most kills land while the database is on its way.
-    let env = Env::start_with("rc:status=503@rate=0.1;rc:reset@rate=0.05;seed=5", 5.0).await;
+    let env = Env::start(
+        "engine",
+        "rc:status=503@rate=0.1;rc:reset@rate=0.05;seed=5",
+        5.0,
+    )
+    .await;
     let plan = env.plan("pg-killed").await;
     let plan_file = env.data.path().join("plan.json");
     std::fs::write(&plan_file, serde_json::to_string(&plan).unwrap()).unwrap();
@@ -290,7 +122,7 @@ async fn killed_at_random_points_the_engine_resumes_with_no_duplicate_and_no_orp
     let mut kills = 0;
     for _ in 0..8 {
         let after = Duration::from_millis(rng.gen_range(20..900));
-        let ended = tokio::task::block_in_place(|| engine_process(&env, &apply_args, Some(after)));
+        let ended = tokio::task::block_in_place(|| env.engine_process(&apply_args, Some(after)));
         if ended.is_none() {
             kills += 1;
         }
@@ -301,17 +133,17 @@ async fn killed_at_random_points_the_engine_resumes_with_no_duplicate_and_no_orp
         kills >= 3,
         "only {kills} kills landed; the test would prove little"
     );
-    let ok = tokio::task::block_in_place(|| engine_process(&env, &apply_args, None));
+    let ok = tokio::task::block_in_place(|| env.engine_process(&apply_args, None));
     assert_eq!(ok, Some(true), "the last run finishes the plan");
 
     let live = env.live_databases().await;
     assert_eq!(live.len(), 1, "{live:#?}");
     assert_eq!(
-        env.keys_of(&live[0].guid).await,
+        keys_of(&env, &live[0].guid).await,
         1,
         "exactly one credential"
     );
-    let journal = Journal::read(&env.journals().join(format!("{}.jsonl", plan.id))).unwrap();
+    let journal = env.journal(&plan.id);
     assert_eq!(
         journal.step(StepId::Instance).id.as_deref(),
         Some(live[0].id.as_str()),
@@ -324,9 +156,9 @@ async fn killed_at_random_points_the_engine_resumes_with_no_duplicate_and_no_orp
     let teardown_args = ["teardown", "--plan-id", &plan.id];
     for _ in 0..3 {
         let after = Duration::from_millis(rng.gen_range(20..800));
-        tokio::task::block_in_place(|| engine_process(&env, &teardown_args, Some(after)));
+        tokio::task::block_in_place(|| env.engine_process(&teardown_args, Some(after)));
     }
-    let ok = tokio::task::block_in_place(|| engine_process(&env, &teardown_args, None));
+    let ok = tokio::task::block_in_place(|| env.engine_process(&teardown_args, None));
     assert_eq!(ok, Some(true));
     assert!(env.live_databases().await.is_empty(), "an orphan database");
     assert!(env
@@ -339,9 +171,14 @@ async fn killed_at_random_points_the_engine_resumes_with_no_duplicate_and_no_orp
 
 #[tokio::test]
 async fn a_failed_provision_keeps_the_clouds_reason_and_a_retry_replaces_it() {
-    let env = Env::start("rc.POST:provision-fail@first=1").await;
+    let env = Env::start(
+        "engine",
+        "rc.POST:provision-fail@first=1",
+        PROVISION_SECONDS,
+    )
+    .await;
     let plan = env.plan("pg-retry").await;
-    let failed = apply(&env, &plan, false).await;
+    let failed = env.apply(&plan, false).await;
     assert_eq!(failed.outcome, Some(Outcome::Failed));
     let instance = &failed
         .steps
@@ -360,11 +197,11 @@ async fn a_failed_provision_keeps_the_clouds_reason_and_a_retry_replaces_it() {
     assert_eq!(key.status, StepStatus::Blocked);
 
     // Resuming without retry leaves it failed and creates nothing.
-    let again = apply(&env, &plan, false).await;
+    let again = env.apply(&plan, false).await;
     assert_eq!(again.outcome, Some(Outcome::Failed));
     assert_eq!(env.live_databases().await.len(), 1);
 
-    let retried = apply(&env, &plan, true).await;
+    let retried = env.apply(&plan, true).await;
     assert_eq!(retried.outcome, Some(Outcome::Succeeded), "{retried:#?}");
     let live = env.live_databases().await;
     assert_eq!(
@@ -374,7 +211,7 @@ async fn a_failed_provision_keeps_the_clouds_reason_and_a_retry_replaces_it() {
     );
     assert!(live[0].is_ready());
     assert_eq!(
-        teardown(&env, &plan.id).await.outcome,
+        env.teardown(&plan.id).await.outcome,
         Some(Outcome::TornDown)
     );
     assert!(env.live_databases().await.is_empty());
@@ -383,10 +220,10 @@ async fn a_failed_provision_keeps_the_clouds_reason_and_a_retry_replaces_it() {
 
 #[tokio::test]
 async fn a_broker_refusal_is_kept_verbatim_with_its_field_and_request_id() {
-    let env = Env::start("").await;
+    let env = Env::start("engine", "", PROVISION_SECONDS).await;
     let mut plan = env.plan("pg-refused").await;
     plan.members = 5; // past the wizard's own rules, to reach the broker
-    let done = apply(&env, &plan, false).await;
+    let done = env.apply(&plan, false).await;
     assert_eq!(done.outcome, Some(Outcome::Failed));
     let instance = done
         .steps
@@ -414,12 +251,12 @@ async fn a_broker_refusal_is_kept_verbatim_with_its_field_and_request_id() {
     );
     assert!(env.live_databases().await.is_empty());
     // Nothing was made, so teardown has nothing to delete and closes the journal.
-    let journal = Journal::read(&env.journals().join(format!("{}.jsonl", plan.id))).unwrap();
+    let journal = env.journal(&plan.id);
     assert!(engine::teardown_preview(&journal)
         .iter()
         .all(|i| i.resource_id.is_none()));
     assert_eq!(
-        teardown(&env, &plan.id).await.outcome,
+        env.teardown(&plan.id).await.outcome,
         Some(Outcome::TornDown)
     );
     env.stop().await;
@@ -427,7 +264,7 @@ async fn a_broker_refusal_is_kept_verbatim_with_its_field_and_request_id() {
 
 #[tokio::test]
 async fn byok_creates_the_authorization_first_and_teardown_removes_what_onramp_made() {
-    let env = Env::start("").await;
+    let env = Env::start("engine", "", PROVISION_SECONDS).await;
     let options = review::encryption_options(&env.cloud, &env.account_id)
         .await
         .unwrap();
@@ -477,17 +314,17 @@ async fn byok_creates_the_authorization_first_and_teardown_removes_what_onramp_m
     assert!(reviewed.cost.complete);
     assert!(reviewed.cost.monthly_known > 0.0);
 
-    let done = apply(&env, &plan, false).await;
+    let done = env.apply(&plan, false).await;
     assert_eq!(done.outcome, Some(Outcome::Succeeded), "{done:#?}");
     assert!(
         review::authorization_exists(&env.cloud, &env.account_id, None)
             .await
             .unwrap()
     );
-    let journal = Journal::read(&env.journals().join(format!("{}.jsonl", plan.id))).unwrap();
+    let journal = env.journal(&plan.id);
     assert!(!journal.step(StepId::Authorization).adopted);
     assert_eq!(
-        teardown(&env, &plan.id).await.outcome,
+        env.teardown(&plan.id).await.outcome,
         Some(Outcome::TornDown)
     );
     assert!(
@@ -501,7 +338,7 @@ async fn byok_creates_the_authorization_first_and_teardown_removes_what_onramp_m
 
 #[tokio::test]
 async fn review_refuses_a_name_already_taken_and_knows_the_locations() {
-    let env = Env::start("").await;
+    let env = Env::start("engine", "", PROVISION_SECONDS).await;
     let offerings = offerings::load(&env.cloud, &env.account_id).await.unwrap();
     let ids: Vec<_> = offerings.locations.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(ids, ["ca-mon", "in-che", "us-east"]);
@@ -511,7 +348,7 @@ async fn review_refuses_a_name_already_taken_and_knows_the_locations() {
         .all(|l| l.flavors_source == plan::ListSource::Catalog));
     let first = env.plan("pg-taken").await;
     assert_eq!(
-        apply(&env, &first, false).await.outcome,
+        env.apply(&first, false).await.outcome,
         Some(Outcome::Succeeded)
     );
     let second = env.plan("pg-taken").await;
@@ -543,7 +380,7 @@ async fn review_refuses_a_name_already_taken_and_knows_the_locations() {
     .unwrap();
     assert!(own.problems.is_empty());
     assert_eq!(
-        teardown(&env, &first.id).await.outcome,
+        env.teardown(&first.id).await.outcome,
         Some(Outcome::TornDown)
     );
     env.stop().await;
@@ -551,7 +388,7 @@ async fn review_refuses_a_name_already_taken_and_knows_the_locations() {
 
 #[tokio::test]
 async fn cancel_stops_the_job_and_resume_adopts_the_database_in_flight() {
-    let env = Env::start("").await;
+    let env = Env::start("engine", "", PROVISION_SECONDS).await;
     let plan = env.plan("pg-cancel").await;
     let journal = Journal::create(&env.journals(), &plan, Mode::Sandbox, &env.account_id).unwrap();
     let job = engine::apply(env.ctx(), journal, false);
@@ -572,7 +409,7 @@ async fn cancel_stops_the_job_and_resume_adopts_the_database_in_flight() {
     job.cancel.cancel();
     let stopped = job.done.await.unwrap();
     assert_eq!(stopped.outcome, Some(Outcome::Cancelled));
-    let journal = Journal::read(&env.journals().join(format!("{}.jsonl", plan.id))).unwrap();
+    let journal = env.journal(&plan.id);
     assert!(journal.cancelled);
     assert_eq!(journal.step(StepId::Instance).phase, Phase::Created);
     assert_eq!(
@@ -580,11 +417,11 @@ async fn cancel_stops_the_job_and_resume_adopts_the_database_in_flight() {
         Some(Outcome::Cancelled)
     );
 
-    let resumed = apply(&env, &plan, false).await;
+    let resumed = env.apply(&plan, false).await;
     assert_eq!(resumed.outcome, Some(Outcome::Succeeded));
     assert_eq!(env.live_databases().await.len(), 1);
     assert_eq!(
-        teardown(&env, &plan.id).await.outcome,
+        env.teardown(&plan.id).await.outcome,
         Some(Outcome::TornDown)
     );
     env.stop().await;

@@ -1,0 +1,200 @@
+//! What the engine's sandbox tests share: a running sandbox with a signed-in cloud, a test
+//! keychain service and a data dir for journals; apply and teardown to completion; the
+//! engine as a process the tests can kill; and a read of every file Onramp wrote.
+
+#![allow(dead_code)] // each test file uses its own part of this
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use onramp_cloud::{
+    rc::{InstanceFilter, InstanceState, ResourceInstance},
+    Cloud, Endpoints, HttpClient,
+};
+use onramp_onboarding::{
+    engine::{self, EngineContext, PlanProgress, Timing},
+    journal::{Journal, JournalState},
+    offerings,
+    plan::{self, DraftPlan},
+    settings::Mode,
+};
+use onramp_sandbox::{FaultSpec, RunningSandbox, SandboxConfig};
+use onramp_secrets::{Keychain, Sensitive};
+
+/// How long apply or teardown may take before a test gives up on it.
+const JOB_LIMIT: Duration = Duration::from_secs(180);
+
+pub struct Env {
+    pub sandbox: RunningSandbox,
+    pub cloud: Cloud,
+    pub account_id: String,
+    pub keychain: Keychain,
+    /// The app's data dir stand-in: journals live under it.
+    pub data: tempfile::TempDir,
+    _state: tempfile::TempDir,
+    pub provision_seconds: f64,
+}
+
+impl Env {
+    /// A sandbox with `faults` whose databases take `provision_seconds`, and a keychain
+    /// service of this test's own (`purpose` names it).
+    pub async fn start(purpose: &str, faults: &str, provision_seconds: f64) -> Env {
+        let state = tempfile::tempdir().unwrap();
+        let mut config = SandboxConfig::new(state.path());
+        config.provision_seconds = provision_seconds;
+        config.faults = FaultSpec::parse(faults).unwrap();
+        let sandbox = RunningSandbox::start(config).await.unwrap();
+        let endpoints = Endpoints::from_file(sandbox.endpoints_path()).unwrap();
+        let cloud = Cloud::with_api_key(
+            HttpClient::new().unwrap(),
+            endpoints,
+            Sensitive::new(sandbox.account().api_key.clone()),
+        )
+        .unwrap();
+        let account_id = sandbox.account().account_id.clone();
+        let keychain = Keychain::new(format!(
+            "cloud.onramp.desktop.test.{purpose}.{}.{}",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        ));
+        Env {
+            sandbox,
+            cloud,
+            account_id,
+            keychain,
+            data: tempfile::tempdir().unwrap(),
+            _state: state,
+            provision_seconds,
+        }
+    }
+
+    pub fn ctx(&self) -> EngineContext {
+        EngineContext {
+            cloud: self.cloud.clone(),
+            keychain: self.keychain.clone(),
+            timing: Timing::sandbox(Duration::from_secs_f64(self.provision_seconds)),
+        }
+    }
+
+    pub fn journals(&self) -> PathBuf {
+        self.data.path().join("journals")
+    }
+
+    pub fn journal(&self, plan_id: &str) -> JournalState {
+        Journal::read_plan(&self.journals(), plan_id).unwrap()
+    }
+
+    /// A new plan with the defaults and `name`, which the rules accept.
+    pub async fn plan(&self, name: &str) -> DraftPlan {
+        let offerings = offerings::load(&self.cloud, &self.account_id)
+            .await
+            .unwrap();
+        let mut plan = offerings.new_plan(uuid::Uuid::new_v4().to_string());
+        plan.name = name.to_owned();
+        assert!(plan::validate(&plan, &offerings).is_empty());
+        plan
+    }
+
+    /// Every database that is not removed (RC lists active and provisioning by default).
+    pub async fn live_databases(&self) -> Vec<ResourceInstance> {
+        let rc = self.cloud.resource_controller().unwrap();
+        let mut all = Vec::new();
+        for state in [None, Some("failed")] {
+            let filter = InstanceFilter {
+                resource_plan_id: Some(onramp_cloud::catalog::POSTGRESQL_GEN2_PLAN_ID.into()),
+                state: state.map(str::to_owned),
+                ..InstanceFilter::default()
+            };
+            all.extend(rc.list_instances(&filter).await.unwrap());
+        }
+        all.retain(|i| i.state != Some(InstanceState::Removed));
+        all
+    }
+
+    pub async fn stop(self) {
+        self.sandbox.stop().await;
+    }
+
+    /// Applies (or resumes) `plan` to its end.
+    pub async fn apply(&self, plan: &DraftPlan, retry: bool) -> PlanProgress {
+        let dir = self.journals();
+        let journal = if Journal::exists(&dir, &plan.id) {
+            Journal::open(&dir, &plan.id).unwrap()
+        } else {
+            Journal::create(&dir, plan, Mode::Sandbox, &self.account_id).unwrap()
+        };
+        let job = engine::apply(self.ctx(), journal, retry);
+        tokio::time::timeout(JOB_LIMIT, job.done)
+            .await
+            .expect("apply finishes")
+            .unwrap()
+    }
+
+    /// Tears the plan down to its end.
+    pub async fn teardown(&self, plan_id: &str) -> PlanProgress {
+        let journal = Journal::open(&self.journals(), plan_id).unwrap();
+        let job = engine::teardown(self.ctx(), journal);
+        tokio::time::timeout(JOB_LIMIT, job.done)
+            .await
+            .expect("teardown finishes")
+            .unwrap()
+    }
+
+    /// Runs the `onramp-engine` binary with `args`; kills it (SIGKILL, no chance to tidy
+    /// up) after `kill_after` if given. Returns whether it succeeded, or None when killed.
+    pub fn engine_process(&self, args: &[&str], kill_after: Option<Duration>) -> Option<bool> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onramp-engine"))
+            .args(args)
+            .args([
+                "--endpoints",
+                self.sandbox.endpoints_path().to_str().unwrap(),
+                "--journals",
+                self.journals().to_str().unwrap(),
+                "--keychain-service",
+                self.keychain.service(),
+                "--provision-seconds",
+                &self.provision_seconds.to_string(),
+            ])
+            // The last, unkilled run prints its progress, so a failure shows where it stopped.
+            .stdout(if kill_after.is_some() {
+                Stdio::null()
+            } else {
+                Stdio::inherit()
+            })
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        match kill_after {
+            Some(after) => {
+                let deadline = Instant::now() + after;
+                while Instant::now() < deadline {
+                    if let Some(status) = child.try_wait().unwrap() {
+                        return Some(status.success());
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                child.kill().unwrap();
+                child.wait().unwrap();
+                None
+            }
+            None => Some(child.wait().unwrap().success()),
+        }
+    }
+}
+
+/// Every file under `dir`, as text.
+pub fn all_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            text.push_str(&all_text(&path));
+        } else {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    text
+}

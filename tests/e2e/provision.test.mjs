@@ -63,6 +63,12 @@ async function choose(css, value) {
   );
 }
 
+/** No axe violation in the real window, colour contrast included. */
+async function accessible(what) {
+  const violations = await session.axe();
+  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 1)}`);
+}
+
 async function fieldError(id, predicate) {
   return session.waitForText(`#${id}-error-msg`, predicate);
 }
@@ -81,12 +87,14 @@ test('Basics: the name is checked as it is typed, at the field', async () => {
   await session.type(name, 'pg/demo');
   assert.match(await fieldError('plan-name', (t) => t.includes('/')), /can't contain '\/'/);
   await session.screenshot('10-basics-bad-name');
+  await accessible('Basics with an error');
   await session.type(name, NAME);
   await session.gone('#plan-name-error-msg');
   const locations = await session.script('return [...document.querySelectorAll("#plan-location option")].map(o => o.value)');
   assert.deepEqual(locations.filter(Boolean), ['ca-mon', 'in-che', 'us-east'], 'the live catalog’s Gen 2 locations');
   await choose('#plan-location', 'ca-mon');
   await session.screenshot('11-basics');
+  await accessible('Basics');
   await next();
 });
 
@@ -95,10 +103,12 @@ test('Sizing: storage out of range is refused at the field; a flavor and 20 GB a
   await session.type(storage, '5');
   assert.match(await fieldError('plan-storage', (t) => t.length > 0), /from 10 to 9600/);
   await session.screenshot('12-sizing-bad-storage');
+  await accessible('Sizing with an error');
   await session.type(storage, '20');
   await session.gone('#plan-storage-error-msg');
   await choose('#plan-host-flavor', 'bx3d.4x20');
   await session.screenshot('13-sizing');
+  await accessible('Sizing');
   await next();
 });
 
@@ -107,6 +117,7 @@ test('Encryption: the provider-managed key is the default; Key Protect shows the
   const checked = await session.script('return document.getElementById("enc-provider").checked');
   assert.equal(checked, true);
   await session.screenshot('14-encryption');
+  await accessible('Encryption');
   await session.click(await session.find('label[for="enc-key-protect"]'));
   await session.waitFor('#enc-kp-instance');
   const keys = await session.script('return [...document.querySelectorAll("#enc-kp-key option")].map(o => o.textContent)');
@@ -114,6 +125,7 @@ test('Encryption: the provider-managed key is the default; Key Protect shows the
   const missing = await session.waitForText('#enc-authorization-missing', (t) => t.length > 0);
   assert.match(missing, /Authorization Delegator/);
   await session.screenshot('14b-encryption-key-protect');
+  await accessible('Encryption with Key Protect');
   await session.click(await session.find('label[for="enc-provider"]'));
   await session.gone('#enc-kp-instance');
   await next();
@@ -126,6 +138,7 @@ test('Review: every resource and the cost, then apply', async () => {
   assert.match(text, /20 GB per member/);
   assert.match(text, /\$/, 'a price from the catalog');
   await session.screenshot('15-review');
+  await accessible('Review');
   await session.click(await session.find('#apply-button'));
   await session.waitFor('[data-step="instance"]');
 });
@@ -145,6 +158,7 @@ test('Provision: live progress; closing the app mid-way and reopening it resumes
   const outcome = await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', (PROVISION_SECONDS + 60) * 1000);
   assert.ok(outcome);
   await session.screenshot('18-provision-active');
+  await accessible('Provision, active');
 
   const databases = await api.databases();
   assert.equal(databases.length, 1, 'exactly one database after the resume');
@@ -166,6 +180,7 @@ test('Teardown: previewed, then everything is deleted and the keychain entry is 
   await session.click(await session.find('#teardown-button'));
   await session.waitForText('.cds--modal.is-visible', (t) => t.includes('3 days') || t.includes('sandbox'));
   await session.screenshot('19-teardown-preview');
+  await accessible('the teardown preview');
   await session.click(await session.find('#teardown-confirm'));
   await session.waitFor('#provision-outcome[data-outcome="TornDown"]', 60000);
   await session.screenshot('20-torn-down');

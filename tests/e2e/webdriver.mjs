@@ -163,6 +163,25 @@ export class Session {
     return path;
   }
 
+  /**
+   * Runs axe-core in the real window (WebKit computes what jsdom cannot, such as colour
+   * contrast) and returns its violations, each with the elements it found them on.
+   */
+  async axe() {
+    if (!this.axeLoaded) {
+      const source = readFileSync(join(ROOT, 'ui/node_modules/axe-core/axe.min.js'), 'utf8');
+      await this.script(`${source}\n;window.axe = axe; return true;`);
+      this.axeLoaded = true;
+    }
+    return this.call('POST', '/execute/async', {
+      script: `const done = arguments[arguments.length - 1];
+        window.axe.run(document, { resultTypes: ['violations'] })
+          .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }))))
+          .catch((e) => done([{ id: 'axe-error', help: String(e), nodes: [] }]));`,
+      args: [],
+    });
+  }
+
   async end() {
     try {
       await this.call('DELETE', '');

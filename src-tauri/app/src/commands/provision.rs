@@ -34,6 +34,20 @@ fn forward(
     });
 }
 
+/// Streams the running job of `plan_id`, if there is one, to `channel`; returns its
+/// progress now, or None when nothing runs for the plan.
+async fn attach(
+    state: &AppState,
+    plan_id: &str,
+    channel: &Channel<PlanProgress>,
+) -> Option<PlanProgress> {
+    let jobs = state.jobs.lock().await;
+    let job = jobs.get(plan_id)?;
+    forward(job.progress.clone(), channel.clone());
+    let progress = job.progress.borrow().clone();
+    Some(progress)
+}
+
 /// Keeps `job` in the registry while it runs, and streams it to `channel`.
 async fn register(
     state: &AppState,
@@ -120,9 +134,7 @@ pub async fn apply_plan(
     plan: onramp_onboarding::plan::DraftPlan,
     on_progress: Channel<PlanProgress>,
 ) -> Result<PlanProgress, AppError> {
-    if let Some(job) = state.jobs.lock().await.get(&plan.id) {
-        let progress = job.progress.borrow().clone();
-        forward(job.progress.clone(), on_progress);
+    if let Some(progress) = attach(&state, &plan.id, &on_progress).await {
         return Ok(progress);
     }
     let session = state.signed_in().await?;
@@ -212,9 +224,7 @@ pub async fn watch_plan(
     plan_id: String,
     on_progress: Channel<PlanProgress>,
 ) -> Result<PlanProgress, AppError> {
-    if let Some(job) = state.jobs.lock().await.get(&plan_id) {
-        let progress = job.progress.borrow().clone();
-        forward(job.progress.clone(), on_progress);
+    if let Some(progress) = attach(&state, &plan_id, &on_progress).await {
         return Ok(progress);
     }
     let journal = Journal::read_plan(&journal_dir(&state.data_dir), &plan_id)?;
@@ -234,9 +244,7 @@ pub async fn resume_plan(
     retry_failed: bool,
     on_progress: Channel<PlanProgress>,
 ) -> Result<PlanProgress, AppError> {
-    if let Some(job) = state.jobs.lock().await.get(&plan_id) {
-        let progress = job.progress.borrow().clone();
-        forward(job.progress.clone(), on_progress);
+    if let Some(progress) = attach(&state, &plan_id, &on_progress).await {
         return Ok(progress);
     }
     let journal = open_journal(&state, &plan_id).await?;
@@ -293,8 +301,8 @@ pub async fn teardown_plan(
                     .hint("Cancel it first, then tear it down."),
             );
         }
-        let progress = job.progress.borrow().clone();
-        forward(job.progress.clone(), on_progress);
+    }
+    if let Some(progress) = attach(&state, &plan_id, &on_progress).await {
         return Ok(progress);
     }
     let journal = open_journal(&state, &plan_id).await?;

@@ -107,6 +107,7 @@ pub(crate) fn all(state: &AppState) -> Vec<MappedAddress> {
 pub(crate) fn forward_from_vpc(
     state: &AppState,
     vpc: &str,
+    instance: &str,
     host: &str,
     port: u16,
 ) -> Option<SocketAddr> {
@@ -115,6 +116,7 @@ pub(crate) fn forward_from_vpc(
     }
     let account = state.account.account_id.clone();
     state.store.read(|world| {
+        let vsi = &world.docs.get(instance)?.body;
         world
             .docs_of("endpoint_gateway", None)
             .filter(|g| g.body["vpc"]["id"].as_str() == Some(vpc))
@@ -134,7 +136,103 @@ pub(crate) fn forward_from_vpc(
                 if !(by_ip || by_name) {
                     return None;
                 }
+                if !security_groups_allow(world, vsi, body, port) {
+                    tracing::info!(
+                        instance,
+                        gateway = body["id"].as_str().unwrap_or_default(),
+                        port,
+                        "no security-group rule lets the instance reach the endpoint gateway"
+                    );
+                    return None;
+                }
                 database_port(world, &account, crn).map(|(port, _)| loopback(port))
             })
     })
+}
+
+/// Whether the security groups let `instance` reach `gateway` on TCP `port`, as the VPC
+/// enforces them: an outbound rule on one of the instance's groups whose remote is the
+/// gateway, and an inbound rule on one of the gateway's groups whose remote is the
+/// instance. A remote matches by address, by a CIDR holding the address, or by a group the
+/// other end is in. (Network ACLs are not modelled: the default ACL allows everything.)
+fn security_groups_allow(world: &World, instance: &Value, gateway: &Value, port: u16) -> bool {
+    let ids = |refs: &Value| -> Vec<String> {
+        refs.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let vsi_groups = ids(&instance["security_groups_sandbox"]);
+    let vpe_groups = ids(&gateway["security_groups"]);
+    let vsi_ip = instance["primary_network_interface"]["primary_ip"]["address"]
+        .as_str()
+        .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok());
+    let vpe_ips: Vec<std::net::Ipv4Addr> = gateway["ips"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|ip| ip["address"].as_str()?.parse().ok())
+        .collect();
+    let allows = |groups: &[String],
+                  direction: &str,
+                  peer_ips: &[std::net::Ipv4Addr],
+                  peer_groups: &[String]| {
+        groups.iter().any(|g| {
+            world.docs.get(g).is_some_and(|doc| {
+                doc.body["rules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|rule| {
+                        rule["direction"].as_str() == Some(direction)
+                            && rule_covers_tcp(rule, port)
+                            && remote_matches(&rule["remote"], peer_ips, peer_groups)
+                    })
+            })
+        })
+    };
+    let vsi_ips: Vec<std::net::Ipv4Addr> = vsi_ip.into_iter().collect();
+    allows(&vsi_groups, "outbound", &vpe_ips, &vpe_groups)
+        && allows(&vpe_groups, "inbound", &vsi_ips, &vsi_groups)
+}
+
+fn rule_covers_tcp(rule: &Value, port: u16) -> bool {
+    match rule["protocol"].as_str() {
+        Some("all" | "icmp_tcp_udp" | "any") => true,
+        Some("tcp") => {
+            let min = rule["port_min"].as_u64().unwrap_or(1);
+            let max = rule["port_max"].as_u64().unwrap_or(65535);
+            (min..=max).contains(&u64::from(port))
+        }
+        _ => false,
+    }
+}
+
+fn remote_matches(remote: &Value, peer_ips: &[std::net::Ipv4Addr], peer_groups: &[String]) -> bool {
+    if let Some(id) = remote["id"].as_str() {
+        return peer_groups.iter().any(|g| g == id);
+    }
+    if let Some(address) = remote["address"].as_str() {
+        return peer_ips.iter().any(|ip| ip.to_string() == address);
+    }
+    if let Some(cidr) = remote["cidr_block"].as_str() {
+        let Some((network, bits)) = cidr.split_once('/').and_then(|(a, b)| {
+            Some((
+                a.parse::<std::net::Ipv4Addr>().ok()?,
+                b.parse::<u32>().ok()?,
+            ))
+        }) else {
+            return false;
+        };
+        let mask = if bits == 0 {
+            0
+        } else {
+            u32::MAX << (32 - bits.min(32))
+        };
+        return peer_ips
+            .iter()
+            .any(|ip| u32::from(*ip) & mask == u32::from(network) & mask);
+    }
+    false
 }

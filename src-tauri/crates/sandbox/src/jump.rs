@@ -21,16 +21,16 @@ pub(crate) struct JumpHosts {
     running: Mutex<HashMap<String, JumpHost>>,
 }
 
-fn forwarder(state: Weak<AppState>, vpc: String) -> ForwardFn {
+fn forwarder(state: Weak<AppState>, vpc: String, instance: String) -> ForwardFn {
     Arc::new(move |host: &str, port: u16| {
         let state = state.upgrade()?;
-        let target = crate::addresses::forward_from_vpc(&state, &vpc, host, port);
+        let target = crate::addresses::forward_from_vpc(&state, &vpc, &instance, host, port);
         if target.is_none() {
             tracing::info!(
                 vpc,
                 host,
                 port,
-                "jump host refused a forward outside its VPC's endpoint gateways"
+                "jump host refused a forward: not an endpoint gateway of its VPC that its security groups let it reach"
             );
         }
         target
@@ -81,7 +81,7 @@ pub(crate) async fn start_for_instance(
         listen: SocketAddr::from(([127, 0, 0, 1], port)),
         host_key_path: host_key_path(state, id),
         authorized_keys: keys.clone(),
-        forward: forwarder(Arc::downgrade(state), vpc.clone()),
+        forward: forwarder(Arc::downgrade(state), vpc.clone(), id.to_owned()),
     };
     let host = match JumpHost::start(config(recorded.unwrap_or(0))).await {
         Ok(host) => host,

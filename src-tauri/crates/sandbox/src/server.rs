@@ -15,7 +15,7 @@ use axum::{
     http::StatusCode,
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, put},
     Json, Router,
 };
 use hyper_util::rt::TokioIo;
@@ -450,6 +450,14 @@ fn router(state: Arc<AppState>) -> Router {
         .route(
             &format!("{v}/instances/{{id}}/network_interfaces"),
             get(vpc::list_network_interfaces),
+        )
+        .route(
+            &format!("{v}/instances/{{id}}/network_interfaces/{{nic}}"),
+            get(vpc::get_network_interface),
+        )
+        .route(
+            &format!("{v}/instances/{{id}}/network_interfaces/{{nic}}/floating_ips/{{fip}}"),
+            put(vpc::bind_floating_ip).delete(vpc::unbind_floating_ip),
         )
         .route(
             &format!("{v}/floating_ips"),

@@ -1503,6 +1503,105 @@ pub(crate) async fn list_network_interfaces(
     Ok(ok(json!({ "network_interfaces": [nic] })))
 }
 
+/// The instance's primary network interface as `list_network_interfaces` shows it.
+fn network_interface(ctx: &Ctx, instance: &str, nic_id: &str) -> Result<Value, ApiError> {
+    let doc = ctx.doc("instance", instance)?;
+    let mut nic = doc.body["primary_network_interface"].clone();
+    if nic["id"].as_str() != Some(nic_id) {
+        return Err(ApiError::not_found(API, "network interface", nic_id));
+    }
+    let fips: Vec<Value> = list_kind(ctx, "floating_ip", |b| b["target"]["id"].as_str() == Some(nic_id))
+        .iter()
+        .map(|f| json!({"address": f["address"], "crn": f["crn"], "href": f["href"], "id": f["id"], "name": f["name"]}))
+        .collect();
+    nic["floating_ips"] = json!(fips);
+    nic["allow_ip_spoofing"] = json!(false);
+    nic["created_at"] = doc.body["created_at"].clone();
+    nic["port_speed"] = json!(16000);
+    nic["security_groups"] = doc.body["security_groups_sandbox"].clone();
+    nic["status"] = json!("available");
+    nic["type"] = json!("primary");
+    Ok(nic)
+}
+
+pub(crate) async fn get_network_interface(
+    State(state): State<Arc<AppState>>,
+    Path((region, instance, nic)): Path<(String, String, String)>,
+) -> ApiResult {
+    let ctx = Ctx::new(&state, &region);
+    Ok(ok(network_interface(&ctx, &instance, &nic)?))
+}
+
+/// `PUT /instances/{i}/network_interfaces/{nic}/floating_ips/{fip}`: binds an unbound
+/// floating IP to the interface (201 with the floating IP).
+pub(crate) async fn bind_floating_ip(
+    State(state): State<Arc<AppState>>,
+    Path((region, instance, nic_id, fip_id)): Path<(String, String, String, String)>,
+) -> ApiResult {
+    let ctx = Ctx::new(&state, &region);
+    let nic = network_interface(&ctx, &instance, &nic_id)?;
+    let fip = ctx.doc("floating_ip", &fip_id)?;
+    match fip.body["target"]["id"].as_str() {
+        Some(bound) if bound == nic_id => return Ok(with_status(StatusCode::CREATED, fip.body)),
+        Some(_) => {
+            return Err(ApiError::new(
+                API,
+                StatusCode::CONFLICT,
+                "floating_ip_in_use",
+                "The floating IP is bound to another network interface.",
+            ))
+        }
+        None => {}
+    }
+    if nic["floating_ips"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty())
+    {
+        return Err(ApiError::new(
+            API,
+            StatusCode::CONFLICT,
+            "floating_ip_target_in_use",
+            "The network interface already has a floating IP.",
+        ));
+    }
+    let reference = ctx.doc("instance", &instance)?.body["primary_network_interface"].clone();
+    let updated = ctx.state.store.write(|w| {
+        w.docs.get_mut(&fip_id).map(|d| {
+            d.body["target"] = reference;
+            d.body.clone()
+        })
+    });
+    Ok(with_status(
+        StatusCode::CREATED,
+        updated.unwrap_or_default(),
+    ))
+}
+
+/// `DELETE /instances/{i}/network_interfaces/{nic}/floating_ips/{fip}`: unbinds it (204).
+pub(crate) async fn unbind_floating_ip(
+    State(state): State<Arc<AppState>>,
+    Path((region, instance, nic_id, fip_id)): Path<(String, String, String, String)>,
+) -> ApiResult {
+    let ctx = Ctx::new(&state, &region);
+    network_interface(&ctx, &instance, &nic_id)?;
+    let fip = ctx.doc("floating_ip", &fip_id)?;
+    if fip.body["target"]["id"].as_str() != Some(nic_id.as_str()) {
+        return Err(ApiError::not_found(
+            API,
+            "floating IP on this network interface",
+            &fip_id,
+        ));
+    }
+    ctx.state.store.write(|w| {
+        if let Some(d) = w.docs.get_mut(&fip_id) {
+            if let Some(o) = d.body.as_object_mut() {
+                o.remove("target");
+            }
+        }
+    });
+    Ok(crate::api::no_content())
+}
+
 // ---------------------------------------------------------------- floating IPs
 
 #[derive(Debug, Deserialize)]

@@ -307,6 +307,17 @@ pub struct NetworkInterfaceReference {
     pub resource_type: Option<String>,
 }
 
+/// An instance's network interface, with the security groups it is in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct NetworkInterface {
+    pub id: String,
+    pub name: Option<String>,
+    pub primary_ip: Option<ReservedIpReference>,
+    #[serde(default)]
+    pub security_groups: Vec<Reference>,
+    pub subnet: Option<Reference>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct InstanceVcpu {
     pub architecture: Option<String>,
@@ -943,6 +954,56 @@ impl VpcClient {
 
     pub async fn get_instance(&self, id: &str) -> Result<Instance, CloudError> {
         self.get(&["instances", id]).await
+    }
+
+    /// Binds an unbound floating IP to an instance's interface (`PUT`, 201).
+    pub async fn bind_floating_ip(
+        &self,
+        instance: &str,
+        nic: &str,
+        fip: &str,
+    ) -> Result<FloatingIp, CloudError> {
+        let url = self.url(
+            &[
+                "instances",
+                instance,
+                "network_interfaces",
+                nic,
+                "floating_ips",
+                fip,
+            ],
+            &[],
+        )?;
+        self.cloud
+            .json(&ApiRequest::new(SERVICE, Method::PUT, url))
+            .await
+    }
+
+    /// Unbinds a floating IP from an instance's interface (204); the floating IP stays.
+    pub async fn unbind_floating_ip(
+        &self,
+        instance: &str,
+        nic: &str,
+        fip: &str,
+    ) -> Result<(), CloudError> {
+        self.delete(&[
+            "instances",
+            instance,
+            "network_interfaces",
+            nic,
+            "floating_ips",
+            fip,
+        ])
+        .await
+    }
+
+    pub async fn get_instance_network_interface(
+        &self,
+        instance: &str,
+        id: &str,
+    ) -> Result<NetworkInterface, CloudError> {
+        self.get(&["instances", instance, "network_interfaces", id])
+            .await
     }
 
     /// 201, `status` `pending` → `starting` → `running`.

@@ -8,13 +8,14 @@ use std::time::Duration;
 use onramp_cloud::{HttpClient, Network};
 use onramp_secrets::Sensitive;
 use serde::Serialize;
+use specta::Type;
 
 use crate::{
     postgres::{check_tls, PgSession, PgTarget},
     tunnel::{Tunnel, TunnelConfig, TunnelError},
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
     Dns,
@@ -32,7 +33,7 @@ pub const STAGES: [StageKind; 5] = [
     StageKind::Query,
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum StageStatus {
     Running,
@@ -42,7 +43,7 @@ pub enum StageStatus {
 }
 
 /// One stage's state; `cause` and `fix` are set when it failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct Stage {
     pub kind: StageKind,
     pub status: StageStatus,
@@ -75,7 +76,8 @@ pub struct DoctorInput {
 }
 
 /// What the doctor found; `stages` always has all five, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
 pub struct DoctorReport {
     pub stages: Vec<Stage>,
     /// What `SELECT 1` returned, when it ran.

@@ -67,7 +67,7 @@ pub struct TunnelConfig {
 }
 
 /// Where the tunnel is. `Closed` is final.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum TunnelStatus {
     Connecting,
@@ -76,7 +76,7 @@ pub enum TunnelStatus {
     Closed { reason: CloseReason },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CloseReason {
     /// [`Tunnel::close`] was called (or the tunnel was dropped).

@@ -1487,7 +1487,7 @@ pub fn teardown_preview(state: &JournalState) -> Vec<TeardownItem> {
         .collect()
 }
 
-mod private_path;
+pub(crate) mod private_path;
 pub use private_path::{private_path_of, PrivatePath};
 
 #[cfg(test)]

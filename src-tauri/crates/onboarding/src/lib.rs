@@ -2,6 +2,7 @@
 //! behind each step, and the error contract every command keeps with the UI.
 
 pub mod account;
+pub mod connect;
 pub mod connectivity;
 pub mod cost;
 pub mod engine;

@@ -33,4 +33,12 @@ const ONRAMP_COMMANDS: &[&str] = &[
     "cancel_plan",
     "teardown_preview",
     "teardown_plan",
+    "connectivity_options",
+    "connection_info",
+    "save_ssh_key",
+    "open_tunnel",
+    "close_tunnel",
+    "run_doctor",
+    "run_query",
+    "manager_password",
 ];

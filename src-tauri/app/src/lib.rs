@@ -36,6 +36,14 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::provision::cancel_plan,
             commands::provision::teardown_preview,
             commands::provision::teardown_plan,
+            commands::plan::connectivity_options,
+            commands::connect::connection_info,
+            commands::connect::save_ssh_key,
+            commands::connect::open_tunnel,
+            commands::connect::close_tunnel,
+            commands::connect::run_doctor,
+            commands::connect::run_query,
+            commands::connect::manager_password,
         ])
         .events(collect_events![events::AccountChanged])
 }

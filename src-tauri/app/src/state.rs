@@ -10,7 +10,8 @@ use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 use tokio::sync::Mutex;
 
-use onramp_cloud::{Endpoints, HttpClient};
+use onramp_cloud::{Endpoints, HttpClient, Network};
+use onramp_connect::Tunnel;
 use onramp_onboarding::{
     account::{self, Session},
     engine::{PlanProgress, Timing},
@@ -54,6 +55,8 @@ pub struct AppState {
     pub offerings: Mutex<Option<(String, Offerings)>>,
     /// Apply and teardown jobs that are running, by plan id.
     pub jobs: Arc<Mutex<HashMap<String, RunningJob>>>,
+    /// Open SSH tunnels to plans' databases, by plan id. Closed on exit.
+    pub tunnels: Mutex<HashMap<String, Tunnel>>,
 }
 
 /// A running engine job: its latest progress and a way to cancel it.
@@ -96,6 +99,7 @@ impl AppState {
                 .unwrap_or(30.0),
             offerings: Mutex::new(None),
             jobs: Arc::new(Mutex::new(HashMap::new())),
+            tunnels: Mutex::new(HashMap::new()),
         })
     }
 
@@ -148,9 +152,41 @@ impl AppState {
         }
     }
 
+    /// How the session's addresses are reached: the sandbox's address map (only loopback
+    /// sockets, nothing else is ever dialled) or, for IBM Cloud, the real network. A
+    /// loopback cloud without an address map is refused rather than dialled directly.
+    pub async fn network(&self, session: &Session) -> Result<Network, AppError> {
+        let file = if session.account.mode == Mode::Sandbox {
+            let sandbox = self.sandbox.lock().await;
+            let running = sandbox
+                .as_ref()
+                .ok_or_else(|| AppError::internal("the sandbox is not running"))?;
+            Some(running.endpoints_path().to_path_buf())
+        } else {
+            match &self.endpoints_override {
+                Some(Ok((path, _))) => Some(path.clone()),
+                _ => None,
+            }
+        };
+        let network = match file {
+            Some(path) => Network::from_endpoints_file(&path).map_err(AppError::from_cloud)?,
+            None => Network::Direct,
+        };
+        if network == Network::Direct && session.endpoints.is_loopback() {
+            return Err(AppError::internal(
+                "the cloud is on this machine but has no sandbox address map; Onramp will not dial its addresses",
+            ));
+        }
+        Ok(network)
+    }
+
     /// Stops the embedded sandbox, if it runs, (running jobs are left to end with the
     /// process: their journals say where they were, and the next start resumes them) and the servers behind its resources.
     pub async fn shutdown(&self) {
+        let tunnels: Vec<Tunnel> = self.tunnels.lock().await.drain().map(|(_, t)| t).collect();
+        for tunnel in tunnels {
+            tunnel.close().await;
+        }
         if let Some(sandbox) = self.sandbox.lock().await.take() {
             sandbox.stop().await;
         }

@@ -223,6 +223,101 @@ async teardownPlan(planId: string, onProgress: TAURI_CHANNEL<PlanProgress>) : Pr
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The VPCs, subnets, zones, SSH keys, stock images and small profiles of the database's
+ * region, and the Connectivity step's suggested private path.
+ */
+async connectivityOptions(location: string) : Promise<Result<ConnectivityOptions, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connectivity_options", { location }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Where the database is and how to reach it: the tunnel (if open), and the OpenSSH and
+ * `psql` commands. `key_file` is where the user keeps (or will save) the private key.
+ */
+async connectionInfo(planId: string, keyFile: string | null) : Promise<Result<ConnectionInfo, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connection_info", { planId, keyFile }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the SSH key Onramp generated for the plan to `path` (0600), for OpenSSH. Returns
+ * the full path written.
+ */
+async saveSshKey(planId: string, path: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_ssh_key", { planId, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens (or returns) the plan's tunnel on a free port of 127.0.0.1, and streams its status
+ * (open, reconnecting, closed and why) to `on_status`.
+ */
+async openTunnel(planId: string, keyFile: string | null, onStatus: TAURI_CHANNEL<TunnelStatus>) : Promise<Result<TunnelInfo, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_tunnel", { planId, keyFile, onStatus }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Closes the plan's tunnel (nothing to do when none is open).
+ */
+async closeTunnel(planId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("close_tunnel", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Checks the way to the database hop by hop (DNS, TCP through the jump server, TLS with
+ * verify-full, login, `SELECT 1`), sending each stage to `on_stage` as it starts and ends.
+ */
+async runDoctor(planId: string, keyFile: string | null, onStage: TAURI_CHANNEL<Stage>) : Promise<Result<DoctorReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("run_doctor", { planId, keyFile, onStage }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs `sql` as the Manager credential through the plan's tunnel (opened if needed) and
+ * returns the last result set as text.
+ */
+async runQuery(planId: string, keyFile: string | null, sql: string) : Promise<Result<QueryResult, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("run_query", { planId, keyFile, sql }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The Manager credential's password, for `psql` to be given by hand. Sent only when the
+ * user asks (the Copy password button); never logged.
+ */
+async managerPassword(planId: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("manager_password", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -298,6 +393,58 @@ export type Authorization =
  * entries or data with a release build.
  */
 export type BuildKind = "Release" | "Dev" | "Test"
+export type CloseReason = 
+/**
+ * [`Tunnel::close`] was called (or the tunnel was dropped).
+ */
+{ kind: "by_user" } | 
+/**
+ * No local connection for the idle limit.
+ */
+{ kind: "idle" } | 
+/**
+ * The SSH session dropped and could not be re-established.
+ */
+{ kind: "lost"; message: string }
+/**
+ * One way to connect: the tunnel command (OpenSSH; `None` when Onramp's tunnel is open)
+ * and the `psql` command and connection string through it. No password: `psql` asks for
+ * it, and the Connect step copies it from the keychain on request.
+ */
+export type ConnectCommands = { localPort: number; ssh: string | null; psql: string; connectionString: string }
+/**
+ * What the Connect step shows: where the database is, the tunnel if open, and the
+ * commands to copy. No secret.
+ */
+export type ConnectionInfo = { planId: string; planName: string; 
+/**
+ * The private host name TLS verifies.
+ */
+hostName: string; database: string; 
+/**
+ * The Manager credential's user.
+ */
+user: string; jumpAddress: string; vpeAddress: string; hostKeyFingerprint: string | null; 
+/**
+ * True when the plan uses the user's own SSH key (its file must be chosen).
+ */
+ownKey: boolean; 
+/**
+ * Where the generated key is suggested to be saved for OpenSSH.
+ */
+defaultKeyFile: string; tunnel: TunnelInfo | null; 
+/**
+ * `psql` through Onramp's tunnel (when it is open).
+ */
+viaTunnel: ConnectCommands | null; 
+/**
+ * The same with an OpenSSH tunnel instead.
+ */
+viaOpenssh: ConnectCommands; 
+/**
+ * The query the step suggests first.
+ */
+firstQuery: string }
 /**
  * The private path the plan builds (or reuses) to reach the database.
  */
@@ -310,6 +457,35 @@ sshCidr: string;
  * The VPE gateway's name; its reserved IP is `<name>-ip`.
  */
 vpeName: string }
+/**
+ * What the Connectivity step offers in the database's region.
+ */
+export type ConnectivityOptions = { region: string; 
+/**
+ * The region's VPCs, each with its subnets.
+ */
+vpcs: VpcOption[]; zones: string[]; 
+/**
+ * SSH keys registered in the region.
+ */
+keys: KeyOption[]; 
+/**
+ * Stock Linux images, the recommended one first.
+ */
+images: ImageOption[]; 
+/**
+ * Small instance profiles, the recommended one first.
+ */
+profiles: ProfileOption[]; 
+/**
+ * Where SSH to the jump server should be allowed from, if Onramp knows.
+ */
+sshSource: SshSource; 
+/**
+ * The step's starting point: new resources, the recommended image and profile, and
+ * the SSH source when known.
+ */
+suggested: Connectivity }
 export type CostEstimate = { currency: string; lines: CostLine[]; 
 /**
  * The sum of the known lines.
@@ -340,6 +516,14 @@ monthly: number | null;
  * Why it is unknown, when it is.
  */
 note: string | null }
+/**
+ * What the doctor found; `stages` always has all five, in order.
+ */
+export type DoctorReport = { stages: Stage[]; 
+/**
+ * What `SELECT 1` returned, when it ran.
+ */
+selectOne: number | null }
 /**
  * What the user chose so far. Numbers are wide and signed so that whatever the window
  * sends arrives here and gets a message, instead of failing to deserialize.
@@ -405,6 +589,11 @@ export type ErrorCode =
  */
 "Internal"
 export type FlavorOffer = { id: string; cpu: number; memoryGb: number }
+export type ImageOption = { id: string; name: string; 
+/**
+ * e.g. "Ubuntu Linux 24.04 LTS Noble Numbat Minimal Install (amd64)".
+ */
+description: string }
 export type JumpServer = { name: string; 
 /**
  * e.g. `bx2-2x8`.
@@ -419,6 +608,11 @@ imageId: string;
  */
 imageName: string }
 export type KeyOffer = { id: string; name: string; crn: string }
+export type KeyOption = { id: string; name: string; fingerprint: string; 
+/**
+ * `ed25519` or `rsa`.
+ */
+kind: string }
 export type KeyProtectChoice = { 
 /**
  * The Key Protect instance's GUID (the `bluemix-instance` header) and region.
@@ -526,6 +720,23 @@ export type PlannedResource = { label: string; name: string; settings: Setting[]
  * One thing wrong with the plan, at the field that causes it.
  */
 export type Problem = { field: string; message: string }
+export type ProfileOption = { name: string; vcpu: number; memoryGib: number; family: string }
+/**
+ * A query's answer as text, the way `psql` prints it.
+ */
+export type QueryResult = { sql: string; columns: string[]; 
+/**
+ * `None` is SQL NULL.
+ */
+rows: ((string | null)[])[]; 
+/**
+ * All rows returned (more than `rows` holds when truncated).
+ */
+rowCount: number; 
+/**
+ * The command tag of the last statement, e.g. `SELECT 1`.
+ */
+command: string; elapsedMs: number }
 export type ResourceGroupOffer = { id: string; name: string; isDefault: boolean }
 export type Review = { 
 /**
@@ -543,6 +754,21 @@ export type SshKeyChoice =
  * `ssh-key:<plan id>`, the public one to the VPC under `name`.
  */
 { kind: "New"; name: string }
+export type SshSource = { 
+/**
+ * The CIDR to suggest, when Onramp knows where SSH will come from.
+ */
+cidr: string | null; 
+/**
+ * Where it came from, or why the user has to enter it.
+ */
+explanation: string }
+/**
+ * One stage's state; `cause` and `fix` are set when it failed.
+ */
+export type Stage = { kind: StageKind; status: StageStatus; detail: string; cause: string | null; fix: string | null }
+export type StageKind = "dns" | "tcp" | "tls" | "login" | "query"
+export type StageStatus = "running" | "passed" | "failed" | "skipped"
 /**
  * A cloud failure as the journal keeps it.
  */
@@ -637,6 +863,11 @@ export type SubnetChoice =
  * `zone` is e.g. `ca-mon-1`; `address_count` a power of two from 8.
  */
 { kind: "New"; name: string; zone: string; address_count: number }
+export type SubnetOption = { id: string; name: string; zone: string; cidr: string; 
+/**
+ * Free addresses: the jump server and the VPE's reserved IP need one each.
+ */
+available: number }
 /**
  * One line of the teardown preview.
  */
@@ -649,11 +880,17 @@ deletes: boolean;
  * What deleting it means.
  */
 consequence: string }
+export type TunnelInfo = { localPort: number; status: TunnelStatus }
+/**
+ * Where the tunnel is. `Closed` is final.
+ */
+export type TunnelStatus = { state: "connecting" } | { state: "open" } | { state: "reconnecting" } | { state: "closed"; reason: CloseReason }
 export type VpcChoice = 
 /**
  * One already in the account, in the database's region: kept by teardown.
  */
 { kind: "Existing"; id: string; name: string } | { kind: "New"; name: string }
+export type VpcOption = { id: string; name: string; subnets: SubnetOption[] }
 
 /** tauri-specta globals **/
 

@@ -3,5 +3,6 @@
 //! permission system knows it) and allowed in capabilities/main.json.
 
 pub mod account;
+pub mod connect;
 pub mod plan;
 pub mod provision;

@@ -55,7 +55,12 @@ pub async fn plan_offerings(
 #[specta::specta]
 pub async fn new_plan(state: State<'_, AppState>) -> Result<DraftPlan, AppError> {
     let offerings = current_offerings(&state).await?;
-    Ok(offerings.new_plan(uuid::Uuid::new_v4().to_string()))
+    let mut plan = offerings.new_plan(uuid::Uuid::new_v4().to_string());
+    // Gen 2 is private-only: a new plan builds the way in unless the user opts out.
+    plan.connectivity = Some(onramp_onboarding::connectivity::Connectivity::suggested(
+        &plan.location,
+    ));
+    Ok(plan)
 }
 
 /// Every problem with the plan, each at its field. Fast: asked on every keystroke.
@@ -125,6 +130,25 @@ pub async fn review_plan(state: State<'_, AppState>, plan: DraftPlan) -> Result<
         &plan,
         &offerings,
         own,
+    )
+    .await
+}
+
+/// The VPCs, subnets, zones, SSH keys, stock images and small profiles of the database's
+/// region, and the Connectivity step's suggested private path.
+#[tauri::command]
+#[specta::specta]
+pub async fn connectivity_options(
+    state: State<'_, AppState>,
+    location: String,
+) -> Result<onramp_onboarding::connect::ConnectivityOptions, AppError> {
+    let session = state.signed_in().await?;
+    let sandbox = session.account.mode == onramp_onboarding::settings::Mode::Sandbox
+        || session.endpoints.is_loopback();
+    onramp_onboarding::connect::connectivity_options(
+        &session.cloud(&state.http),
+        &location,
+        sandbox,
     )
     .await
 }

@@ -82,7 +82,7 @@ async fn context(state: &AppState) -> Result<EngineContext, AppError> {
 }
 
 /// Opens a plan's journal for work, refusing one that belongs to another account.
-async fn open_journal(state: &AppState, plan_id: &str) -> Result<Journal, AppError> {
+pub(crate) async fn open_journal(state: &AppState, plan_id: &str) -> Result<Journal, AppError> {
     let session = state.signed_in().await?;
     let dir = journal_dir(&state.data_dir);
     if !Journal::exists(&dir, plan_id) {

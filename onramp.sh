@@ -166,6 +166,21 @@ in_test_session() {
   return "$status"
 }
 
+# Runs "$@" in a network namespace of its own with only a loopback interface, so a test
+# that tries to reach anything off this machine (which Sandbox mode must never do) fails
+# at once instead of quietly succeeding on a machine with a network.
+loopback_only() {
+  local unshare
+  if unshare -n true 2>/dev/null; then unshare=(unshare -n)
+  elif unshare -rn true 2>/dev/null; then unshare=(unshare -rn)
+  else
+    printf 'onramp: cannot make a loopback-only network namespace here; running with the host network\n' >&2
+    "$@"
+    return
+  fi
+  "${unshare[@]}" bash -c "$(declare -f in_test_session); ip link set lo up && \"\$@\"" _ "$@"
+}
+
 cmd_test() {
   setup test "$@"
   ensure_tauri_driver
@@ -176,14 +191,15 @@ cmd_test() {
   say "UI: type check and unit tests"
   (cd ui && npm run typecheck --silent && npm test --silent)
   say "Rust tests (real keychain, real sandbox)"
-  in_test_session cargo test --workspace --features custom-protocol
+  cargo test --workspace --features custom-protocol --no-run
+  loopback_only in_test_session cargo test --workspace --features custom-protocol
   build_app test
   say "Sandbox conformance: IBM's own Python SDKs, OpenSSH and psql against onramp-sandbox"
   ensure_python
   build-output/pyvenv/bin/python -m unittest -v tests/conformance/test_sdk_conformance.py
   say "End-to-end: the real window through tauri-driver"
   rm -rf build-output/screenshots
-  in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs tests/e2e/provision.test.mjs
+  loopback_only in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs tests/e2e/provision.test.mjs tests/e2e/connect.test.mjs
   cmd_package_inner
   say "Package: the .deb's binary opens its window"
   ONRAMP_DEB="$(ls -t target/release/bundle/deb/*.deb | head -n1)" in_test_session node --test tests/e2e/package.test.mjs

@@ -1,8 +1,9 @@
 // End to end: a newcomer provisions a Gen 2 database in the real window. The app (test
-// build) signs in to the sandbox binary, walks Basics → Sizing → Encryption → Review, applies
-// the plan, is closed while the database provisions, is opened again and resumes it to
-// `active`, then tears it all down. What the app did is checked from outside, through the
-// sandbox's own APIs, and the credential's password through secret-tool.
+// build) signs in to the sandbox binary, walks Basics → Sizing → Encryption → Connectivity
+// (opted out) → Review, applies the plan, is closed while the database provisions, is
+// opened again and resumes it to `active`, then tears it all down. What the app did is
+// checked from outside, through the sandbox's own APIs, and the credential's password
+// through secret-tool.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -128,6 +129,12 @@ test('Encryption: the provider-managed key is the default; Key Protect shows the
   await accessible('Encryption with Key Protect');
   await session.click(await session.find('label[for="enc-provider"]'));
   await session.gone('#enc-kp-instance');
+  await next();
+});
+
+test('Connectivity: this walk opts out of the private path (connect.test.mjs builds one)', async () => {
+  await session.click(await session.waitFor('label[for="conn-build"]'));
+  await session.gone('#conn-vpc-name');
   await next();
 });
 

@@ -213,6 +213,11 @@ export async function sandboxApi(sandbox) {
     async keys(instanceGuid) {
       return (await get(sandbox.endpoints.resource_controller, `v2/resource_instances/${instanceGuid}/resource_keys`)).resources;
     },
+    /** A VPC API collection of `region`, e.g. `vpcs`, `instances`, `endpoint_gateways`. */
+    async vpc(region, collection) {
+      const body = await get(sandbox.endpoints.regions[region].vpc, `${collection}?version=2026-06-23&generation=2`);
+      return body[collection];
+    },
   };
 }
 

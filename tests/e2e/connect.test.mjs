@@ -1,0 +1,222 @@
+// End to end: a newcomer goes from an empty sandbox account to a query result in the window
+// through the private path. The app (test build) plans a new VPC, subnet, SSH key, jump
+// server with a floating IP, and a VPE with the database; applies it; then opens an SSH
+// tunnel, runs the connection doctor and a first query in the Connect step. The commands
+// the step shows are run as shown (OpenSSH's ssh -L and psql), and teardown leaves the
+// sandbox's VPC empty.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { connect as tcpConnect } from 'node:net';
+
+import { ROOT, startSandbox, startDriver, Session, keychainLookup, readTree, sandboxApi, waitFor } from './webdriver.mjs';
+
+const SERVICE = 'cloud.onramp.desktop.test';
+const APP = process.env.ONRAMP_E2E_APP ?? join(ROOT, 'target/debug/onramp');
+const KEY = randomBytes(33).toString('base64url');
+const NAME = `pg-path-${randomBytes(3).toString('hex')}`;
+const REGION = 'ca-mon';
+
+let sandbox;
+let api;
+let driver;
+let session;
+let appHome;
+
+before(async () => {
+  sandbox = await startSandbox(KEY, ['--provision-seconds', '4']);
+  api = await sandboxApi(sandbox);
+  appHome = mkdtempSync(join(tmpdir(), 'onramp-e2e-home-'));
+  driver = await startDriver({
+    ONRAMP_CLOUD_ENDPOINTS: sandbox.endpointsPath,
+    HOME: appHome,
+    XDG_DATA_HOME: join(appHome, 'data'),
+    XDG_CONFIG_HOME: join(appHome, 'config'),
+    XDG_CACHE_HOME: join(appHome, 'cache'),
+  });
+  session = await Session.start(driver.base, APP);
+});
+
+after(async () => {
+  await session?.end();
+  driver?.stop();
+  sandbox?.stop();
+  try {
+    execFileSync('secret-tool', ['clear', 'service', SERVICE, 'username', 'ibmcloud-api-key']);
+  } catch {
+    // nothing stored
+  }
+});
+
+async function next() {
+  await session.click(await session.waitFor('#next-button'));
+}
+
+async function choose(css, value) {
+  await session.script(
+    `const s = document.querySelector(arguments[0]); s.value = arguments[1];
+     s.dispatchEvent(new Event('change', { bubbles: true }));`,
+    [css, value],
+  );
+}
+
+async function accessible(what) {
+  const violations = await session.axe();
+  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 1)}`);
+}
+
+const value = (id) => session.script('return document.getElementById(arguments[0]).value', [id]);
+
+/** Runs a command line as a user would paste it into a terminal. */
+function run(line, env = {}) {
+  return execFileSync('sh', ['-c', line], { encoding: 'utf8', env: { ...process.env, PGCONNECT_TIMEOUT: '15', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const WHO = '-At -c "SELECT current_user, s.ssl FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()"';
+
+test('Account, Basics, Sizing and Encryption as a newcomer leaves them', async () => {
+  await session.waitFor('#account-tile');
+  await session.click(await session.find('label[for="mode-ibm-cloud"]'));
+  await session.type(await session.waitFor('#api-key'), KEY);
+  await session.click(await session.find('#connect'));
+  await session.waitForText('#account-id', (t) => t === sandbox.endpoints.account_id);
+  await next();
+  await session.type(await session.waitFor('#plan-name'), NAME);
+  await choose('#plan-location', REGION);
+  await next();
+  await session.waitFor('#plan-storage');
+  await next();
+  await session.waitFor('#enc-provider');
+  await next();
+});
+
+test('Connectivity: new resources are suggested; a bad SSH source is refused at the field; the whole internet is a warning', async () => {
+  await session.waitFor('#conn-build');
+  // The suggestion fills the image and, in the sandbox, the SSH source.
+  await waitFor('the suggested image', async () => (await value('conn-jump-image')) !== '');
+  assert.equal(await value('conn-ssh-cidr'), '127.0.0.1/32');
+  assert.equal(await value('conn-vpc-name'), 'onramp-vpc');
+  await session.screenshot('30-connectivity');
+  await accessible('Connectivity');
+
+  const cidr = await session.find('#conn-ssh-cidr');
+  await session.type(cidr, '198.51.100.7');
+  const message = await session.waitForText('#conn-ssh-cidr-error-msg', (t) => t.length > 0);
+  assert.match(message, /198\.51\.100\.7\/32/);
+  await session.screenshot('31-connectivity-bad-cidr');
+  await accessible('Connectivity with an error');
+  await session.type(cidr, '0.0.0.0/0');
+  await session.gone('#conn-ssh-cidr-error-msg');
+  assert.match(await session.text(await session.find('#step')), /anyone on the internet/);
+  await session.type(cidr, '127.0.0.1/32');
+
+  const name = await session.find('#conn-vpc-name');
+  await session.type(name, 'My VPC');
+  assert.match(await session.waitForText('#conn-vpc-name-error-msg', (t) => t.length > 0), /capital letter 'M'/);
+  await session.type(name, 'onramp-vpc');
+  await session.gone('#conn-vpc-name-error-msg');
+  await next();
+});
+
+test('Review: the private path is part of the one plan; apply builds it with the database', async () => {
+  await session.waitForText('#step', (t) => t.includes(NAME) && t.includes('onramp-jump'), 30000);
+  const text = await session.text(await session.find('#step'));
+  for (const part of ['onramp-vpc', 'onramp-subnet', 'onramp-key', 'onramp-jump', 'onramp-vpe']) assert.ok(text.includes(part), `${part} in Review`);
+  await session.screenshot('32-review-with-path');
+  await session.click(await session.find('#apply-button'));
+  await session.waitFor('[data-step="vpc"]');
+  await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', 120000);
+  await session.screenshot('33-provision-path-ready');
+  assert.equal((await api.vpc(REGION, 'vpcs')).length, 1);
+  assert.equal((await api.vpc(REGION, 'endpoint_gateways')).length, 1);
+  await session.click(await session.waitFor('#go-connect'));
+});
+
+let password;
+
+test('Connect: the tunnel opens on loopback, the doctor passes all five stages', async () => {
+  await session.waitFor('#tunnel-open-button', 30000);
+  await session.screenshot('34-connect');
+  await accessible('Connect');
+  await session.click(await session.find('#tunnel-open-button'));
+  const status = await session.waitForText('#tunnel-status', (t) => /127\.0\.0\.1:\d+/.test(t), 30000);
+  const port = Number(status.match(/127\.0\.0\.1:(\d+)/)[1]);
+  assert.ok(port > 0);
+
+  await session.click(await session.find('#doctor-button'));
+  for (const stage of ['dns', 'tcp', 'tls', 'login', 'query']) {
+    await session.waitFor(`#doctor-stages [data-stage="${stage}"][data-status="passed"]`, 60000);
+  }
+  await session.screenshot('35-connect-doctor');
+  await accessible('Connect with the doctor passed');
+
+  // The psql line the step shows works as shown, through Onramp's tunnel.
+  const [database] = await api.databases();
+  const [key] = await api.keys(database.guid);
+  password = JSON.parse(keychainLookup(SERVICE, `credential:${key.guid}`)).password;
+  const psql = await session.waitForText('#psql-command', (t) => t.includes('psql'));
+  assert.match(psql, new RegExp(`port=${port}`));
+  const out = run(`${psql.trim()} ${WHO}`, { PGPASSWORD: password });
+  assert.equal(out.trim(), `${key.credentials.username}|t`);
+});
+
+test('Connect: the OpenSSH commands work as shown, with the key saved where the user chose', async () => {
+  const keyFile = join(appHome, '.ssh', 'onramp-e2e');
+  const input = await session.waitFor('#ssh-key-file');
+  await session.type(input, keyFile);
+  await session.click(await session.find('#save-key-button'));
+  await session.waitForText('#save-key-result', (t) => t.includes(keyFile));
+  assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+  const ssh = await session.waitForText('#ssh-command', (t) => t.includes(keyFile));
+  const psql = await session.text(await session.find('#openssh-psql-command'));
+  const port = Number(psql.match(/port=(\d+)/)[1]);
+  await session.screenshot('36-connect-openssh');
+  const tunnel = spawn('sh', ['-c', `exec ${ssh.trim()} -o BatchMode=yes`], { stdio: 'inherit' });
+  try {
+    await waitFor('the OpenSSH tunnel', () => new Promise((resolve) => {
+      const socket = tcpConnect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    }), 20000);
+    const out = run(`${psql.trim()} ${WHO}`, { PGPASSWORD: password });
+    assert.match(out.trim(), /\|t$/);
+  } finally {
+    tunnel.kill('SIGTERM');
+  }
+});
+
+test('Connect: the first query runs in the window and shows its result', async () => {
+  await session.click(await session.find('#query-run-button'));
+  const result = await session.waitForText('#query-result', (t) => t.includes('TLS'), 30000);
+  const [database] = await api.databases();
+  const [key] = await api.keys(database.guid);
+  assert.ok(result.includes(key.credentials.username), result);
+  assert.match(result, /PostgreSQL/);
+  await session.screenshot('37-connect-query-result');
+  await accessible('Connect with a query result');
+
+  // No secret in the window or in any file Onramp wrote, but the key file the user chose.
+  const page = await session.script('return document.documentElement.outerHTML');
+  assert.ok(!page.includes(password), 'the window does not hold the password');
+  for (const { file, text } of readTree(join(appHome, 'data'))) {
+    assert.ok(!text.includes(password), `the password leaked into ${file}`);
+    assert.ok(!text.includes('PRIVATE KEY'), `a private key leaked into ${file}`);
+  }
+
+  await session.click(await session.find('#tunnel-close-button'));
+  await session.waitForText('#tunnel-status', (t) => /closed/i.test(t));
+});
+
+test('Teardown removes the private path and the database', async () => {
+  await session.click(await session.find('#back-button'));
+  await session.click(await session.waitFor('#teardown-button'));
+  await session.click(await session.waitFor('#teardown-confirm'));
+  await session.waitFor('#provision-outcome[data-outcome="TornDown"]', 120000);
+  for (const collection of ['vpcs', 'subnets', 'keys', 'instances', 'floating_ips', 'endpoint_gateways']) {
+    assert.deepEqual(await api.vpc(REGION, collection), [], `${collection} left behind`);
+  }
+  assert.deepEqual(await api.databases(), []);
+});

@@ -12,5 +12,6 @@ pub mod offerings;
 pub mod plan;
 pub mod review;
 pub mod settings;
+pub mod users;
 
 pub use error::{AppError, ErrorCode};

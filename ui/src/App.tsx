@@ -13,11 +13,13 @@ import {
 } from '@carbon/react';
 
 import { asAppError, type AccountStatus, type AppError, type Backend, type Problem } from './backend';
-import { FIELDS, stepOfField } from './plan';
+import { FIELDS, hasPrivatePath, stepOfField } from './plan';
 import { STEPS } from './steps';
 import { StepNav, type NextInfo } from './StepNav';
 import { AccountStep } from './steps/AccountStep';
 import { BasicsStep } from './steps/BasicsStep';
+import { ConnectStep } from './steps/ConnectStep';
+import { ConnectivityStep } from './steps/ConnectivityStep';
 import { EncryptionStep } from './steps/EncryptionStep';
 import { ProvisionStep } from './steps/ProvisionStep';
 import { ReviewStep } from './steps/ReviewStep';
@@ -26,17 +28,24 @@ import { StepHeading } from './steps/StepHeading';
 import { usePlan } from './usePlan';
 import { useProgress } from './useProgress';
 
-/**
- * The steps that exist, in the order Back and Next walk them. Connectivity comes with the
- * private path; until then Next on Encryption goes straight to Review.
- */
-const WIZARD = ['account', 'basics', 'sizing', 'encryption', 'review', 'provision'] as const;
+/** The steps that exist, in the order Back and Next walk them. */
+const WIZARD = [
+  'account',
+  'basics',
+  'sizing',
+  'encryption',
+  'connectivity',
+  'review',
+  'provision',
+  'connect',
+] as const;
 type WizardStep = (typeof WIZARD)[number];
-const PLAN_STEPS: string[] = ['basics', 'sizing', 'encryption'];
+const PLAN_STEPS: string[] = ['basics', 'sizing', 'encryption', 'connectivity'];
 /** The steps whose problems must be fixed before each step can be reached. */
 const BLOCKED_BY: Partial<Record<WizardStep, string[]>> = {
   sizing: ['basics'],
   encryption: ['basics', 'sizing'],
+  connectivity: ['basics', 'sizing', 'encryption'],
 };
 
 const isWizardStep = (id: string): id is WizardStep => (WIZARD as readonly string[]).includes(id);
@@ -134,13 +143,17 @@ export function App({ backend }: { backend: Backend }) {
   // What can be reached: a step once the ones before it have no problem.
   const clean = (steps: string[]) => !problems.some((p) => steps.includes(stepOfField(p.field) ?? ''));
   const planReady = Boolean(account && plan && offerings && model.checked);
+  // Connect needs a provisioned plan that built a way in (the journal's steps say whether it did).
+  const provisioned = Boolean(account && progress?.outcome === 'Succeeded');
   const reach: Record<WizardStep, boolean> = {
     account: true,
     basics: Boolean(account),
     sizing: planReady && clean(['basics']),
     encryption: planReady && clean(['basics', 'sizing']),
+    connectivity: planReady && clean(['basics', 'sizing', 'encryption']),
     review: planReady && problems.length === 0,
     provision: Boolean(account && progress),
+    connect: provisioned && progress !== null && hasPrivatePath(progress),
   };
   const blockersOf = (step: WizardStep): Problem[] => {
     if (step === 'review') return problems;
@@ -153,11 +166,16 @@ export function App({ backend }: { backend: Backend }) {
   const previous = WIZARD[position - 1];
   const following = WIZARD[position + 1];
   const nextInfo = (): NextInfo | undefined => {
-    if (!following || current === 'provision' || (current === 'review' && !reach.provision)) return undefined;
+    if (!following || (current === 'review' && !reach.provision)) return undefined;
+    if (current === 'provision' && (!progress || progress.outcome === 'TornDown')) return undefined;
     const blockers = blockersOf(following);
     let reason: string | undefined;
     if (!account) reason = 'Connect to an account first.';
-    else if (following !== 'basics' && following !== 'provision') {
+    else if (following === 'connect') {
+      if (progress && !hasPrivatePath(progress)) {
+        reason = 'This plan builds no private path, so Onramp has no way to the database.';
+      } else if (!provisioned) reason = 'Connect opens once every resource is ready.';
+    } else if (following !== 'basics' && following !== 'provision') {
       if (model.loadError) reason = 'Onramp could not load the plan (see above).';
       else if (!plan || !offerings) reason = 'Loading the plan…';
       else if (!model.checked) {
@@ -222,6 +240,17 @@ export function App({ backend }: { backend: Backend }) {
     if (current === 'encryption' && plan) {
       return <EncryptionStep backend={backend} plan={plan} shown={model.shown} onChange={model.update} />;
     }
+    if (current === 'connectivity' && plan) {
+      return (
+        <ConnectivityStep
+          backend={backend}
+          plan={plan}
+          shown={model.shown}
+          onChange={model.update}
+          onLocalProblem={model.setLocalProblem}
+        />
+      );
+    }
     if (current === 'review' && plan) {
       return (
         <ReviewStep
@@ -243,8 +272,12 @@ export function App({ backend }: { backend: Backend }) {
           follow={follow}
           onNewPlan={startNewPlan}
           onJump={jump}
+          onConnect={reach.connect ? () => go('connect') : undefined}
         />
       );
+    }
+    if (current === 'connect' && progress) {
+      return <ConnectStep key={progress.planId} backend={backend} planId={progress.planId} />;
     }
     return null;
   };

@@ -1,12 +1,23 @@
 // axe-core over each step of the plan, in the states a user meets: errors shown, both
-// encryption modes, a review with problems and an unknown price, provisioning and teardown.
+// encryption modes, new and existing resources of the private path, a review with problems
+// and an unknown price, provisioning and teardown, and the way in to the database.
 import { describe, it } from 'vitest';
 import { screen, waitFor } from '@testing-library/react';
 import { expect } from 'vitest';
 
 import type { DraftPlan } from './backend';
 import { FakeBackend, KEY_CRN } from './test/fakeBackend';
-import { advance, draft, expectNoAxeViolations, fieldError, openStep, renderWizard, typeName } from './test/wizard';
+import {
+  advance,
+  connectivity,
+  draft,
+  expectNoAxeViolations,
+  fieldError,
+  openStep,
+  provisioned,
+  renderWizard,
+  typeName,
+} from './test/wizard';
 
 async function withDraft(change: Partial<DraftPlan> = {}) {
   const backend = new FakeBackend();
@@ -67,6 +78,32 @@ describe('accessibility of the plan steps', () => {
     await expectNoAxeViolations(view.container);
   });
 
+  it('Connectivity with new resources, a name error and the 0.0.0.0/0 warning', async () => {
+    const { user, view } = await withDraft({ connectivity: connectivity({ sshCidr: '0.0.0.0/0' }) });
+    await openStep(user, 'connectivity', 'Connectivity');
+    await screen.findByLabelText('Image');
+    await user.clear(screen.getByLabelText('Name of the new VPC'));
+    await user.type(screen.getByLabelText('Name of the new VPC'), 'My VPC');
+    await waitFor(() => expect(fieldError('conn-vpc-name')).toMatch(/capital letter 'M'/));
+    expect(document.getElementById('conn-ssh-cidr-warn-msg')).toBeTruthy();
+    await expectNoAxeViolations(view.container);
+  });
+
+  it('Connectivity with an existing VPC, subnet and key, and opted out', async () => {
+    const { user, view } = await withDraft({ connectivity: connectivity() });
+    await openStep(user, 'connectivity', 'Connectivity');
+    await screen.findByLabelText('Image');
+    await user.click(screen.getByLabelText('Use a VPC in ca-mon'));
+    await user.click(screen.getByLabelText('Use a subnet of the chosen VPC'));
+    await user.click(screen.getByLabelText('Use a key registered in ca-mon'));
+    await screen.findByLabelText('Registered key');
+    await expectNoAxeViolations(view.container);
+
+    await user.click(screen.getByLabelText('Build a private path to the database (recommended)'));
+    await screen.findByText('Onramp will build no way to the database.');
+    await expectNoAxeViolations(view.container);
+  });
+
   it('Review, with a cloud-only problem and an unknown price', async () => {
     const { user, view } = await withDraft({ name: 'pg-taken', hostFlavor: 'bx3d.48x240' });
     await openStep(user, 'review', 'Review');
@@ -95,6 +132,47 @@ describe('accessibility of the plan steps', () => {
 
     await user.click(screen.getByRole('button', { name: 'Tear down' }));
     await screen.findByText('Onramp deletes these, in this order:');
+    await expectNoAxeViolations(view.container);
+  });
+});
+
+describe('accessibility of Connect', () => {
+  it('with the tunnel open, the doctor failed and a query result', async () => {
+    const backend = new FakeBackend();
+    backend.doctorFailure = { stage: 'tls', cause: 'the certificate is not valid for this name', fix: 'Use the private host name.' };
+    await provisioned(backend);
+    const { user, view } = await renderWizard(backend);
+    await openStep(user, 'connect', 'Connect');
+    await screen.findByText('Private host name');
+    await expectNoAxeViolations(view.container);
+
+    await user.click(screen.getByRole('button', { name: 'Open tunnel' }));
+    await screen.findByText('Open on 127.0.0.1:54321');
+    await waitFor(() => expect(document.getElementById('psql-command')).toBeTruthy());
+    await user.click(screen.getByRole('button', { name: 'Run the connection doctor' }));
+    await waitFor(() => expect(document.querySelector('[data-stage="query"]')?.getAttribute('data-status')).toBe('skipped'));
+    await user.click(screen.getByRole('button', { name: 'Run query' }));
+    await screen.findByRole('table');
+    await user.click(screen.getByRole('button', { name: 'Copy password' }));
+    await screen.findByText(/^Copied\./);
+    await expectNoAxeViolations(view.container);
+  });
+
+  it('with an SQL error and a key file error', async () => {
+    const backend = new FakeBackend();
+    await provisioned(backend, {
+      connectivity: connectivity({ sshKey: { kind: 'Existing', id: 'ca-mon-key-laptop', name: 'laptop' } }),
+    });
+    const { user, view } = await renderWizard(backend);
+    await openStep(user, 'connect', 'Connect');
+    await user.click(await screen.findByRole('button', { name: 'Open tunnel' }));
+    await waitFor(() => expect(fieldError('connect-key-file')).toMatch(/choose its private key file/));
+    await user.type(screen.getByLabelText('Your private key file'), '/home/ada/.ssh/laptop');
+    const box = screen.getByLabelText('SQL');
+    await user.clear(box);
+    await user.type(box, 'SELECT x');
+    await user.click(screen.getByRole('button', { name: 'Run query' }));
+    await waitFor(() => expect(fieldError('query-sql')).toMatch(/does not exist/));
     await expectNoAxeViolations(view.container);
   });
 });

@@ -1,9 +1,17 @@
 // What the wizard knows about the draft plan's fields: which step edits each one, what the
 // user calls it, and which control to focus to fix it. The rules themselves live in the back
 // end (`validatePlan`); this file only routes its problems to the right place.
-import type { DraftPlan, KeyProtectChoice, LocationOffer, Offerings, PlanProgress, Problem } from './backend';
+import type {
+  Connectivity,
+  DraftPlan,
+  KeyProtectChoice,
+  LocationOffer,
+  Offerings,
+  PlanProgress,
+  Problem,
+} from './backend';
 
-export type PlanStepId = 'basics' | 'sizing' | 'encryption';
+export type PlanStepId = 'basics' | 'sizing' | 'encryption' | 'connectivity';
 
 interface FieldInfo {
   step: PlanStepId;
@@ -31,22 +39,102 @@ export const FIELDS: Record<string, FieldInfo> = {
     label: 'Service authorization',
     focus: ['enc-create-authorization', 'enc-check-again', 'enc-key-protect'],
   },
+  'connectivity.vpc': { step: 'connectivity', label: 'VPC', focus: ['conn-vpc-select', 'conn-vpc-name', 'conn-build'] },
+  'connectivity.subnet': {
+    step: 'connectivity',
+    label: 'Subnet',
+    focus: ['conn-subnet-select', 'conn-subnet-name', 'conn-build'],
+  },
+  'connectivity.subnetZone': { step: 'connectivity', label: 'Subnet zone', focus: ['conn-subnet-zone', 'conn-build'] },
+  'connectivity.subnetSize': { step: 'connectivity', label: 'Subnet size', focus: ['conn-subnet-size', 'conn-build'] },
+  'connectivity.sshKey': {
+    step: 'connectivity',
+    label: 'SSH key',
+    focus: ['conn-key-select', 'conn-key-name', 'conn-build'],
+  },
+  'connectivity.jumpName': { step: 'connectivity', label: 'Jump server name', focus: ['conn-jump-name', 'conn-build'] },
+  'connectivity.jumpProfile': {
+    step: 'connectivity',
+    label: 'Jump server profile',
+    focus: ['conn-jump-profile', 'conn-build'],
+  },
+  'connectivity.jumpImage': { step: 'connectivity', label: 'Jump server image', focus: ['conn-jump-image', 'conn-build'] },
+  'connectivity.sshCidr': {
+    step: 'connectivity',
+    label: 'Who may SSH to the jump server',
+    focus: ['conn-ssh-cidr', 'conn-build'],
+  },
+  'connectivity.vpeName': { step: 'connectivity', label: 'Endpoint gateway name', focus: ['conn-vpe-name', 'conn-build'] },
 };
+
+/** The Connectivity step's fields, as the back end names them. */
+const CONNECTIVITY_FIELDS = Object.keys(FIELDS).filter((f) => f.startsWith('connectivity.'));
 
 /** The step that edits `field`; null for a field this UI does not know. */
 export function stepOfField(field: string): PlanStepId | null {
-  return FIELDS[field]?.step ?? (field.startsWith('encryption') ? 'encryption' : null);
+  if (FIELDS[field]) return FIELDS[field].step;
+  if (field.startsWith('encryption')) return 'encryption';
+  return field.startsWith('connectivity') ? 'connectivity' : null;
 }
 
 export function fieldLabel(field: string): string {
   return FIELDS[field]?.label ?? field;
 }
 
-/** The plan fields a patch changes, as the back end names them. */
-export function fieldsOfPatch(patch: Partial<DraftPlan>): string[] {
-  return Object.keys(patch).flatMap((key) =>
-    key === 'encryption' ? ['encryption.key', 'encryption.authorization'] : [key],
-  );
+/**
+ * The plan fields a patch changes, as the back end names them. The private path is one
+ * object of many fields: only those that differ from `before` count as touched, so editing
+ * the VPC's name does not show the jump server's problems too.
+ */
+export function fieldsOfPatch(patch: Partial<DraftPlan>, before?: DraftPlan | null): string[] {
+  return Object.keys(patch).flatMap((key) => {
+    if (key === 'encryption') return ['encryption.key', 'encryption.authorization'];
+    if (key === 'connectivity') {
+      const old = before?.connectivity;
+      const now = patch.connectivity;
+      if (old && now) return changedConnectivityFields(old, now);
+      // Opting in touches nothing yet; opting out drops whatever was said about the old path.
+      return now ? [] : CONNECTIVITY_FIELDS;
+    }
+    return [key];
+  });
+}
+
+/** The back end's fields that differ between two private paths. */
+function changedConnectivityFields(a: Connectivity, b: Connectivity): string[] {
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  const zone = (c: Connectivity) => (c.subnet.kind === 'New' ? c.subnet.zone : null);
+  const size = (c: Connectivity) => (c.subnet.kind === 'New' ? c.subnet.addressCount : null);
+  const subnetOnly = (c: Connectivity) =>
+    c.subnet.kind === 'New' ? { kind: 'New', name: c.subnet.name } : c.subnet;
+  const changes: [string, boolean][] = [
+    ['connectivity.vpc', !same(a.vpc, b.vpc)],
+    ['connectivity.subnet', !same(subnetOnly(a), subnetOnly(b))],
+    ['connectivity.subnetZone', zone(a) !== zone(b)],
+    ['connectivity.subnetSize', size(a) !== size(b)],
+    ['connectivity.sshKey', !same(a.sshKey, b.sshKey)],
+    ['connectivity.jumpName', a.jump.name !== b.jump.name],
+    ['connectivity.jumpProfile', a.jump.profile !== b.jump.profile],
+    ['connectivity.jumpImage', a.jump.imageId !== b.jump.imageId],
+    ['connectivity.sshCidr', a.sshCidr !== b.sshCidr],
+    ['connectivity.vpeName', a.vpeName !== b.vpeName],
+  ];
+  return changes.filter(([, changed]) => changed).map(([field]) => field);
+}
+
+/** The names Onramp derives from the jump server's for what the user does not name. */
+export function derivedNames(c: Connectivity) {
+  return {
+    floatingIp: `${c.jump.name}-ip`,
+    sshRule: `${c.jump.name}-ssh`,
+    postgresRule: `${c.jump.name}-postgres`,
+    vpeIp: `${c.vpeName}-ip`,
+  };
+}
+
+/** Whether the plan behind this progress built a private path (its last step is the VPE). */
+export function hasPrivatePath(progress: PlanProgress): boolean {
+  return progress.steps.some((s) => s.step === 'vpe');
 }
 
 export function locationOf(offerings: Offerings | null, id: string): LocationOffer | undefined {

@@ -140,7 +140,10 @@ export function usePlan(backend: Backend, accountKey: string | null): PlanModel 
   );
 
   const update = useCallback((patch: Partial<DraftPlan>) => {
-    const fields = fieldsOfPatch(patch);
+    const before = current.current;
+    const fields = fieldsOfPatch(patch, before);
+    // Two changes in one event compare the second with the first, not with the last render.
+    if (before) current.current = { ...before, ...patch };
     setPlan((prev) => (prev ? { ...prev, ...patch } : prev));
     setCloud((prev) => prev.filter((p) => !fields.includes(p.field)));
     setRevealed((prev) => (prev === 'all' ? prev : new Set([...prev, ...fields])));

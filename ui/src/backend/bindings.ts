@@ -860,9 +860,9 @@ export type SubnetChoice =
  */
 { kind: "Existing"; id: string; name: string } | 
 /**
- * `zone` is e.g. `ca-mon-1`; `address_count` a power of two from 8.
+ * `zone` is e.g. `ca-mon-1`; `addressCount` a power of two from 8.
  */
-{ kind: "New"; name: string; zone: string; address_count: number }
+{ kind: "New"; name: string; zone: string; addressCount: number }
 export type SubnetOption = { id: string; name: string; zone: string; cidr: string; 
 /**
  * Free addresses: the jump server and the VPE's reserved IP need one each.

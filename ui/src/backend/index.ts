@@ -3,13 +3,20 @@
 import type {
   AccountStatus,
   AppError,
+  ConnectionInfo,
+  ConnectivityOptions,
+  DoctorReport,
   DraftPlan,
   EncryptionOptions,
   Offerings,
   PlanProgress,
   Problem,
+  QueryResult,
   Review,
+  Stage,
   TeardownItem,
+  TunnelInfo,
+  TunnelStatus,
 } from './bindings';
 
 export type {
@@ -19,14 +26,23 @@ export type {
   AppError,
   Authorization,
   BuildKind,
+  CloseReason,
+  ConnectCommands,
+  ConnectionInfo,
+  Connectivity,
+  ConnectivityOptions,
   CostEstimate,
   CostLine,
+  DoctorReport,
   DraftPlan,
   Encryption,
   EncryptionOptions,
   ErrorCode,
   FlavorOffer,
+  ImageOption,
+  JumpServer,
   KeyOffer,
+  KeyOption,
   KeyProtectChoice,
   KeyProtectInstance,
   ListSource,
@@ -37,14 +53,27 @@ export type {
   PlannedResource,
   PlanProgress,
   Problem,
+  ProfileOption,
+  QueryResult,
   ResourceGroupOffer,
   Review,
   Setting,
+  SshKeyChoice,
+  SshSource,
+  Stage,
+  StageKind,
+  StageStatus,
   StepError,
   StepId,
   StepProgress,
   StepStatus,
+  SubnetChoice,
+  SubnetOption,
   TeardownItem,
+  TunnelInfo,
+  TunnelStatus,
+  VpcChoice,
+  VpcOption,
 } from './bindings';
 
 /** Receives every progress snapshot of a running job (the Tauri side is a Channel). */
@@ -80,6 +109,25 @@ export interface Backend {
   cancelPlan(planId: string): Promise<void>;
   teardownPreview(planId: string): Promise<TeardownItem[]>;
   teardownPlan(planId: string, onProgress: ProgressListener): Promise<PlanProgress>;
+
+  /** The region's VPCs, zones, SSH keys, images and profiles, and the suggested private path. */
+  connectivityOptions(location: string): Promise<ConnectivityOptions>;
+  /**
+   * Where a provisioned plan's database is and how to reach it. `keyFile` is the private key
+   * file the OpenSSH command names (the user's own key, or where to save the generated one).
+   */
+  connectionInfo(planId: string, keyFile: string | null): Promise<ConnectionInfo>;
+  /** Opens (or rejoins) the plan's tunnel; its later states go to `onStatus`. */
+  openTunnel(planId: string, keyFile: string | null, onStatus: (status: TunnelStatus) => void): Promise<TunnelInfo>;
+  closeTunnel(planId: string): Promise<void>;
+  /** Checks the way to the database hop by hop; each stage is sent as it starts and ends. */
+  runDoctor(planId: string, keyFile: string | null, onStage: (stage: Stage) => void): Promise<DoctorReport>;
+  /** Runs SQL as the Manager credential through the tunnel; errors in the SQL name `connect.query`. */
+  runQuery(planId: string, keyFile: string | null, sql: string): Promise<QueryResult>;
+  /** Writes the generated SSH key to `path` for OpenSSH; resolves with the full path written. */
+  saveSshKey(planId: string, path: string): Promise<string>;
+  /** The Manager credential's password: asked only when the user copies it, never kept. */
+  managerPassword(planId: string): Promise<string>;
 }
 
 /** A command's failure, carrying the back end's `{code, message, field?, hint?}`. */

@@ -1,8 +1,8 @@
 // The real back end: the generated bindings over Tauri's IPC.
 import { Channel } from '@tauri-apps/api/core';
 
-import { commands, events, type AppError, type PlanProgress, type Result } from './bindings';
-import { BackendError, type Backend, type ProgressListener } from './index';
+import { commands, events, type AppError, type Result } from './bindings';
+import { BackendError, type Backend } from './index';
 
 async function unwrap<T>(call: Promise<Result<T, AppError>>): Promise<T> {
   let result: Result<T, AppError>;
@@ -19,11 +19,11 @@ async function unwrap<T>(call: Promise<Result<T, AppError>>): Promise<T> {
   return result.data;
 }
 
-/** A Channel per job: the back end streams its progress snapshots into `listener`. */
-function channel(listener: ProgressListener): Channel<PlanProgress> {
-  const progress = new Channel<PlanProgress>();
-  progress.onmessage = listener;
-  return progress;
+/** A Channel per call: the back end streams a job's news (progress, tunnel states, stages) into `listener`. */
+function channel<T>(listener: (message: T) => void): Channel<T> {
+  const news = new Channel<T>();
+  news.onmessage = listener;
+  return news;
 }
 
 export const tauriBackend: Backend = {
@@ -54,4 +54,15 @@ export const tauriBackend: Backend = {
   },
   teardownPreview: (planId) => unwrap(commands.teardownPreview(planId)),
   teardownPlan: (planId, onProgress) => unwrap(commands.teardownPlan(planId, channel(onProgress))),
+
+  connectivityOptions: (location) => unwrap(commands.connectivityOptions(location)),
+  connectionInfo: (planId, keyFile) => unwrap(commands.connectionInfo(planId, keyFile)),
+  openTunnel: (planId, keyFile, onStatus) => unwrap(commands.openTunnel(planId, keyFile, channel(onStatus))),
+  closeTunnel: async (planId) => {
+    await unwrap(commands.closeTunnel(planId));
+  },
+  runDoctor: (planId, keyFile, onStage) => unwrap(commands.runDoctor(planId, keyFile, channel(onStage))),
+  runQuery: (planId, keyFile, sql) => unwrap(commands.runQuery(planId, keyFile, sql)),
+  saveSshKey: (planId, path) => unwrap(commands.saveSshKey(planId, path)),
+  managerPassword: (planId) => unwrap(commands.managerPassword(planId)),
 };

@@ -225,13 +225,13 @@ describe('Sizing', () => {
 });
 
 describe('Encryption', () => {
-  it('uses the provider-managed key by default and goes on to Review', async () => {
+  it('uses the provider-managed key by default and goes on to Connectivity', async () => {
     const { backend } = await encryption();
     expect((screen.getByLabelText(/Provider-managed key/) as HTMLInputElement).checked).toBe(true);
     expect(screen.getByText(/the instance creates and manages its own key \(LUKS AES-256\)/)).toBeTruthy();
     expect(backend.calls).not.toContain('encryptionOptions');
     await waitFor(() => expect(next().disabled).toBe(false));
-    expect(next().textContent).toBe('Next: Review');
+    expect(next().textContent).toBe('Next: Connectivity');
   });
 
   it('asks for a root key, then the authorization, at their fields', async () => {

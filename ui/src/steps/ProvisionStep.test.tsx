@@ -81,7 +81,10 @@ describe('applying a plan', () => {
     expect([status('instance'), status('manager-key')]).toEqual(['Ready', 'Ready']);
     expect(outcome()).toBe('Succeeded');
     expect(screen.getByText('Your database is active.')).toBeTruthy();
-    expect(screen.getByText(/Connect comes with the private path/)).toBeTruthy();
+    // This plan opted out of the private path: there is no way to Connect.
+    expect(screen.getByText(/This plan built no private path/)).toBeTruthy();
+    expect(document.getElementById('go-connect')).toBeNull();
+    expect(stepButton('connect').disabled).toBe(true);
     expect(live.textContent).toBe("'pg-demo' is provisioned: every resource is ready.");
     expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Tear down' })).toBeTruthy();

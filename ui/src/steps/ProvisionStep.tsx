@@ -23,7 +23,7 @@ import {
   type StepStatus,
   type TeardownItem,
 } from '../backend';
-import { FIELDS, fieldLabel, formatDuration, isRunning } from '../plan';
+import { FIELDS, fieldLabel, formatDuration, hasPrivatePath, isRunning } from '../plan';
 import type { Follow } from '../useProgress';
 import { StepHeading } from './StepHeading';
 
@@ -37,6 +37,8 @@ interface Props {
   follow: Follow;
   onNewPlan: () => Promise<void>;
   onJump: (field: string) => void;
+  /** Goes to Connect; absent while the database cannot be reached (no private path, not ready). */
+  onConnect?: () => void;
 }
 
 type TagType = 'gray' | 'cool-gray' | 'warm-gray' | 'blue' | 'green' | 'red' | 'magenta' | 'teal' | 'purple';
@@ -206,7 +208,7 @@ function TeardownModal({
 type Busy = null | 'cancel' | 'resume' | 'retry' | 'teardown' | 'new';
 
 /** Step 7: each resource as it is created (or deleted), live, with what to do when one fails. */
-export function ProvisionStep({ backend, progress, notice, startError, follow, onNewPlan, onJump }: Props) {
+export function ProvisionStep({ backend, progress, notice, startError, follow, onNewPlan, onJump, onConnect }: Props) {
   const [busy, setBusy] = useState<Busy>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [teardown, setTeardown] = useState<{ items: TeardownItem[] | null; error: AppError | null } | null>(null);
@@ -337,13 +339,31 @@ export function ProvisionStep({ backend, progress, notice, startError, follow, o
 
         {outcome && (
           <div id="provision-outcome" data-outcome={outcome}>
-            {outcome === 'Succeeded' && (
+            {outcome === 'Succeeded' && hasPrivatePath(progress) && (
+              <Stack gap={4}>
+                <InlineNotification
+                  kind="success"
+                  lowContrast
+                  hideCloseButton
+                  title="Your database is active, and so is the private path to it."
+                  subtitle="Next: open a tunnel through the jump server, check the way with the connection doctor, and run a first query."
+                />
+                {onConnect && (
+                  <div>
+                    <Button id="go-connect" kind="primary" onClick={onConnect}>
+                      Connect to the database
+                    </Button>
+                  </div>
+                )}
+              </Stack>
+            )}
+            {outcome === 'Succeeded' && !hasPrivatePath(progress) && (
               <InlineNotification
                 kind="success"
                 lowContrast
                 hideCloseButton
                 title="Your database is active."
-                subtitle="Next: Connect comes with the private path (a VPC, a jump server and a private endpoint), which a later version of Onramp builds. Until then the database is ready in your account."
+                subtitle="This plan built no private path, and Gen 2 has only a private endpoint: to reach the database, use your own VPN or a server in a VPC of its region, or plan a private path with a new plan."
               />
             )}
             {outcome === 'Failed' && (

@@ -23,27 +23,34 @@ describe('reaching Review', () => {
     await openStep(user, 'basics', 'Basics');
     const input = screen.getByLabelText('Service name');
     await user.type(input, 'pg-demo');
+    // A new plan's private path still needs an image and an SSH source, which Connectivity fills in.
+    await waitFor(() => expect(stepButton('connectivity').disabled).toBe(false));
+    expect(stepButton('review').disabled).toBe(true);
+    await openStep(user, 'connectivity', 'Connectivity');
     await waitFor(() => expect(stepButton('review').disabled).toBe(false));
-    await user.type(input, '/');
+    await openStep(user, 'basics', 'Basics');
+    await user.type(screen.getByLabelText('Service name'), '/');
     await waitFor(() => expect(stepButton('review').disabled).toBe(true));
-    // Connectivity is skipped, not reachable: it comes with the private path.
     expect(stepButton('connectivity').disabled).toBe(true);
-    expect(stepButton('connectivity').querySelector('title')?.textContent).toBe('Connectivity: not yet available');
   });
 
-  it('goes from Encryption to Review with Next, skipping Connectivity', async () => {
+  it('goes from Encryption through Connectivity to Review with Next, and back', async () => {
     const { user } = await renderWizard((() => {
       const b = new FakeBackend();
       b.draft = draft();
       return b;
     })());
     await openStep(user, 'encryption', 'Encryption');
-    const nextButton = await screen.findByRole('button', { name: 'Next: Review' });
-    await waitFor(() => expect((nextButton as HTMLButtonElement).disabled).toBe(false));
-    await user.click(nextButton);
+    const toConnectivity = await screen.findByRole('button', { name: 'Next: Connectivity' });
+    await waitFor(() => expect((toConnectivity as HTMLButtonElement).disabled).toBe(false));
+    await user.click(toConnectivity);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Connectivity' })).toBeTruthy();
+    const toReview = await screen.findByRole('button', { name: 'Next: Review' });
+    await waitFor(() => expect((toReview as HTMLButtonElement).disabled).toBe(false));
+    await user.click(toReview);
     expect(await screen.findByRole('heading', { level: 1, name: 'Review' })).toBeTruthy();
-    await user.click(screen.getByRole('button', { name: 'Back: Encryption' }));
-    expect(await screen.findByRole('heading', { level: 1, name: 'Encryption' })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Back: Connectivity' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Connectivity' })).toBeTruthy();
   });
 });
 

@@ -28,6 +28,7 @@ export function invalidProps(id: string, message: string | undefined) {
   return {
     invalid: Boolean(message),
     invalidText: message,
-    'aria-describedby': message ? `${id}-error-msg` : undefined,
+    // Without a message Carbon describes the field by its helper text; an undefined here would undo that.
+    ...(message ? { 'aria-describedby': `${id}-error-msg` } : {}),
   };
 }

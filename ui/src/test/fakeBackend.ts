@@ -1,26 +1,43 @@
 // A fake of the back end's interface for UI tests: it keeps a mode, a "keychain" and a
-// known-good key, a draft, a catalog and a tiny provisioning engine that moves only when
-// the test says so (`push`), and answers with the same shapes, rules and messages as the
-// real commands (the rules are a port of `onboarding::plan::validate`).
+// known-good key, a draft, a catalog, each region's VPC world, a tiny provisioning engine
+// that moves only when the test says so (`push`), and a way to a provisioned database (a
+// tunnel, the connection doctor, queries). It answers with the same shapes, rules and
+// messages as the real commands (the rules are a port of `onboarding::plan::validate` and
+// `onboarding::connectivity::validate`).
 import {
   BackendError,
   type Account,
   type AccountStatus,
+  type AppError,
   type Backend,
+  type ConnectCommands,
+  type ConnectionInfo,
+  type Connectivity,
+  type ConnectivityOptions,
+  type DoctorReport,
   type DraftPlan,
   type EncryptionOptions,
+  type ImageOption,
+  type KeyOption,
   type LocationOffer,
   type Mode,
   type Offerings,
   type PlannedResource,
   type PlanProgress,
   type Problem,
+  type ProfileOption,
   type ProgressListener,
+  type QueryResult,
   type Review,
+  type Stage,
+  type StageKind,
   type StepError,
   type StepId,
   type StepProgress,
   type TeardownItem,
+  type TunnelInfo,
+  type TunnelStatus,
+  type VpcOption,
 } from '../backend';
 
 export const GOOD_KEY = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdef';
@@ -202,20 +219,292 @@ export function validate(plan: DraftPlan, offerings: Offerings): Problem[] {
       );
     }
   }
+  if (plan.connectivity) validateConnectivity(plan.location, plan.connectivity, add);
   return problems;
 }
 
-// The fake plans only the database's steps; the private path's steps are not simulated.
-type DatabaseStep = 'authorization' | 'instance' | 'manager-key';
-const STEP_LABELS: Record<DatabaseStep, string> = {
+// --- The private path's rules: a port of `onboarding::connectivity` ------------------------
+
+const VPC_NAME_MAX = 63;
+const JUMP_NAME_MAX = VPC_NAME_MAX - '-postgres'.length;
+
+/** A port of `Connectivity::suggested`: new resources, the image and SSH source still to choose. */
+export function suggestedConnectivity(location: string): Connectivity {
+  return {
+    vpc: { kind: 'New', name: 'onramp-vpc' },
+    subnet: { kind: 'New', name: 'onramp-subnet', zone: `${location}-1`, addressCount: 16 },
+    sshKey: { kind: 'New', name: 'onramp-key' },
+    jump: { name: 'onramp-jump', profile: 'bx2-2x8', imageId: '', imageName: '' },
+    sshCidr: '',
+    vpeName: 'onramp-vpe',
+  };
+}
+
+/** A port of `connectivity::check_vpc_name`. */
+function checkVpcName(name: string, what: string, max: number): string | null {
+  if (!name) return `Give the ${what} a name.`;
+  const length = [...name].length;
+  if (length > max) return `The name is ${length} characters long; at most ${max} are allowed here.`;
+  const bad = [...name].find((c) => !/^[a-z0-9-]$/.test(c));
+  if (bad !== undefined) {
+    const which = /^[A-Z]$/.test(bad) ? `the capital letter '${bad}'` : /^\s$/.test(bad) ? 'a space' : `'${bad}'`;
+    return `VPC names can't contain ${which}. Use lowercase letters, digits and hyphens.`;
+  }
+  if (!/^[a-z]/.test(name)) return 'VPC names start with a lowercase letter.';
+  if (name.endsWith('-')) return "VPC names can't end with a hyphen.";
+  return null;
+}
+
+/** A port of `connectivity::parse_cidr`: the prefix length, or what is wrong. */
+export function parseCidr(input: string): { bits: number } | { error: string } {
+  const text = input.trim();
+  if (!text) {
+    return {
+      error:
+        'Enter the address allowed to reach the jump server over SSH, for example your public IP as 198.51.100.7/32.',
+    };
+  }
+  const slash = text.indexOf('/');
+  if (slash < 0) return { error: `Add the prefix length: ${text}/32 allows that one address.` };
+  const address = text.slice(0, slash);
+  const bitsText = text.slice(slash + 1);
+  const octets = address.split('.');
+  const octetOk = (o: string) => /^(0|[1-9][0-9]{0,2})$/.test(o) && Number(o) <= 255;
+  if (octets.length !== 4 || !octets.every(octetOk)) {
+    return { error: `'${address}' is not an IPv4 address such as 198.51.100.7.` };
+  }
+  const bits = /^[0-9]+$/.test(bitsText) ? Number(bitsText) : NaN;
+  if (!(bits >= 0 && bits <= 32)) return { error: `'/${bitsText}' is not a prefix length: use 0 to 32.` };
+  const value = octets.reduce((n, o) => n * 256 + Number(o), 0);
+  const size = 2 ** (32 - bits);
+  const network = value - (value % size);
+  if (network !== value) {
+    const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+    return {
+      error: `${text} has host bits set: the block is ${dotted}/${bits} (or use ${address}/32 for that one address).`,
+    };
+  }
+  return { bits };
+}
+
+/** A port of `connectivity::validate`: every problem with the private path, in field order. */
+function validateConnectivity(location: string, c: Connectivity, add: (field: string, message: string) => void) {
+  const name = (field: string, value: string, what: string, max: number) => {
+    const message = checkVpcName(value, what, max);
+    if (message) add(field, message);
+  };
+  if (c.vpc.kind === 'New') name('connectivity.vpc', c.vpc.name, 'VPC', VPC_NAME_MAX);
+  if (c.subnet.kind === 'New') name('connectivity.subnet', c.subnet.name, 'subnet', VPC_NAME_MAX);
+  if (c.sshKey.kind === 'New') name('connectivity.sshKey', c.sshKey.name, 'SSH key', VPC_NAME_MAX);
+  name('connectivity.jumpName', c.jump.name, 'jump server', JUMP_NAME_MAX);
+  name('connectivity.vpeName', c.vpeName, 'endpoint gateway', VPC_NAME_MAX - 3);
+
+  if (c.vpc.kind === 'Existing' && !c.vpc.id) add('connectivity.vpc', 'Choose a VPC, or let Onramp create one.');
+  if (c.subnet.kind === 'Existing' && !c.subnet.id) {
+    add('connectivity.subnet', 'Choose a subnet, or let Onramp create one.');
+  } else if (c.subnet.kind === 'Existing' && c.vpc.kind === 'New') {
+    add('connectivity.subnet', 'A new VPC has no subnets yet: let Onramp create the subnet too.');
+  } else if (c.subnet.kind === 'New') {
+    const { zone, addressCount: n } = c.subnet;
+    if (!zone) add('connectivity.subnetZone', 'Choose a zone for the subnet.');
+    else if (!(zone.startsWith(`${location}-`) && /^[0-9]+$/.test(zone.slice(location.length + 1)))) {
+      add(
+        'connectivity.subnetZone',
+        `The zone must be in the database's region ${location} (for example ${location}-1), not '${zone}': a VPE reaches only databases in its own region.`,
+      );
+    }
+    const powerOfTwo = Number.isInteger(Math.log2(n));
+    if (!(n >= 8 && n <= 65536) || !powerOfTwo) {
+      add(
+        'connectivity.subnetSize',
+        `A subnet's size is a power of two from 8 to 65536 addresses (you entered ${n}); 16 is plenty for the jump server and the gateway.`,
+      );
+    }
+  }
+  if (c.sshKey.kind === 'Existing' && !c.sshKey.id) {
+    add('connectivity.sshKey', 'Choose an SSH key, or let Onramp generate one.');
+  }
+  if (!c.jump.profile) add('connectivity.jumpProfile', 'Choose a profile for the jump server (bx2-2x8 is enough).');
+  if (!c.jump.imageId) add('connectivity.jumpImage', 'Choose an image for the jump server, for example Ubuntu 24.04.');
+  const cidr = parseCidr(c.sshCidr);
+  if ('error' in cidr) add('connectivity.sshCidr', cidr.error);
+}
+
+/** What one region's VPC API lists: one VPC with one subnet, and one SSH key. */
+export interface FakeRegion {
+  vpcs: VpcOption[];
+  keys: KeyOption[];
+  /** Its zones; each region has three. */
+  zones: string[];
+}
+
+export function fakeRegion(location: string): FakeRegion {
+  return {
+    vpcs: [
+      {
+        id: `${location}-vpc-default`,
+        name: 'default-vpc',
+        subnets: [
+          {
+            id: `${location}-subnet-default`,
+            name: 'default-subnet',
+            zone: `${location}-1`,
+            cidr: '10.249.0.0/24',
+            available: 248,
+          },
+        ],
+      },
+    ],
+    keys: [
+      {
+        id: `${location}-key-laptop`,
+        name: 'laptop',
+        fingerprint: 'SHA256:8Xo2mS6VqQmYl7bHc4n1Zr0pTgKx3dWfEaJvUuNsIcY',
+        kind: 'ed25519',
+      },
+    ],
+    zones: [1, 2, 3].map((n) => `${location}-${n}`),
+  };
+}
+
+/** Stock images, the recommended first; like IBM's, their ids differ between regions. */
+export function fakeImages(location: string): ImageOption[] {
+  return [
+    {
+      id: `${location}-image-ubuntu`,
+      name: 'ibm-ubuntu-24-04-6-minimal-amd64-3',
+      description: 'Ubuntu Linux 24.04 LTS Noble Numbat Minimal Install (amd64)',
+    },
+    {
+      id: `${location}-image-debian`,
+      name: 'ibm-debian-12-9-minimal-amd64-2',
+      description: 'Debian GNU/Linux 12.x Bookworm/Stable - Minimal Install (amd64)',
+    },
+  ];
+}
+
+export const FAKE_PROFILES: ProfileOption[] = [
+  { name: 'bx2-2x8', vcpu: 2, memoryGib: 8, family: 'balanced' },
+  { name: 'cx2-2x4', vcpu: 2, memoryGib: 4, family: 'compute' },
+  { name: 'mx2-2x16', vcpu: 2, memoryGib: 16, family: 'memory' },
+  { name: 'bx2-4x16', vcpu: 4, memoryGib: 16, family: 'balanced' },
+];
+
+const SANDBOX_SSH_SOURCE =
+  'In the sandbox the jump server runs on this computer, so SSH comes from 127.0.0.1. On IBM Cloud you would enter your public address.';
+const CLOUD_SSH_SOURCE =
+  'Onramp does not ask a third-party service for your public address. Enter it as a.b.c.d/32 (a "what is my IP" search shows it); behind a VPN or a company proxy, use its outgoing range.';
+
+// --- The way in: what `onboarding::connect` answers for a provisioned plan -------------------
+
+export const FAKE_PASSWORD = 'Sandbox-Manager-Password-7f3a9c';
+export const FIRST_QUERY =
+  'SELECT current_user AS "user", current_database() AS database, split_part(version(), \' on \', 1) AS server, s.version AS tls, s.cipher FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()';
+const HOME = '/home/ada';
+const DOCTOR_STAGES: StageKind[] = ['dns', 'tcp', 'tls', 'login', 'query'];
+const DOCTOR_FAILED_TEXT: Record<StageKind, string> = {
+  dns: 'The private host name does not lead to the VPE.',
+  tcp: 'The path through the jump VSI to port 5432 is not open.',
+  tls: 'The TLS check (verify-full) failed.',
+  login: 'PostgreSQL refused the login.',
+  query: 'The query failed.',
+};
+
+/** What the Connect step needs of an applied plan, as the journal and keychain have it. */
+interface Target {
+  planId: string;
+  planName: string;
+  hostName: string;
+  user: string;
+  jumpAddress: string;
+  vpeAddress: string;
+  hostKeyFingerprint: string;
+  ownKey: boolean;
+  short: string;
+}
+
+const expand = (path: string) => (path.startsWith('~/') ? `${HOME}/${path.slice(2)}` : path.trim());
+const shellQuote = (word: string) =>
+  word && /^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+
+/** A port of `connect::commands`. */
+function connectCommands(t: Target, port: number, keyFile: string | null): ConnectCommands {
+  const rootCert = `${HOME}/.local/share/onramp/connect/${t.short}/ca.pem`;
+  const ssh =
+    keyFile === null
+      ? null
+      : [
+          'ssh -i',
+          shellQuote(keyFile),
+          `-N -L 127.0.0.1:${port}:${t.vpeAddress}:5432`,
+          '-o IdentitiesOnly=yes -o ExitOnForwardFailure=yes -o StrictHostKeyChecking=yes',
+          `-o UserKnownHostsFile=${HOME}/.local/share/onramp/connect/${t.short}/known_hosts`,
+          `-o HostKeyAlias=${t.jumpAddress}`,
+          `root@${t.jumpAddress}`,
+        ].join(' ');
+  const conninfo = `host=${t.hostName} hostaddr=127.0.0.1 port=${port} dbname=ibmclouddb user=${t.user} sslmode=verify-full sslrootcert=${rootCert}`;
+  return {
+    localPort: port,
+    ssh,
+    psql: `psql ${shellQuote(conninfo)}`,
+    connectionString: `postgresql://${t.user}@${t.hostName}:${port}/ibmclouddb?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=${encodeURIComponent(rootCert)}`,
+  };
+}
+
+// The fake runs the steps one after another (the real engine runs the private path beside the
+// database); a plan without a private path has only the database's steps.
+const STEP_LABELS: Record<StepId, string> = {
   authorization: 'Service authorization (PostgreSQL → Key Protect)',
   instance: 'Databases for PostgreSQL (Gen 2)',
   'manager-key': 'Manager service credential',
+  vpc: 'VPC',
+  subnet: 'Subnet',
+  'ssh-key': 'SSH key',
+  'ssh-rule': 'Security-group rule: SSH to the jump server',
+  'postgres-rule': 'Security-group rule: jump server to the database (5432)',
+  'jump-vsi': 'Jump server (virtual server instance)',
+  'floating-ip': 'Floating IP of the jump server',
+  vpe: 'Endpoint gateway (VPE) to the database',
 };
-const STEP_ESTIMATES: Record<DatabaseStep, number> = { authorization: 5_000, instance: 60_000, 'manager-key': 10_000 };
+const PATH_STEPS: StepId[] = ['vpc', 'subnet', 'ssh-key', 'ssh-rule', 'postgres-rule', 'jump-vsi', 'floating-ip', 'vpe'];
+const STEP_ESTIMATES: Partial<Record<StepId, number>> = { authorization: 5_000, instance: 60_000, 'manager-key': 10_000 };
+const PATH_STEP_ESTIMATE = 15_000;
 /** How many pushes a step stays Working before it is Ready. */
-const STEP_TICKS: Record<DatabaseStep, number> = { authorization: 1, instance: 2, 'manager-key': 1 };
+const STEP_TICKS: Partial<Record<StepId, number>> = { instance: 2 };
 const TICK_MS = 20_000;
+
+/** A port of `engine::resource_name`. */
+function resourceName(plan: DraftPlan, step: StepId): string {
+  const c = plan.connectivity;
+  if (step === 'authorization') return 'databases-for-postgresql → kms';
+  if (step === 'instance') return plan.name;
+  if (step === 'manager-key') return 'onramp-manager';
+  if (!c) return '';
+  const names: Partial<Record<StepId, string>> = {
+    vpc: c.vpc.name,
+    subnet: c.subnet.name,
+    'ssh-key': c.sshKey.name,
+    'ssh-rule': `${c.jump.name}-ssh`,
+    'postgres-rule': `${c.jump.name}-postgres`,
+    'jump-vsi': c.jump.name,
+    'floating-ip': `${c.jump.name}-ip`,
+  };
+  return names[step] ?? c.vpeName;
+}
+
+/** What teardown deletes, a port of `engine::teardown_preview`'s words. */
+const TEARDOWN_CONSEQUENCES: Partial<Record<StepId, string>> = {
+  'manager-key':
+    'Deletes the credential: the PostgreSQL user it created is dropped, and its password is removed from your keychain.',
+  vpe: 'Deletes the endpoint gateway and releases its reserved IP; the database is no longer reachable from the VPC.',
+  'floating-ip': 'Releases the public address of the jump server.',
+  'jump-vsi': 'Deletes the jump server and its boot disk.',
+  'ssh-rule': "Removes the rule Onramp added to the VPC's default security group.",
+  'postgres-rule': "Removes the rule Onramp added to the VPC's default security group.",
+  'ssh-key': 'Deletes the SSH key from the VPC and its private half from your keychain.',
+  subnet: 'Deletes the subnet (once nothing uses it).',
+  vpc: 'Deletes the VPC and its default security group, ACL and routing table.',
+};
 
 interface Job {
   plan: DraftPlan;
@@ -225,6 +514,12 @@ interface Job {
   ticks: Partial<Record<StepId, number>>;
   /** The authorization existed before Onramp: teardown keeps it. */
   adopted: boolean;
+}
+
+interface FakeTunnel {
+  localPort: number;
+  status: TunnelStatus;
+  listeners: ((status: TunnelStatus) => void)[];
 }
 
 export class FakeBackend implements Backend {
@@ -246,6 +541,21 @@ export class FakeBackend implements Backend {
   /** The next time these steps run, they fail with this error. */
   failures: Partial<Record<StepId, StepError>> = {};
   jobs = new Map<string, Job>();
+  /** Each region's VPCs, subnets, zones and SSH keys; tests change them. */
+  regions: Record<string, FakeRegion> = Object.fromEntries(FAKE_OFFERINGS.locations.map((l) => [l.id, fakeRegion(l.id)]));
+  /** Open tunnels by plan id. */
+  tunnels = new Map<string, FakeTunnel>();
+  /** The local port the next tunnel listens on. */
+  tunnelPort = 54321;
+  /** The doctor's stage that fails, with the cause and the fix it reports. */
+  doctorFailure: { stage: StageKind; cause: string; fix: string } | null = null;
+  /** The doctor waits when this stage starts, until `releaseDoctor()`: to watch it stream. */
+  doctorPause: StageKind | null = null;
+  private doctorResume: (() => void) | null = null;
+  /** Files on the "disk" that hold another key: saving over them is refused. */
+  existingFiles = new Set([`${HOME}/.ssh/id_ed25519`]);
+  /** Where generated keys were saved, and for which plan. */
+  savedKeys = new Map<string, string>();
   private planCount = 0;
   private lastJob: string | null = null;
 
@@ -351,6 +661,8 @@ export class FakeBackend implements Backend {
       storageGb: 10,
       version: first?.versions[0] ?? '',
       encryption: { kind: 'ProviderManaged' },
+      // Gen 2 is private-only: a new plan builds the way in unless the user opts out.
+      connectivity: suggestedConnectivity(first?.id ?? ''),
     };
   }
 
@@ -439,7 +751,96 @@ export class FakeBackend implements Backend {
         { label: 'Password', value: 'Kept in your OS keychain, never on disk' },
       ],
     });
+    if (plan.connectivity) resources.push(...this.pathResources(plan, plan.connectivity));
     return resources;
+  }
+
+  /** A port of `review::private_path_resources`. */
+  private pathResources(plan: DraftPlan, c: Connectivity): PlannedResource[] {
+    const existing = 'Existing: Onramp uses it and teardown keeps it';
+    const rule = 'The VPC’s default security group';
+    return [
+      c.vpc.kind === 'Existing'
+        ? { label: 'VPC', name: c.vpc.name, settings: [{ label: 'Choice', value: existing }, { label: 'ID', value: c.vpc.id }] }
+        : {
+            label: 'VPC',
+            name: c.vpc.name,
+            settings: [
+              { label: 'Region', value: plan.location },
+              { label: 'Address prefixes', value: 'Automatic (one per zone)' },
+            ],
+          },
+      c.subnet.kind === 'Existing'
+        ? {
+            label: 'Subnet',
+            name: c.subnet.name,
+            settings: [{ label: 'Choice', value: existing }, { label: 'ID', value: c.subnet.id }],
+          }
+        : {
+            label: 'Subnet',
+            name: c.subnet.name,
+            settings: [
+              { label: 'Zone', value: c.subnet.zone },
+              { label: 'Size', value: `${c.subnet.addressCount} addresses (IBM keeps 5 of them)` },
+            ],
+          },
+      c.sshKey.kind === 'Existing'
+        ? {
+            label: 'SSH key',
+            name: c.sshKey.name,
+            settings: [{ label: 'Choice', value: existing }, { label: 'ID', value: c.sshKey.id }],
+          }
+        : {
+            label: 'SSH key',
+            name: c.sshKey.name,
+            settings: [
+              { label: 'Type', value: 'ed25519, generated on this computer' },
+              { label: 'Private key', value: 'Kept in your OS keychain, never on disk' },
+            ],
+          },
+      {
+        label: 'Security-group rule',
+        name: `${c.jump.name}-ssh`,
+        settings: [
+          { label: 'Rule', value: `Inbound TCP 22 (SSH) from ${c.sshCidr}` },
+          { label: 'Security group', value: rule },
+        ],
+      },
+      {
+        label: 'Security-group rule',
+        name: `${c.jump.name}-postgres`,
+        settings: [
+          {
+            label: 'Rule',
+            value: 'Inbound TCP 5432 (PostgreSQL) from the same security group: the jump server to the endpoint gateway',
+          },
+          { label: 'Security group', value: rule },
+        ],
+      },
+      {
+        label: 'Jump server (virtual server instance)',
+        name: c.jump.name,
+        settings: [
+          { label: 'Profile', value: c.jump.profile },
+          { label: 'Image', value: c.jump.imageName || c.jump.imageId },
+          { label: 'Subnet', value: c.subnet.name },
+          { label: 'SSH key', value: c.sshKey.name },
+        ],
+      },
+      {
+        label: 'Floating IP',
+        name: `${c.jump.name}-ip`,
+        settings: [{ label: 'Bound to', value: `${c.jump.name} (its network interface)` }],
+      },
+      {
+        label: 'Endpoint gateway (VPE)',
+        name: c.vpeName,
+        settings: [
+          { label: 'Target', value: `The database '${plan.name}' (its CRN), once it is active` },
+          { label: 'Reserved IP', value: `${c.vpeName}-ip in the subnet ${c.subnet.name}` },
+        ],
+      },
+    ];
   }
 
   /** A port of `cost::estimate` over the illustrative prices above. */
@@ -510,10 +911,11 @@ export class FakeBackend implements Backend {
         hint: 'Fix this in the plan before applying it.',
       });
     }
-    const steps: DatabaseStep[] =
+    const database: StepId[] =
       plan.encryption.kind === 'KeyProtect' && plan.encryption.authorization === 'Create'
         ? ['authorization', 'instance', 'manager-key']
         : ['instance', 'manager-key'];
+    const steps = [...database, ...(plan.connectivity ? PATH_STEPS : [])];
     const progress: PlanProgress = {
       planId: plan.id,
       planName: plan.name,
@@ -523,7 +925,7 @@ export class FakeBackend implements Backend {
       outcome: null,
       steps: steps.map((step) => this.waitingStep(plan, step)),
       elapsedMs: 0,
-      estimateMs: steps.reduce((sum, s) => sum + STEP_ESTIMATES[s], 0),
+      estimateMs: steps.reduce((sum, s) => sum + (STEP_ESTIMATES[s] ?? 0), 0) + (plan.connectivity ? PATH_STEP_ESTIMATE : 0),
       startedAt: new Date().toISOString(),
     };
     const job: Job = { plan: clone(plan), progress, listeners: [onProgress], ticks: {}, adopted: false };
@@ -567,17 +969,17 @@ export class FakeBackend implements Backend {
     return progress;
   }
 
-  private waitingStep(plan: DraftPlan, step: DatabaseStep): StepProgress {
+  private waitingStep(plan: DraftPlan, step: StepId): StepProgress {
     return {
       step,
       label: STEP_LABELS[step],
-      name: step === 'instance' ? plan.name : step === 'manager-key' ? 'onramp-manager' : 'databases-for-postgresql → kms',
+      name: resourceName(plan, step),
       status: 'Waiting',
       resourceId: null,
       detail: null,
       error: null,
       elapsedMs: 0,
-      estimateMs: STEP_ESTIMATES[step],
+      estimateMs: STEP_ESTIMATES[step] ?? PATH_STEP_ESTIMATE,
       next: null,
     };
   }
@@ -624,7 +1026,7 @@ export class FakeBackend implements Backend {
       job.progress.outcome = 'Failed';
       return;
     }
-    if (ticks < STEP_TICKS[working.step as DatabaseStep]) {
+    if (ticks < (STEP_TICKS[working.step] ?? 1)) {
       working.detail = 'provisioning: Provisioning members (50%)';
       return;
     }
@@ -634,6 +1036,7 @@ export class FakeBackend implements Backend {
       working.step === 'instance'
         ? `crn:v1:bluemix:public:databases-for-postgresql:${job.plan.location}:a/${job.progress.accountId}:${job.plan.id}::`
         : `${working.step}-${job.plan.id.slice(-4)}`;
+    if (this.kept(job, working.step)) working.detail = 'Uses the existing one';
     this.startNext(job);
   }
 
@@ -705,20 +1108,31 @@ export class FakeBackend implements Backend {
       .reverse()
       .filter((s) => !['Waiting', 'Blocked', 'Deleted'].includes(s.status))
       .map((s) => {
-        const kept = job.adopted && s.step === 'authorization';
-        const consequence = {
-          'manager-key':
-            'Deletes the credential: the PostgreSQL user it created is dropped, and its password is removed from your keychain.',
-          instance:
+        const kept = this.kept(job, s.step);
+        let consequence: string;
+        if (s.step === 'authorization') {
+          consequence = kept
+            ? 'Kept: it existed before Onramp, and other databases may rely on it.'
+            : 'Removes the authorization Onramp created. Other databases with Key Protect keys in this account would lose access to their keys, so keep it if you made any.';
+        } else if (s.step === 'instance') {
+          consequence =
             this.mode === 'Sandbox'
               ? 'Deletes the sandbox database and its data. Nothing is billed in the sandbox.'
-              : 'Deletes the database, its data and its backups; billing stops. IBM Cloud keeps a deleted instance for 3 days (soft deletion), during which it can be reclaimed from the resource reclamations list; after that it is gone for good.',
-          authorization: kept
-            ? 'Kept: it existed before Onramp, and other databases may rely on it.'
-            : 'Removes the authorization Onramp created. Other databases with Key Protect keys in this account would lose access to their keys, so keep it if you made any.',
-        }[s.step as DatabaseStep];
+              : 'Deletes the database, its data and its backups; billing stops. IBM Cloud keeps a deleted instance for 3 days (soft deletion), during which it can be reclaimed from the resource reclamations list; after that it is gone for good.';
+        } else if (kept) consequence = 'Kept: you chose this existing resource, and it stays as it was.';
+        else consequence = TEARDOWN_CONSEQUENCES[s.step] ?? '';
         return { step: s.step, label: s.label, name: s.name, resourceId: s.resourceId, deletes: !kept, consequence };
       });
+  }
+
+  /** A port of `engine::kept`: what existed before Onramp stays. */
+  private kept(job: Job, step: StepId): boolean {
+    const c = job.plan.connectivity;
+    if (step === 'authorization') return job.adopted;
+    if (step === 'vpc') return c?.vpc.kind === 'Existing';
+    if (step === 'subnet') return c?.subnet.kind === 'Existing';
+    if (step === 'ssh-key') return c?.sshKey.kind === 'Existing';
+    return false;
   }
 
   async teardownPlan(planId: string, onProgress: ProgressListener) {
@@ -747,21 +1161,285 @@ export class FakeBackend implements Backend {
       deleting.status = 'Deleted';
       deleting.detail = null;
     }
-    const next = [...p.steps]
-      .reverse()
-      .find((s) => ['Ready', 'Failed', 'Paused', 'DeleteFailed'].includes(s.status));
-    if (next && job.adopted && next.step === 'authorization') next.status = 'Kept';
-    else if (next) {
+    for (const next of [...p.steps].reverse()) {
+      if (!['Ready', 'Failed', 'Paused', 'DeleteFailed'].includes(next.status)) continue;
+      // What existed before Onramp is passed over, and the next one deleted.
+      if (this.kept(job, next.step)) {
+        next.status = 'Kept';
+        continue;
+      }
       next.status = 'Deleting';
       next.error = null;
       next.next = null;
       next.detail = `Deleting ${next.name}`;
       return;
     }
-    if (!p.steps.some((s) => s.status === 'Deleting')) {
-      p.activity = 'Idle';
-      p.outcome = 'TornDown';
+    p.activity = 'Idle';
+    p.outcome = 'TornDown';
+  }
+
+  // --- The private path's options ----------------------------------------------------------
+
+  async connectivityOptions(location: string): Promise<ConnectivityOptions> {
+    this.record('connectivityOptions', location);
+    this.signedIn();
+    const region = this.regions[location];
+    if (!region) {
+      throw new BackendError({
+        code: 'CloudRejected',
+        message: `The VPC API has no region '${location}'.`,
+        hint: 'Choose a location of Databases for PostgreSQL Gen 2 in Basics.',
+      });
     }
+    const images = fakeImages(location);
+    const sandbox = this.mode === 'Sandbox';
+    const sshSource = sandbox
+      ? { cidr: '127.0.0.1/32', explanation: SANDBOX_SSH_SOURCE }
+      : { cidr: null, explanation: CLOUD_SSH_SOURCE };
+    const suggested = suggestedConnectivity(location);
+    suggested.jump.imageId = images[0].id;
+    suggested.jump.imageName = images[0].name;
+    if (suggested.subnet.kind === 'New') suggested.subnet.zone = region.zones[0] ?? suggested.subnet.zone;
+    suggested.sshCidr = sshSource.cidr ?? '';
+    return clone({
+      region: location,
+      vpcs: region.vpcs,
+      zones: region.zones,
+      keys: region.keys,
+      images,
+      profiles: FAKE_PROFILES,
+      sshSource,
+      suggested,
+    });
+  }
+
+  // --- Connect: the tunnel, the doctor, queries -----------------------------------------------
+
+  /** What a provisioned plan's journal says of its way in; refuses as the real one does. */
+  private target(planId: string): Target {
+    const job = this.job(planId);
+    const path = job.plan.connectivity;
+    if (!path) {
+      throw new BackendError({
+        code: 'Conflict',
+        message: 'This plan has no private path, so Onramp has no way to the database.',
+        hint: 'Plan one in the Connectivity step (a VPC, a jump server and a VPE) and apply it, or connect from a machine already inside the VPC.',
+      });
+    }
+    const needed: [StepId, string][] = [
+      ['instance', 'database'],
+      ['manager-key', 'Manager credential'],
+      ['jump-vsi', 'jump server'],
+      ['floating-ip', "jump server's floating IP"],
+      ['vpe', 'private endpoint (VPE)'],
+    ];
+    for (const [step, what] of needed) {
+      if (job.progress.steps.find((s) => s.step === step)?.status !== 'Ready') {
+        throw new BackendError({
+          code: 'Conflict',
+          message: `The ${what} is not ready yet.`,
+          hint: 'Wait until the Provision step shows every row ready (or resume the plan there).',
+        });
+      }
+    }
+    const short = planId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
+    return {
+      planId,
+      planName: job.plan.name,
+      hostName: `${short}-pg.c7e0lq3d0hm8lbg600bg.private.databases.appdomain.cloud`,
+      user: `ibm_cloud_${short}`,
+      jumpAddress: '198.51.100.23',
+      vpeAddress: '10.249.0.5',
+      hostKeyFingerprint: 'SHA256:Q2l0eS1vZi1Nb250cmVhbC1qdW1wLWhvc3Qta2V5',
+      ownKey: path.sshKey.kind === 'Existing',
+      short,
+    };
+  }
+
+  /** The user's own key must be given as a private key file; a generated one is in the keychain. */
+  private checkKey(t: Target, keyFile: string | null) {
+    if (!t.ownKey) return;
+    const at = (message: string): AppError => ({ code: 'InvalidInput', message, field: 'connect.keyFile' });
+    if (!keyFile?.trim()) throw new BackendError(at('This plan uses your own SSH key: choose its private key file.'));
+    if (keyFile.trim().endsWith('.pub')) {
+      throw new BackendError(
+        at(
+          `${expand(keyFile)} is not a private key (it has no "-----BEGIN … PRIVATE KEY-----" line); a .pub file is the public half.`,
+        ),
+      );
+    }
+  }
+
+  private openTunnelOf(planId: string): FakeTunnel | null {
+    const tunnel = this.tunnels.get(planId);
+    return tunnel && tunnel.status.state !== 'closed' ? tunnel : null;
+  }
+
+  async connectionInfo(planId: string, keyFile: string | null): Promise<ConnectionInfo> {
+    this.record('connectionInfo', planId, keyFile);
+    this.signedIn();
+    const t = this.target(planId);
+    const tunnel = this.openTunnelOf(planId);
+    const defaultKeyFile = `${HOME}/.ssh/onramp-${t.short}`;
+    const forOpenssh = keyFile?.trim() ? expand(keyFile) : defaultKeyFile;
+    return clone({
+      planId,
+      planName: t.planName,
+      hostName: t.hostName,
+      database: 'ibmclouddb',
+      user: t.user,
+      jumpAddress: t.jumpAddress,
+      vpeAddress: t.vpeAddress,
+      hostKeyFingerprint: t.hostKeyFingerprint,
+      ownKey: t.ownKey,
+      defaultKeyFile,
+      tunnel: tunnel ? { localPort: tunnel.localPort, status: tunnel.status } : null,
+      viaTunnel: tunnel ? connectCommands(t, tunnel.localPort, null) : null,
+      viaOpenssh: connectCommands(t, 15432, forOpenssh),
+      firstQuery: FIRST_QUERY,
+    });
+  }
+
+  async openTunnel(planId: string, keyFile: string | null, onStatus: (status: TunnelStatus) => void): Promise<TunnelInfo> {
+    this.record('openTunnel', planId, keyFile);
+    this.signedIn();
+    const open = this.openTunnelOf(planId);
+    if (open) {
+      // Rejoining: the new listener hears the tunnel's state from now on.
+      open.listeners.push(onStatus);
+      onStatus(clone(open.status));
+      return { localPort: open.localPort, status: clone(open.status) };
+    }
+    const t = this.target(planId);
+    this.checkKey(t, keyFile);
+    const tunnel: FakeTunnel = { localPort: this.tunnelPort, status: { state: 'open' }, listeners: [onStatus] };
+    this.tunnels.set(planId, tunnel);
+    onStatus({ state: 'open' });
+    return { localPort: tunnel.localPort, status: { state: 'open' } };
+  }
+
+  /** The tunnel changes state on its own (reconnecting, closed when idle or lost). */
+  tunnelEvent(planId: string, status: TunnelStatus) {
+    const tunnel = this.tunnels.get(planId);
+    if (!tunnel) throw new Error('no tunnel to change');
+    tunnel.status = clone(status);
+    for (const listener of tunnel.listeners) listener(clone(status));
+    if (status.state === 'closed') this.tunnels.delete(planId);
+  }
+
+  async closeTunnel(planId: string) {
+    this.record('closeTunnel', planId);
+    if (this.tunnels.has(planId)) this.tunnelEvent(planId, { state: 'closed', reason: { kind: 'by_user' } });
+  }
+
+  /** Lets a doctor paused at `doctorPause` go on. */
+  releaseDoctor() {
+    this.doctorPause = null;
+    this.doctorResume?.();
+    this.doctorResume = null;
+  }
+
+  async runDoctor(planId: string, keyFile: string | null, onStage: (stage: Stage) => void): Promise<DoctorReport> {
+    this.record('runDoctor', planId, keyFile);
+    this.signedIn();
+    const t = this.target(planId);
+    this.checkKey(t, keyFile);
+    const running: Record<StageKind, string> = {
+      dns: `Does ${t.hostName} lead to the VPE at ${t.vpeAddress}?`,
+      tcp: `SSH to ${t.jumpAddress}:22 and a channel to ${t.vpeAddress}:5432`,
+      tls: `TLS with ${t.hostName} (verify-full)`,
+      login: `Log in as ${t.user} to ibmclouddb`,
+      query: 'SELECT 1',
+    };
+    const passed: Record<StageKind, string> = {
+      dns: `Inside the VPC, ${t.hostName} resolves to the VPE at ${t.vpeAddress} (sandbox address map).`,
+      tcp: `SSH to ${t.jumpAddress}:22 with the pinned host key ${t.hostKeyFingerprint}; a channel to ${t.vpeAddress}:5432 is open.`,
+      tls: `TLSv1.3 with a certificate valid for ${t.hostName} (verify-full).`,
+      login: `Logged in as ${t.user} to ibmclouddb.`,
+      query: 'SELECT 1 returned 1.',
+    };
+    const stages: Stage[] = [];
+    let failed = false;
+    for (const kind of DOCTOR_STAGES) {
+      if (failed) {
+        const skipped: Stage = { kind, status: 'skipped', detail: 'Not run: an earlier stage failed.', cause: null, fix: null };
+        onStage(clone(skipped));
+        stages.push(skipped);
+        continue;
+      }
+      onStage({ kind, status: 'running', detail: running[kind], cause: null, fix: null });
+      if (this.doctorPause === kind) await new Promise<void>((resolve) => (this.doctorResume = resolve));
+      else await Promise.resolve();
+      const failure = this.doctorFailure?.stage === kind ? this.doctorFailure : null;
+      const stage: Stage = failure
+        ? { kind, status: 'failed', detail: DOCTOR_FAILED_TEXT[kind], cause: failure.cause, fix: failure.fix }
+        : { kind, status: 'passed', detail: passed[kind], cause: null, fix: null };
+      failed = Boolean(failure);
+      onStage(clone(stage));
+      stages.push(stage);
+    }
+    return { stages, selectOne: failed ? null : 1 };
+  }
+
+  async runQuery(planId: string, keyFile: string | null, sql: string): Promise<QueryResult> {
+    this.record('runQuery', planId, keyFile, sql);
+    this.signedIn();
+    const t = this.target(planId);
+    this.checkKey(t, keyFile);
+    if (!this.openTunnelOf(planId)) {
+      throw new BackendError({
+        code: 'Conflict',
+        message: 'The tunnel is not open.',
+        hint: 'Open the tunnel first (or run the connection doctor to see what is wrong).',
+      });
+    }
+    const text = sql.trim();
+    const refuse = (message: string): never => {
+      throw new BackendError({ code: 'InvalidInput', message, field: 'connect.query' });
+    };
+    if (!text) refuse('Type a query to run.');
+    const column = /^select\s+([a-z_]+)\s*;?$/i.exec(text);
+    if (column && !['null', 'current_user'].includes(column[1].toLowerCase())) {
+      refuse(`PostgreSQL: column "${column[1]}" does not exist (SQLSTATE 42703)`);
+    }
+    if (/^select\s+null\b/i.test(text)) {
+      return { sql: text, columns: ['?column?'], rows: [[null]], rowCount: 1, command: '1 row(s)', elapsedMs: 3 };
+    }
+    return {
+      sql: text,
+      columns: ['user', 'database', 'server', 'tls', 'cipher'],
+      rows: [[t.user, 'ibmclouddb', 'PostgreSQL 18.1', 'TLSv1.3', 'TLS_AES_256_GCM_SHA384']],
+      rowCount: 1,
+      command: '1 row(s)',
+      elapsedMs: 12,
+    };
+  }
+
+  async saveSshKey(planId: string, path: string): Promise<string> {
+    this.record('saveSshKey', planId, path);
+    this.signedIn();
+    const t = this.target(planId);
+    if (t.ownKey) {
+      throw new BackendError({
+        code: 'InvalidInput',
+        message: 'This plan uses your own SSH key; Onramp has no copy of it to save.',
+      });
+    }
+    const at = (message: string) => new BackendError({ code: 'InvalidInput', message, field: 'connect.keyFile' });
+    const file = expand(path);
+    if (!file.startsWith('/')) throw at(`Give a full path (such as ~/.ssh/onramp), not "${file}".`);
+    if (this.existingFiles.has(file) || (this.savedKeys.has(file) && this.savedKeys.get(file) !== planId)) {
+      throw at(`${file} already exists and holds another key; choose another file name.`);
+    }
+    this.savedKeys.set(file, planId);
+    return file;
+  }
+
+  async managerPassword(planId: string): Promise<string> {
+    this.record('managerPassword', planId);
+    this.signedIn();
+    this.target(planId);
+    return FAKE_PASSWORD;
   }
 
   private job(planId: string): Job {

@@ -6,8 +6,8 @@ import axe from 'axe-core';
 import { expect } from 'vitest';
 
 import { App } from '../App';
-import type { DraftPlan, PlanProgress } from '../backend';
-import { FakeBackend } from './fakeBackend';
+import type { Connectivity, DraftPlan, PlanProgress } from '../backend';
+import { FakeBackend, fakeImages, suggestedConnectivity } from './fakeBackend';
 
 export type User = ReturnType<typeof userEvent.setup>;
 
@@ -34,6 +34,27 @@ export function draft(change: Partial<DraftPlan> = {}): DraftPlan {
     encryption: { kind: 'ProviderManaged' },
     ...change,
   };
+}
+
+/** A private path in ca-mon with nothing left to fill in (unless `change` says otherwise). */
+export function connectivity(change: Partial<Connectivity> = {}): Connectivity {
+  const image = fakeImages('ca-mon')[0];
+  const path = suggestedConnectivity('ca-mon');
+  return {
+    ...path,
+    jump: { ...path.jump, imageId: image.id, imageName: image.name },
+    sshCidr: '127.0.0.1/32',
+    ...change,
+  };
+}
+
+/** Applies a plan with a private path to the end, as an earlier session would have left it. */
+export async function provisioned(backend: FakeBackend, change: Partial<DraftPlan> = {}): Promise<DraftPlan> {
+  const plan = draft({ connectivity: connectivity(), ...change });
+  await backend.applyPlan(plan, () => undefined);
+  backend.finish(plan.id);
+  backend.draft = plan;
+  return plan;
 }
 
 export function next() {

@@ -89,10 +89,12 @@ pub enum VpcChoice {
 pub enum SubnetChoice {
     /// One already in the chosen (existing) VPC: kept by teardown. Its zone is the VSI's.
     Existing { id: String, name: String },
-    /// `zone` is e.g. `ca-mon-1`; `address_count` a power of two from 8.
+    /// `zone` is e.g. `ca-mon-1`; `addressCount` a power of two from 8.
     New {
         name: String,
         zone: String,
+        // Spelled out: the bindings generator does not apply `rename_all_fields`.
+        #[serde(rename = "addressCount")]
         address_count: i64,
     },
 }

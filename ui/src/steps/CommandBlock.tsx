@@ -1,0 +1,43 @@
+// A command or connection string to copy into a terminal: shown whole (wrapped, never cut),
+// with a button that copies it. The text is the element's only content, so what a user or a
+// test reads from it is exactly what runs.
+import { useState } from 'react';
+import { Button } from '@carbon/react';
+
+interface Props {
+  id: string;
+  /** What it is, e.g. "psql command"; also names the copy button for screen readers. */
+  label: string;
+  text: string;
+}
+
+export function CommandBlock({ id, label, text }: Props) {
+  const [copied, setCopied] = useState<null | 'copied' | 'failed'>(null);
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied('copied');
+    } catch {
+      setCopied('failed');
+    }
+  };
+
+  return (
+    <div className="onramp-command">
+      <div className="onramp-command__head">
+        <span className="cds--label onramp-command__label">{label}</span>
+        <Button id={`${id}-copy`} kind="ghost" size="sm" onClick={() => void copy()}>
+          Copy<span className="cds--visually-hidden"> the {label}</span>
+        </Button>
+      </div>
+      <pre id={id} className="onramp-command__text">
+        {text}
+      </pre>
+      <p className="onramp-command__feedback" aria-live="polite">
+        {copied === 'copied' && 'Copied.'}
+        {copied === 'failed' && 'Onramp could not use the clipboard: select the text and copy it yourself.'}
+      </p>
+    </div>
+  );
+}

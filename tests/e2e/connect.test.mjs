@@ -52,23 +52,6 @@ after(async () => {
   }
 });
 
-async function next() {
-  await session.click(await session.waitFor('#next-button'));
-}
-
-async function choose(css, value) {
-  await session.script(
-    `const s = document.querySelector(arguments[0]); s.value = arguments[1];
-     s.dispatchEvent(new Event('change', { bubbles: true }));`,
-    [css, value],
-  );
-}
-
-async function accessible(what) {
-  const violations = await session.axe();
-  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 1)}`);
-}
-
 const value = (id) => session.script('return document.getElementById(arguments[0]).value', [id]);
 
 /** Runs a command line as a user would paste it into a terminal. */
@@ -84,14 +67,14 @@ test('Account, Basics, Sizing and Encryption as a newcomer leaves them', async (
   await session.type(await session.waitFor('#api-key'), KEY);
   await session.click(await session.find('#connect'));
   await session.waitForText('#account-id', (t) => t === sandbox.endpoints.account_id);
-  await next();
+  await session.next();
   await session.type(await session.waitFor('#plan-name'), NAME);
-  await choose('#plan-location', REGION);
-  await next();
+  await session.choose('#plan-location', REGION);
+  await session.next();
   await session.waitFor('#plan-storage');
-  await next();
+  await session.next();
   await session.waitFor('#enc-provider');
-  await next();
+  await session.next();
 });
 
 test('Connectivity: new resources are suggested; a bad SSH source is refused at the field; the whole internet is a warning', async () => {
@@ -101,14 +84,14 @@ test('Connectivity: new resources are suggested; a bad SSH source is refused at 
   assert.equal(await value('conn-ssh-cidr'), '127.0.0.1/32');
   assert.equal(await value('conn-vpc-name'), 'onramp-vpc');
   await session.screenshot('30-connectivity');
-  await accessible('Connectivity');
+  await session.accessible('Connectivity');
 
   const cidr = await session.find('#conn-ssh-cidr');
   await session.type(cidr, '198.51.100.7');
   const message = await session.waitForText('#conn-ssh-cidr-error-msg', (t) => t.length > 0);
   assert.match(message, /198\.51\.100\.7\/32/);
   await session.screenshot('31-connectivity-bad-cidr');
-  await accessible('Connectivity with an error');
+  await session.accessible('Connectivity with an error');
   await session.type(cidr, '0.0.0.0/0');
   await session.gone('#conn-ssh-cidr-error-msg');
   assert.match(await session.text(await session.find('#step')), /anyone on the internet/);
@@ -119,7 +102,7 @@ test('Connectivity: new resources are suggested; a bad SSH source is refused at 
   assert.match(await session.waitForText('#conn-vpc-name-error-msg', (t) => t.length > 0), /capital letter 'M'/);
   await session.type(name, 'onramp-vpc');
   await session.gone('#conn-vpc-name-error-msg');
-  await next();
+  await session.next();
 });
 
 test('Review: the private path is part of the one plan; apply builds it with the database', async () => {
@@ -141,7 +124,7 @@ let password;
 test('Connect: the tunnel opens on loopback, the doctor passes all five stages', async () => {
   await session.waitFor('#tunnel-open-button', 30000);
   await session.screenshot('34-connect');
-  await accessible('Connect');
+  await session.accessible('Connect');
   await session.click(await session.find('#tunnel-open-button'));
   const status = await session.waitForText('#tunnel-status', (t) => /127\.0\.0\.1:\d+/.test(t), 30000);
   const port = Number(status.match(/127\.0\.0\.1:(\d+)/)[1]);
@@ -152,7 +135,7 @@ test('Connect: the tunnel opens on loopback, the doctor passes all five stages',
     await session.waitFor(`#doctor-stages [data-stage="${stage}"][data-status="passed"]`, 60000);
   }
   await session.screenshot('35-connect-doctor');
-  await accessible('Connect with the doctor passed');
+  await session.accessible('Connect with the doctor passed');
 
   // The psql line the step shows works as shown, through Onramp's tunnel.
   const [database] = await api.databases();
@@ -196,7 +179,7 @@ test('Connect: the first query runs in the window and shows its result', async (
   assert.ok(result.includes(key.credentials.username), result);
   assert.match(result, /PostgreSQL/);
   await session.screenshot('37-connect-query-result');
-  await accessible('Connect with a query result');
+  await session.accessible('Connect with a query result');
 
   // No secret in the window or in any file Onramp wrote, but the key file the user chose.
   const page = await session.script('return document.documentElement.outerHTML');

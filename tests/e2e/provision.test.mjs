@@ -51,25 +51,6 @@ after(async () => {
   }
 });
 
-async function next() {
-  await session.click(await session.waitFor('#next-button'));
-}
-
-/** Selects `value` in the <select> with `css` the way a user's change would. */
-async function choose(css, value) {
-  await session.script(
-    `const s = document.querySelector(arguments[0]); s.value = arguments[1];
-     s.dispatchEvent(new Event('change', { bubbles: true }));`,
-    [css, value],
-  );
-}
-
-/** No axe violation in the real window, colour contrast included. */
-async function accessible(what) {
-  const violations = await session.axe();
-  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 1)}`);
-}
-
 async function fieldError(id, predicate) {
   return session.waitForText(`#${id}-error-msg`, predicate);
 }
@@ -80,7 +61,7 @@ test('Account: sign in to the sandbox as an IBM Cloud account', async () => {
   await session.type(await session.waitFor('#api-key'), KEY);
   await session.click(await session.find('#connect'));
   await session.waitForText('#account-id', (t) => t === sandbox.endpoints.account_id);
-  await next();
+  await session.next();
 });
 
 test('Basics: the name is checked as it is typed, at the field', async () => {
@@ -88,15 +69,15 @@ test('Basics: the name is checked as it is typed, at the field', async () => {
   await session.type(name, 'pg/demo');
   assert.match(await fieldError('plan-name', (t) => t.includes('/')), /can't contain '\/'/);
   await session.screenshot('10-basics-bad-name');
-  await accessible('Basics with an error');
+  await session.accessible('Basics with an error');
   await session.type(name, NAME);
   await session.gone('#plan-name-error-msg');
   const locations = await session.script('return [...document.querySelectorAll("#plan-location option")].map(o => o.value)');
   assert.deepEqual(locations.filter(Boolean), ['ca-mon', 'in-che', 'us-east'], 'the live catalog’s Gen 2 locations');
-  await choose('#plan-location', 'ca-mon');
+  await session.choose('#plan-location', 'ca-mon');
   await session.screenshot('11-basics');
-  await accessible('Basics');
-  await next();
+  await session.accessible('Basics');
+  await session.next();
 });
 
 test('Sizing: storage out of range is refused at the field; a flavor and 20 GB are chosen', async () => {
@@ -104,13 +85,13 @@ test('Sizing: storage out of range is refused at the field; a flavor and 20 GB a
   await session.type(storage, '5');
   assert.match(await fieldError('plan-storage', (t) => t.length > 0), /from 10 to 9600/);
   await session.screenshot('12-sizing-bad-storage');
-  await accessible('Sizing with an error');
+  await session.accessible('Sizing with an error');
   await session.type(storage, '20');
   await session.gone('#plan-storage-error-msg');
-  await choose('#plan-host-flavor', 'bx3d.4x20');
+  await session.choose('#plan-host-flavor', 'bx3d.4x20');
   await session.screenshot('13-sizing');
-  await accessible('Sizing');
-  await next();
+  await session.accessible('Sizing');
+  await session.next();
 });
 
 test('Encryption: the provider-managed key is the default; Key Protect shows the keys and the missing authorization', async () => {
@@ -118,7 +99,7 @@ test('Encryption: the provider-managed key is the default; Key Protect shows the
   const checked = await session.script('return document.getElementById("enc-provider").checked');
   assert.equal(checked, true);
   await session.screenshot('14-encryption');
-  await accessible('Encryption');
+  await session.accessible('Encryption');
   await session.click(await session.find('label[for="enc-key-protect"]'));
   await session.waitFor('#enc-kp-instance');
   const keys = await session.script('return [...document.querySelectorAll("#enc-kp-key option")].map(o => o.textContent)');
@@ -126,16 +107,16 @@ test('Encryption: the provider-managed key is the default; Key Protect shows the
   const missing = await session.waitForText('#enc-authorization-missing', (t) => t.length > 0);
   assert.match(missing, /Authorization Delegator/);
   await session.screenshot('14b-encryption-key-protect');
-  await accessible('Encryption with Key Protect');
+  await session.accessible('Encryption with Key Protect');
   await session.click(await session.find('label[for="enc-provider"]'));
   await session.gone('#enc-kp-instance');
-  await next();
+  await session.next();
 });
 
 test('Connectivity: this walk opts out of the private path (connect.test.mjs builds one)', async () => {
   await session.click(await session.waitFor('label[for="conn-build"]'));
   await session.gone('#conn-vpc-name');
-  await next();
+  await session.next();
 });
 
 test('Review: every resource and the cost, then apply', async () => {
@@ -145,7 +126,7 @@ test('Review: every resource and the cost, then apply', async () => {
   assert.match(text, /20 GB per member/);
   assert.match(text, /\$/, 'a price from the catalog');
   await session.screenshot('15-review');
-  await accessible('Review');
+  await session.accessible('Review');
   await session.click(await session.find('#apply-button'));
   await session.waitFor('[data-step="instance"]');
 });
@@ -165,7 +146,7 @@ test('Provision: live progress; closing the app mid-way and reopening it resumes
   const outcome = await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', (PROVISION_SECONDS + 60) * 1000);
   assert.ok(outcome);
   await session.screenshot('18-provision-active');
-  await accessible('Provision, active');
+  await session.accessible('Provision, active');
 
   const databases = await api.databases();
   assert.equal(databases.length, 1, 'exactly one database after the resume');
@@ -187,7 +168,7 @@ test('Teardown: previewed, then everything is deleted and the keychain entry is 
   await session.click(await session.find('#teardown-button'));
   await session.waitForText('.cds--modal.is-visible', (t) => t.includes('3 days') || t.includes('sandbox'));
   await session.screenshot('19-teardown-preview');
-  await accessible('the teardown preview');
+  await session.accessible('the teardown preview');
   await session.click(await session.find('#teardown-confirm'));
   await session.waitFor('#provision-outcome[data-outcome="TornDown"]', 60000);
   await session.screenshot('20-torn-down');

@@ -1,5 +1,6 @@
 // A small W3C WebDriver client and the harness that starts what the end-to-end tests need:
 // the sandbox binary, tauri-driver (which starts WebKitWebDriver, which starts the app).
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,6 +168,26 @@ export class Session {
    * Runs axe-core in the real window (WebKit computes what jsdom cannot, such as colour
    * contrast) and returns its violations, each with the elements it found them on.
    */
+  /** Clicks the wizard's Next button once it is there. */
+  async next() {
+    await this.click(await this.waitFor('#next-button'));
+  }
+
+  /** Selects `value` in the <select> at `css` the way a user's change would. */
+  async choose(css, value) {
+    await this.script(
+      `const s = document.querySelector(arguments[0]); s.value = arguments[1];
+       s.dispatchEvent(new Event('change', { bubbles: true }));`,
+      [css, value],
+    );
+  }
+
+  /** Fails when axe finds a violation in the real window (colour contrast included). */
+  async accessible(what) {
+    const violations = await this.axe();
+    assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 1)}`);
+  }
+
   async axe() {
     if (!this.axeLoaded) {
       const source = readFileSync(join(ROOT, 'ui/node_modules/axe-core/axe.min.js'), 'utf8');

@@ -41,4 +41,13 @@ const ONRAMP_COMMANDS: &[&str] = &[
     "run_doctor",
     "run_query",
     "manager_password",
+    "list_credentials",
+    "create_credential",
+    "delete_credential",
+    "credential_password",
+    "list_roles",
+    "preview_user_sql",
+    "create_sql_user",
+    "change_password",
+    "sql_user_password",
 ];

@@ -44,6 +44,15 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::connect::run_doctor,
             commands::connect::run_query,
             commands::connect::manager_password,
+            commands::users::list_credentials,
+            commands::users::create_credential,
+            commands::users::delete_credential,
+            commands::users::credential_password,
+            commands::users::list_roles,
+            commands::users::preview_user_sql,
+            commands::users::create_sql_user,
+            commands::users::change_password,
+            commands::users::sql_user_password,
         ])
         .events(collect_events![events::AccountChanged])
 }

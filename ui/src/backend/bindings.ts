@@ -318,6 +318,108 @@ async managerPassword(planId: string) : Promise<Result<string, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The database's service credentials, the plan's own Manager first.
+ */
+async listCredentials(planId: string) : Promise<Result<CredentialInfo[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_credentials", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Creates a Manager or Writer credential; its password goes straight to the keychain.
+ */
+async createCredential(planId: string, name: string, role: CredentialRole) : Promise<Result<CredentialInfo, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_credential", { planId, name, role }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes a credential and its keychain entry.
+ */
+async deleteCredential(planId: string, guid: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_credential", { planId, guid }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A credential's password from the keychain, sent only when the user asks (Reveal, Copy).
+ */
+async credentialPassword(planId: string, guid: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("credential_password", { planId, guid }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The roles as `pg_roles` reports them (PostgreSQL's predefined `pg_*` only if asked).
+ */
+async listRoles(planId: string, keyFile: string | null, predefined: boolean) : Promise<Result<RoleRow[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_roles", { planId, keyFile, predefined }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The statements a recipe will run, password masked, for the user to read first.
+ */
+async previewUserSql(role: string, recipe: Recipe) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_user_sql", { role, recipe }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Creates a login role from a recipe as the Manager. The password (generated unless typed)
+ * is in the keychain before the role is committed; a failure leaves nothing behind.
+ */
+async createSqlUser(planId: string, keyFile: string | null, role: string, recipe: Recipe, password: string | null) : Promise<Result<SqlChange, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_sql_user", { planId, keyFile, role, recipe, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * `ALTER ROLE … WITH PASSWORD` as the Manager; the keychain is updated only after
+ * PostgreSQL accepted the new password (the credential's entry for a credential's user,
+ * else the SQL user's entry, journalled when it is new).
+ */
+async changePassword(planId: string, keyFile: string | null, role: string, password: string | null) : Promise<Result<SqlChange, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("change_password", { planId, keyFile, role, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A SQL user's password from the keychain, sent only when the user asks.
+ */
+async sqlUserPassword(planId: string, role: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sql_user_password", { planId, role }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -516,6 +618,38 @@ monthly: number | null;
  * Why it is unknown, when it is.
  */
 note: string | null }
+/**
+ * A service credential of the plan's database, as the Users step lists it. No secret.
+ */
+export type CredentialInfo = { guid: string; name: string; 
+/**
+ * `Manager`, `Writer`, or what IAM calls another role; `None` when not shown.
+ */
+role: string | null; 
+/**
+ * Its database user (`ibmcloud_…`), when known.
+ */
+user: string | null; createdAt: string | null; 
+/**
+ * Its password is in the keychain (Onramp made it), so it can be revealed or copied.
+ */
+stored: boolean; 
+/**
+ * The plan's own Manager credential, which Onramp runs SQL as: deleted by teardown.
+ */
+plansOwn: boolean }
+/**
+ * A service credential's role: its user's database role follows from it.
+ */
+export type CredentialRole = 
+/**
+ * CREATEROLE and CREATEDB, member of `ibm_admin` and `ibm_writer`.
+ */
+"Manager" | 
+/**
+ * Member of `ibm_writer`: reads and writes all data.
+ */
+"Writer"
 /**
  * What the doctor found; `stages` always has all five, in order.
  */
@@ -737,13 +871,59 @@ rowCount: number;
  * The command tag of the last statement, e.g. `SELECT 1`.
  */
 command: string; elapsedMs: number }
+/**
+ * What a new login role is for.
+ */
+export type Recipe = 
+/**
+ * `pg_monitor`: read the statistics and monitoring views.
+ */
+{ kind: "Monitoring" } | 
+/**
+ * `pg_signal_backend`: cancel other (non-superuser) sessions' queries.
+ */
+{ kind: "CancelQueries" } | 
+/**
+ * `pg_read_all_data`: read every table, view and sequence.
+ */
+{ kind: "ReadOnly" } | 
+/**
+ * `pg_read_all_data` and `pg_write_all_data`.
+ */
+{ kind: "ReadWrite" } | 
+/**
+ * Owns a new database of its own.
+ */
+{ kind: "DatabaseOwner"; database: string }
 export type ResourceGroupOffer = { id: string; name: string; isDefault: boolean }
 export type Review = { 
 /**
  * Empty when the plan can be applied.
  */
 problems: Problem[]; resources: PlannedResource[]; cost: CostEstimate }
+/**
+ * Who a role is, for the table: the service's own, a service credential's user, a role
+ * made in SQL, or PostgreSQL's predefined `pg_*` roles (listed only when asked).
+ */
+export type RoleKind = "Service" | "Credential" | "User" | "Predefined"
+/**
+ * One row of `pg_roles`, as the tutorial's tables show it.
+ */
+export type RoleRow = { name: string; superuser: boolean; inherit: boolean; createRole: boolean; createDb: boolean; canLogin: boolean; 
+/**
+ * The roles it is a member of, sorted.
+ */
+memberOf: string[]; kind: RoleKind }
 export type Setting = { label: string; value: string }
+export type SqlChange = { 
+/**
+ * What ran, password masked.
+ */
+statements: string[]; 
+/**
+ * The keychain entry that holds the password.
+ */
+keychainEntry: string }
 export type SshKeyChoice = 
 /**
  * A key already registered in the region; the user has its private half.

@@ -217,24 +217,17 @@ pub async fn save_ssh_key(
     Ok(file.to_string_lossy().into_owned())
 }
 
-/// Opens (or returns) the plan's tunnel on a free port of 127.0.0.1, and streams its status
-/// (open, reconnecting, closed and why) to `on_status`.
-#[tauri::command]
-#[specta::specta]
-pub async fn open_tunnel(
-    state: State<'_, AppState>,
-    plan_id: String,
-    key_file: Option<String>,
-    on_status: Channel<TunnelStatus>,
+/// Opens the plan's tunnel (unless one is open) and keeps it in the registry; returns it
+/// as the Connect step shows it.
+async fn ensure_tunnel(
+    state: &AppState,
+    plan_id: &str,
+    loaded: &Loaded,
 ) -> Result<TunnelInfo, AppError> {
-    if let Some(open) = open_tunnel_of(&state, &plan_id).await {
-        if let Some(tunnel) = state.tunnels.lock().await.get(&plan_id) {
-            forward(tunnel.status(), on_status);
-        }
+    if let Some(open) = open_tunnel_of(state, plan_id).await {
         return Ok(open);
     }
-    let loaded = load(&state, &plan_id, key_file.as_deref(), true).await?;
-    let jump = jump_socket(&state, &loaded).await?;
+    let jump = jump_socket(state, loaded).await?;
     let t = &loaded.target;
     let tunnel = Tunnel::open(TunnelConfig {
         jump,
@@ -264,9 +257,64 @@ pub async fn open_tunnel(
         status: tunnel.status().borrow().clone(),
     };
     tracing::info!(plan = %plan_id, port = info.local_port, "tunnel open");
-    forward(tunnel.status(), on_status);
-    if let Some(old) = state.tunnels.lock().await.insert(plan_id, tunnel) {
+    if let Some(old) = state
+        .tunnels
+        .lock()
+        .await
+        .insert(plan_id.to_owned(), tunnel)
+    {
         old.close().await;
+    }
+    Ok(info)
+}
+
+/// A session as the plan's Manager credential through its tunnel (opened if closed).
+pub(crate) async fn manager_session(
+    state: &AppState,
+    plan_id: &str,
+    key_file: Option<&str>,
+) -> Result<PgSession, AppError> {
+    let loaded = load(state, plan_id, key_file, true).await?;
+    let open = ensure_tunnel(state, plan_id, &loaded).await?;
+    let t = &loaded.target;
+    PgSession::connect(
+        SocketAddr::from(([127, 0, 0, 1], open.local_port)),
+        &PgTarget {
+            host_name: t.host_name.clone(),
+            database: t.credential.database.clone(),
+            user: t.credential.username.clone(),
+            password: t.credential.password.clone(),
+            ca_pem: t.credential.ca_pem.clone(),
+        },
+    )
+    .await
+    .map_err(|e| {
+        AppError::new(ErrorCode::Network, format!("{e}.")).hint(format!(
+            "{} The connection doctor in the Connect step shows which hop is down.",
+            e.fix()
+        ))
+    })
+}
+
+/// Opens (or returns) the plan's tunnel on a free port of 127.0.0.1, and streams its status
+/// (open, reconnecting, closed and why) to `on_status`.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_tunnel(
+    state: State<'_, AppState>,
+    plan_id: String,
+    key_file: Option<String>,
+    on_status: Channel<TunnelStatus>,
+) -> Result<TunnelInfo, AppError> {
+    let info = match open_tunnel_of(&state, &plan_id).await {
+        Some(open) => open,
+        None => {
+            let loaded = load(&state, &plan_id, key_file.as_deref(), true).await?;
+            ensure_tunnel(&state, &plan_id, &loaded).await?
+        }
+    };
+    if let Some(tunnel) = state.tunnels.lock().await.get(&plan_id) {
+        forward(tunnel.status(), on_status);
     }
     Ok(info)
 }
@@ -340,32 +388,7 @@ pub async fn run_query(
     key_file: Option<String>,
     sql: String,
 ) -> Result<QueryResult, AppError> {
-    let loaded = load(&state, &plan_id, key_file.as_deref(), true).await?;
-    let local = match state.tunnels.lock().await.get(&plan_id) {
-        Some(t) if !matches!(*t.status().borrow(), TunnelStatus::Closed { .. }) => {
-            Some(t.local_addr())
-        }
-        _ => None,
-    };
-    let Some(local) = local else {
-        return Err(
-            AppError::new(ErrorCode::Conflict, "The tunnel is not open.")
-                .hint("Open the tunnel first (or run the connection doctor to see what is wrong)."),
-        );
-    };
-    let t = &loaded.target;
-    let session = PgSession::connect(
-        local,
-        &PgTarget {
-            host_name: t.host_name.clone(),
-            database: t.credential.database.clone(),
-            user: t.credential.username.clone(),
-            password: t.credential.password.clone(),
-            ca_pem: t.credential.ca_pem.clone(),
-        },
-    )
-    .await
-    .map_err(|e| AppError::new(ErrorCode::Network, format!("{e}.")).hint(e.fix()))?;
+    let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
     connect::run_query(&session, &sql).await
 }
 

@@ -6,3 +6,4 @@ pub mod account;
 pub mod connect;
 pub mod plan;
 pub mod provision;
+pub mod users;

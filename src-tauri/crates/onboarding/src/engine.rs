@@ -524,6 +524,50 @@ impl Run {
             .clone()
     }
 
+    /// Deletes what the Users step made (service credentials; SQL users' keychain entries,
+    /// whose roles go with the database), recording each deletion.
+    async fn teardown_extras(&self) -> Result<(), AppError> {
+        let extras: Vec<crate::journal::Extra> = self
+            .state()
+            .extras
+            .into_iter()
+            .filter(|e| e.phase != Phase::Deleted)
+            .collect();
+        let mut first_error = None;
+        for extra in extras {
+            let result: Result<(), AppError> = async {
+                if let (crate::journal::ExtraKind::Credential, Some(id)) = (extra.kind, &extra.id) {
+                    let rc = self
+                        .ctx
+                        .cloud
+                        .resource_controller()
+                        .map_err(AppError::from_cloud)?;
+                    match rc.delete_resource_key(id).await {
+                        Ok(()) => {}
+                        Err(e) if e.is_not_found() || e.status == Some(410) => {}
+                        Err(e) => return Err(AppError::from_cloud(e)),
+                    }
+                }
+                if let Some(entry) = extra.keychain_entry.clone() {
+                    let keychain = self.ctx.keychain.clone();
+                    tokio::task::spawn_blocking(move || keychain.delete(&entry))
+                        .await
+                        .map_err(|e| AppError::internal(format!("keychain task: {e}")))?
+                        .map_err(AppError::from_keychain)?;
+                }
+                self.record(Record::ExtraDeleted {
+                    kind: extra.kind,
+                    name: extra.name.clone(),
+                })
+            }
+            .await;
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
     fn record(&self, record: Record) -> Result<(), AppError> {
         let result = self.journal.lock().expect("journal lock").write(record);
         self.publish();
@@ -1272,7 +1316,7 @@ fn password_of(key: &ResourceKey) -> Option<String> {
 
 /// What the keychain keeps for a credential: the password and how to reach the database,
 /// as one JSON text. The journal keeps only the entry's name.
-fn stored_credential(key: &ResourceKey) -> Option<Sensitive<String>> {
+pub(crate) fn stored_credential(key: &ResourceKey) -> Option<Sensitive<String>> {
     let password = password_of(key)?;
     let credentials = key.credentials.as_ref()?;
     let postgres = credentials
@@ -1399,7 +1443,14 @@ pub fn teardown(ctx: EngineContext, journal: Journal) -> Job {
                 }
             }
             let graph = graph(&run.plan());
-            let mut complete = true;
+            // What the Users step made first: it depends on the database.
+            let mut complete = match run.teardown_extras().await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(message = %error.message, "an extra could not be deleted");
+                    false
+                }
+            };
             for (step, _) in graph.iter().rev() {
                 if run.cancel.is_cancelled() {
                     return Outcome::Cancelled;

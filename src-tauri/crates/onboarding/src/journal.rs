@@ -156,6 +156,23 @@ pub enum Record {
     },
     /// Teardown finished with nothing left: the journal is closed.
     Closed,
+    /// About to make an extra (Users step); a new intent for a deleted one starts it over.
+    ExtraIntent {
+        kind: ExtraKind,
+        name: String,
+    },
+    /// The extra exists, and where its secret went.
+    ExtraCreated {
+        kind: ExtraKind,
+        name: String,
+        id: String,
+        keychain_entry: Option<String>,
+    },
+    /// The extra and its keychain entry are gone.
+    ExtraDeleted {
+        kind: ExtraKind,
+        name: String,
+    },
 }
 
 /// A record with its sequence number and time.
@@ -219,6 +236,27 @@ impl Default for StepRecord {
     }
 }
 
+/// What the user makes after apply, in the Users step: a service credential (its password
+/// and connection data in the keychain), or a SQL login role whose password Onramp keeps
+/// in the keychain. Journalled so that teardown removes their keychain entries too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExtraKind {
+    Credential,
+    SqlUser,
+}
+
+/// One extra, by the journal. `name` identifies it within its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extra {
+    pub kind: ExtraKind,
+    pub name: String,
+    /// `Creating` (intent only), `Created`, or `Deleted`.
+    pub phase: Phase,
+    pub id: Option<String>,
+    pub keychain_entry: Option<String>,
+}
+
 /// The journal folded into what it means now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalState {
@@ -230,9 +268,39 @@ pub struct JournalState {
     pub cancelled: bool,
     pub closed: bool,
     pub teardown_started: bool,
+    /// What the Users step made, in the order it was first announced.
+    pub extras: Vec<Extra>,
 }
 
 impl JournalState {
+    /// The extras that may still exist (announced or created, not deleted).
+    pub fn live_extras(&self, kind: ExtraKind) -> impl Iterator<Item = &Extra> {
+        self.extras
+            .iter()
+            .filter(move |e| e.kind == kind && e.phase != Phase::Deleted)
+    }
+
+    fn extra(&mut self, kind: ExtraKind, name: &str) -> &mut Extra {
+        let at = match self
+            .extras
+            .iter()
+            .position(|e| e.kind == kind && e.name == name)
+        {
+            Some(at) => at,
+            None => {
+                self.extras.push(Extra {
+                    kind,
+                    name: name.to_owned(),
+                    phase: Phase::Creating,
+                    id: None,
+                    keychain_entry: None,
+                });
+                self.extras.len() - 1
+            }
+        };
+        &mut self.extras[at]
+    }
+
     pub fn step(&self, id: StepId) -> StepRecord {
         self.steps.get(&id).cloned().unwrap_or_default()
     }
@@ -256,6 +324,7 @@ impl JournalState {
             cancelled: false,
             closed: false,
             teardown_started: false,
+            extras: Vec::new(),
         };
         for entry in rest {
             state.apply(entry);
@@ -355,6 +424,30 @@ impl JournalState {
                 s.error = Some(error.clone());
             }
             Record::Closed => self.closed = true,
+            Record::ExtraIntent { kind, name } => {
+                let e = self.extra(*kind, name);
+                if e.phase == Phase::Deleted {
+                    *e = Extra {
+                        kind: *kind,
+                        name: name.clone(),
+                        phase: Phase::Creating,
+                        id: None,
+                        keychain_entry: None,
+                    };
+                }
+            }
+            Record::ExtraCreated {
+                kind,
+                name,
+                id,
+                keychain_entry,
+            } => {
+                let e = self.extra(*kind, name);
+                e.phase = Phase::Created;
+                e.id = Some(id.clone());
+                e.keychain_entry = keychain_entry.clone();
+            }
+            Record::ExtraDeleted { kind, name } => self.extra(*kind, name).phase = Phase::Deleted,
         }
     }
 }
@@ -452,6 +545,7 @@ impl Journal {
                 cancelled: false,
                 closed: false,
                 teardown_started: false,
+                extras: Vec::new(),
             },
         };
         journal.write(Record::Opened {

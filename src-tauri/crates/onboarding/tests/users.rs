@@ -393,3 +393,142 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
     assert!(!touched, "the store is not touched when PostgreSQL refuses");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_keep_their_passwords_in_the_keychain_and_teardown_removes_every_entry() {
+    use onramp_onboarding::journal::{ExtraKind, Journal, Record};
+    use users::CredentialRole;
+
+    let env = Env::start("credentials", "", 1.0).await;
+    let plan = env.plan("pg-creds").await;
+    assert_eq!(
+        env.apply(&plan, false).await.outcome,
+        Some(Outcome::Succeeded)
+    );
+    let mut journal = Journal::open(&env.journals(), &plan.id).unwrap();
+
+    // The plan's own Manager credential is listed first, with its password stored.
+    let listed = users::list_credentials(&env.cloud, journal.state(), &env.keychain)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].plans_own && listed[0].stored);
+    assert_eq!(listed[0].role.as_deref(), Some("Manager"));
+
+    // A Writer credential: its password goes to the keychain, announced and recorded.
+    let writer = users::create_credential(
+        &env.cloud,
+        &mut journal,
+        &env.keychain,
+        "app-writer",
+        CredentialRole::Writer,
+    )
+    .await
+    .unwrap();
+    assert_eq!(writer.role.as_deref(), Some("Writer"));
+    let stored = env
+        .keychain
+        .read(&credential_entry(&writer.guid))
+        .unwrap()
+        .expect("stored");
+    let parsed = StoredCredential::parse(&stored).unwrap();
+    assert_eq!(Some(parsed.username.clone()), writer.user);
+    let e = users::create_credential(
+        &env.cloud,
+        &mut journal,
+        &env.keychain,
+        "app-writer",
+        CredentialRole::Writer,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some(field::CREDENTIAL_NAME));
+    assert!(e
+        .message
+        .contains("already has a credential named app-writer"));
+    let listed = users::list_credentials(&env.cloud, journal.state(), &env.keychain)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["onramp-manager", "app-writer"]
+    );
+
+    // The plan's own credential cannot be deleted here; the Writer can, with its entry.
+    let own = listed[0].guid.clone();
+    let refused = users::delete_credential(&env.cloud, &mut journal, &env.keychain, &own)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Conflict);
+    users::delete_credential(&env.cloud, &mut journal, &env.keychain, &writer.guid)
+        .await
+        .unwrap();
+    assert!(env
+        .keychain
+        .read(&credential_entry(&writer.guid))
+        .unwrap()
+        .is_none());
+    let rc = env.cloud.resource_controller().unwrap();
+    match rc.get_resource_key(&writer.guid).await {
+        Err(e) => assert!(e.is_not_found() || e.status == Some(410), "{e:?}"),
+        Ok(k) => assert_eq!(k.state, Some(onramp_cloud::rc::ResourceKeyState::Removed)),
+    }
+
+    // Another credential and a SQL user's password are left for teardown to remove.
+    let manager2 = users::create_credential(
+        &env.cloud,
+        &mut journal,
+        &env.keychain,
+        "second manager",
+        CredentialRole::Manager,
+    )
+    .await
+    .unwrap();
+    let instance = journal.state().step(StepId::Instance).id.unwrap();
+    let entry = users::sql_user_entry(&instance, "mary");
+    journal
+        .write(Record::ExtraIntent {
+            kind: ExtraKind::SqlUser,
+            name: "mary".into(),
+        })
+        .unwrap();
+    env.keychain
+        .save(&entry, &Sensitive::new("pw".into()))
+        .unwrap();
+    journal
+        .write(Record::ExtraCreated {
+            kind: ExtraKind::SqlUser,
+            name: "mary".into(),
+            id: "mary".into(),
+            keychain_entry: Some(entry.clone()),
+        })
+        .unwrap();
+    let reopened = env.journal(&plan.id);
+    assert_eq!(
+        reopened.live_extras(ExtraKind::Credential).count(),
+        1,
+        "{:?}",
+        reopened.extras
+    );
+    assert_eq!(reopened.live_extras(ExtraKind::SqlUser).count(), 1);
+    drop(journal);
+
+    let gone = env.teardown(&plan.id).await;
+    assert_eq!(gone.outcome, Some(Outcome::TornDown), "{gone:#?}");
+    assert!(env
+        .keychain
+        .read(&credential_entry(&manager2.guid))
+        .unwrap()
+        .is_none());
+    assert!(env.keychain.read(&entry).unwrap().is_none());
+    assert!(env
+        .keychain
+        .read(&credential_entry(&own))
+        .unwrap()
+        .is_none());
+    let closed = env.journal(&plan.id);
+    assert!(closed.closed);
+    assert_eq!(closed.live_extras(ExtraKind::Credential).count(), 0);
+    assert_eq!(closed.live_extras(ExtraKind::SqlUser).count(), 0);
+    env.stop().await;
+}

@@ -1,0 +1,332 @@
+//! Users: the database's service credentials (Manager, Writer) with their passwords in the
+//! keychain, its roles as `pg_roles` reports them, login roles made from a recipe, and
+//! password changes. SQL runs as the plan's Manager credential through its tunnel. What
+//! Onramp keeps in the keychain is journalled, so teardown removes it.
+
+use serde::Serialize;
+use specta::Type;
+use tauri::State;
+
+use onramp_onboarding::{
+    connect::StoredCredential,
+    engine::credential_entry,
+    journal::{ExtraKind, Journal, Record, StepId},
+    users::{self, CredentialInfo, CredentialRole, Recipe, RoleRow},
+    AppError, ErrorCode,
+};
+use onramp_secrets::Sensitive;
+
+use crate::{
+    commands::{connect::manager_session, provision::open_journal},
+    state::AppState,
+};
+
+/// Opens the plan's journal for a change, refusing while apply or teardown runs on it (one
+/// writer at a time).
+async fn journal_for_change(state: &AppState, plan_id: &str) -> Result<Journal, AppError> {
+    if state.jobs.lock().await.contains_key(plan_id) {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "The plan is being applied or torn down.",
+        )
+        .hint("Wait until the Provision step shows it finished."));
+    }
+    let journal = open_journal(state, plan_id).await?;
+    if journal.state().teardown_started {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "This plan is being torn down; nothing new is made for it.",
+        ));
+    }
+    Ok(journal)
+}
+
+fn instance_guid(journal: &Journal) -> Result<String, AppError> {
+    let id = journal.state().step(StepId::Instance).id.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Conflict,
+            "The plan's database does not exist yet.",
+        )
+    })?;
+    // A CRN's instance GUID is its second-to-last field.
+    Ok(id
+        .split(':')
+        .rev()
+        .find(|part| !part.is_empty())
+        .unwrap_or(&id)
+        .to_owned())
+}
+
+/// The database's service credentials, the plan's own Manager first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_credentials(
+    state: State<'_, AppState>,
+    plan_id: String,
+) -> Result<Vec<CredentialInfo>, AppError> {
+    let session = state.signed_in().await?;
+    let journal = open_journal(&state, &plan_id).await?;
+    users::list_credentials(
+        &session.cloud(&state.http),
+        journal.state(),
+        &state.keychain,
+    )
+    .await
+}
+
+/// Creates a Manager or Writer credential; its password goes straight to the keychain.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_credential(
+    state: State<'_, AppState>,
+    plan_id: String,
+    name: String,
+    role: CredentialRole,
+) -> Result<CredentialInfo, AppError> {
+    let session = state.signed_in().await?;
+    let mut journal = journal_for_change(&state, &plan_id).await?;
+    users::create_credential(
+        &session.cloud(&state.http),
+        &mut journal,
+        &state.keychain,
+        &name,
+        role,
+    )
+    .await
+}
+
+/// Deletes a credential and its keychain entry.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_credential(
+    state: State<'_, AppState>,
+    plan_id: String,
+    guid: String,
+) -> Result<(), AppError> {
+    let session = state.signed_in().await?;
+    let mut journal = journal_for_change(&state, &plan_id).await?;
+    users::delete_credential(
+        &session.cloud(&state.http),
+        &mut journal,
+        &state.keychain,
+        &guid,
+    )
+    .await
+}
+
+/// A credential's password from the keychain, sent only when the user asks (Reveal, Copy).
+#[tauri::command]
+#[specta::specta]
+pub async fn credential_password(
+    state: State<'_, AppState>,
+    plan_id: String,
+    guid: String,
+) -> Result<String, AppError> {
+    open_journal(&state, &plan_id).await?;
+    let secret = state
+        .keychain
+        .read(&credential_entry(&guid))
+        .map_err(AppError::from_keychain)?
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::NotFound, "Onramp has no copy of this credential's password.")
+                .hint("Passwords are shown once, when a credential is made; Onramp keeps those it made. Create a new credential to get one.")
+        })?;
+    Ok(StoredCredential::parse(&secret)?.password.expose().clone())
+}
+
+/// The roles as `pg_roles` reports them (PostgreSQL's predefined `pg_*` only if asked).
+#[tauri::command]
+#[specta::specta]
+pub async fn list_roles(
+    state: State<'_, AppState>,
+    plan_id: String,
+    key_file: Option<String>,
+    predefined: bool,
+) -> Result<Vec<RoleRow>, AppError> {
+    let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
+    users::list_roles(session.client(), predefined).await
+}
+
+/// The statements a recipe will run, password masked, for the user to read first.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_user_sql(role: String, recipe: Recipe) -> Result<Vec<String>, AppError> {
+    let (mut first, then) = users::recipe_sql(&role, &recipe, None);
+    first.extend(then);
+    Ok(first)
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SqlChange {
+    /// What ran, password masked.
+    pub statements: Vec<String>,
+    /// The keychain entry that holds the password.
+    pub keychain_entry: String,
+}
+
+fn check_typed(password: Option<String>, role: &str) -> Result<Sensitive<String>, AppError> {
+    match password.filter(|p| !p.is_empty()) {
+        Some(typed) => match users::check_password(&typed, role) {
+            Some(problem) => Err(problem),
+            None => Ok(Sensitive::new(typed)),
+        },
+        None => Ok(Sensitive::new(users::generate_password())),
+    }
+}
+
+/// Creates a login role from a recipe as the Manager. The password (generated unless typed)
+/// is in the keychain before the role is committed; a failure leaves nothing behind.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_sql_user(
+    state: State<'_, AppState>,
+    plan_id: String,
+    key_file: Option<String>,
+    role: String,
+    recipe: Recipe,
+    password: Option<String>,
+) -> Result<SqlChange, AppError> {
+    let password = check_typed(password, &role)?;
+    let mut journal = journal_for_change(&state, &plan_id).await?;
+    let entry = users::sql_user_entry(&instance_guid(&journal)?, &role);
+    let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
+    journal.write(Record::ExtraIntent {
+        kind: ExtraKind::SqlUser,
+        name: role.clone(),
+    })?;
+    let keychain = state.keychain.clone();
+    let result = users::create_user(
+        session.client(),
+        &role,
+        &recipe,
+        password.expose(),
+        || {
+            keychain
+                .save(&entry, &password)
+                .map_err(AppError::from_keychain)
+        },
+        || {
+            let _ = keychain.delete(&entry);
+        },
+    )
+    .await;
+    match result {
+        Ok(statements) => {
+            journal.write(Record::ExtraCreated {
+                kind: ExtraKind::SqlUser,
+                name: role.clone(),
+                id: role,
+                keychain_entry: Some(entry.clone()),
+            })?;
+            Ok(SqlChange {
+                statements,
+                keychain_entry: entry,
+            })
+        }
+        Err(error) => {
+            journal.write(Record::ExtraDeleted {
+                kind: ExtraKind::SqlUser,
+                name: role,
+            })?;
+            Err(error)
+        }
+    }
+}
+
+/// `ALTER ROLE … WITH PASSWORD` as the Manager; the keychain is updated only after
+/// PostgreSQL accepted the new password (the credential's entry for a credential's user,
+/// else the SQL user's entry, journalled when it is new).
+#[tauri::command]
+#[specta::specta]
+pub async fn change_password(
+    state: State<'_, AppState>,
+    plan_id: String,
+    key_file: Option<String>,
+    role: String,
+    password: Option<String>,
+) -> Result<SqlChange, AppError> {
+    let password = check_typed(password, &role)?;
+    let mut journal = journal_for_change(&state, &plan_id).await?;
+    let keychain = state.keychain.clone();
+    // A service credential's user: its keychain entry holds the password with the rest.
+    let cloud = state.signed_in().await?.cloud(&state.http);
+    let credential = users::list_credentials(&cloud, journal.state(), &keychain)
+        .await?
+        .into_iter()
+        .find(|c| c.stored && c.user.as_deref() == Some(role.as_str()));
+    let entry = match &credential {
+        Some(c) => credential_entry(&c.guid),
+        None => users::sql_user_entry(&instance_guid(&journal)?, &role),
+    };
+    let existed = keychain
+        .read(&entry)
+        .map_err(AppError::from_keychain)?
+        .is_some();
+    let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
+    let store = || -> Result<(), AppError> {
+        let value = match &credential {
+            Some(_) => {
+                let current = keychain
+                    .read(&entry)
+                    .map_err(AppError::from_keychain)?
+                    .ok_or_else(|| {
+                        AppError::internal("the credential's keychain entry vanished")
+                    })?;
+                let mut json: serde_json::Value =
+                    serde_json::from_str(current.expose()).map_err(|_| {
+                        AppError::internal(
+                            "the credential in the keychain is not in Onramp's format",
+                        )
+                    })?;
+                json["password"] = serde_json::Value::String(password.expose().clone());
+                Sensitive::new(json.to_string())
+            }
+            None => password.clone(),
+        };
+        keychain
+            .save(&entry, &value)
+            .map_err(AppError::from_keychain)
+    };
+    let statement =
+        users::change_password(session.client(), &role, password.expose(), store).await?;
+    if credential.is_none() && !existed {
+        journal.write(Record::ExtraIntent {
+            kind: ExtraKind::SqlUser,
+            name: role.clone(),
+        })?;
+        journal.write(Record::ExtraCreated {
+            kind: ExtraKind::SqlUser,
+            name: role.clone(),
+            id: role,
+            keychain_entry: Some(entry.clone()),
+        })?;
+    }
+    Ok(SqlChange {
+        statements: vec![statement],
+        keychain_entry: entry,
+    })
+}
+
+/// A SQL user's password from the keychain, sent only when the user asks.
+#[tauri::command]
+#[specta::specta]
+pub async fn sql_user_password(
+    state: State<'_, AppState>,
+    plan_id: String,
+    role: String,
+) -> Result<String, AppError> {
+    let journal = open_journal(&state, &plan_id).await?;
+    let entry = users::sql_user_entry(&instance_guid(&journal)?, &role);
+    let secret = state
+        .keychain
+        .read(&entry)
+        .map_err(AppError::from_keychain)?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("Onramp keeps no password for {role}."),
+            )
+        })?;
+    Ok(secret.expose().clone())
+}

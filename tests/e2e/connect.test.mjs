@@ -2,8 +2,9 @@
 // through the private path. The app (test build) plans a new VPC, subnet, SSH key, jump
 // server with a floating IP, and a VPE with the database; applies it; then opens an SSH
 // tunnel, runs the connection doctor and a first query in the Connect step. The commands
-// the step shows are run as shown (OpenSSH's ssh -L and psql), and teardown leaves the
-// sandbox's VPC empty.
+// the step shows are run as shown (OpenSSH's ssh -L and psql). In Users it makes a Writer
+// credential, a monitoring user and changes that user's password, each checked from
+// outside (the sandbox's API, the keychain, psql). Teardown leaves the sandbox empty.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
@@ -120,6 +121,8 @@ test('Review: the private path is part of the one plan; apply builds it with the
 });
 
 let password;
+let sshLine;
+let opensshPsql;
 
 test('Connect: the tunnel opens on loopback, the doctor passes all five stages', async () => {
   await session.waitFor('#tunnel-open-button', 30000);
@@ -156,6 +159,7 @@ test('Connect: the OpenSSH commands work as shown, with the key saved where the 
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   const ssh = await session.waitForText('#ssh-command', (t) => t.includes(keyFile));
   const psql = await session.text(await session.find('#openssh-psql-command'));
+  [sshLine, opensshPsql] = [ssh.trim(), psql.trim()];
   const port = Number(psql.match(/port=(\d+)/)[1]);
   await session.screenshot('36-connect-openssh');
   const tunnel = spawn('sh', ['-c', `exec ${ssh.trim()} -o BatchMode=yes`], { stdio: 'inherit' });
@@ -196,8 +200,81 @@ test('Connect: the first query runs in the window and shows its result', async (
   await session.waitForText('#tunnel-status', (t) => /closed/i.test(t));
 });
 
+/** Runs psql as `user` with `secret` through an OpenSSH tunnel made with the step's lines. */
+async function loginAs(user, secret) {
+  const port = Number(opensshPsql.match(/port=(\d+)/)[1]);
+  const tunnel = spawn('sh', ['-c', `exec ${sshLine} -o BatchMode=yes`], { stdio: 'inherit' });
+  try {
+    await waitFor('the OpenSSH tunnel', () => new Promise((resolve) => {
+      const socket = tcpConnect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    }), 20000);
+    const line = opensshPsql.replace(/user=\S+/, `user=${user}`);
+    try {
+      return run(`${line} -At -c "SELECT current_user"`, { PGPASSWORD: secret }).trim();
+    } catch (error) {
+      return `failed: ${error.stderr}`;
+    }
+  } finally {
+    tunnel.kill('SIGTERM');
+    await new Promise((resolve) => tunnel.once('exit', resolve));
+  }
+}
+
+test('Users: a Writer credential, a monitoring user made in SQL, and its password changed', async () => {
+  await session.next();
+  await session.waitFor('#credentials-table tr[data-credential="onramp-manager"]', 30000);
+  await session.waitFor('#roles-table tr[data-role="ibm_writer"]', 30000);
+  await session.screenshot('38-users');
+  await session.accessible('Users');
+
+  // A Writer credential: made in the cloud, its password in the keychain.
+  await session.type(await session.find('#credential-name'), 'app-writer');
+  await session.click(await session.find('label[for="credential-role-writer"]'));
+  await session.click(await session.find('#credential-create-button'));
+  await session.waitFor('#credentials-table tr[data-credential="app-writer"]', 30000);
+  const [database] = await api.databases();
+  const writer = (await api.keys(database.guid)).find((k) => k.name === 'app-writer');
+  assert.ok(writer, 'the sandbox has the Writer credential');
+  assert.match(writer.credentials.connection.postgres.authentication.username, /^ibmcloud_/);
+  assert.equal(JSON.parse(keychainLookup(SERVICE, `credential:${writer.guid}`)).password, writer.credentials.password);
+  const writerRow = await session.waitForText('#roles-table', (t) => t.includes(writer.credentials.connection.postgres.authentication.username), 30000);
+  assert.ok(writerRow);
+
+  // A monitoring user: the exact SQL first, then created as the Manager.
+  await session.type(await session.find('#sqluser-name'), 'mary');
+  await session.click(await session.find('label[for="recipe-monitoring"]'));
+  const sql = await session.waitForText('#sqluser-sql', (t) => t.includes('GRANT pg_monitor TO "mary"'));
+  assert.match(sql, /CREATE ROLE "mary" WITH LOGIN PASSWORD '\*{8}'/);
+  await session.screenshot('39-users-new-sql-user');
+  await session.click(await session.find('#sqluser-create-button'));
+  await session.waitForText('#sqluser-result', (t) => t.includes('mary'), 30000);
+  const row = await session.waitForText('#roles-table tr[data-role="mary"]', (t) => t.includes('pg_monitor'), 30000);
+  assert.ok(row);
+  const entry = `sql-user:${database.guid}:mary`;
+  const first = keychainLookup(SERVICE, entry);
+  assert.ok(first && first.length >= 32, 'the generated password is in the keychain');
+  assert.equal(await loginAs('mary', first), 'mary');
+
+  // Its password changed: the keychain holds the new one, and only the new one logs in.
+  await session.choose('#pw-role', 'mary');
+  await session.waitForText('#pw-sql', (t) => t.includes('ALTER ROLE "mary" WITH PASSWORD'));
+  await session.click(await session.find('#pw-change-button'));
+  await session.waitForText('#pw-result', (t) => t.includes('mary'), 30000);
+  await session.screenshot('40-users-password-changed');
+  await session.accessible('Users after a password change');
+  const second = keychainLookup(SERVICE, entry);
+  assert.ok(second && second !== first, 'the keychain holds a new password');
+  assert.equal(await loginAs('mary', second), 'mary');
+  assert.match(await loginAs('mary', first), /password authentication failed/);
+
+  const page = await session.script('return document.documentElement.outerHTML');
+  for (const secret of [second, writer.credentials.password]) assert.ok(!page.includes(secret), 'no password in the window');
+});
+
 test('Teardown removes the private path and the database', async () => {
   await session.click(await session.find('#back-button'));
+  await session.click(await session.waitFor('#back-button'));
   await session.click(await session.waitFor('#teardown-button'));
   await session.click(await session.waitFor('#teardown-confirm'));
   await session.waitFor('#provision-outcome[data-outcome="TornDown"]', 120000);
@@ -205,4 +282,8 @@ test('Teardown removes the private path and the database', async () => {
     assert.deepEqual(await api.vpc(REGION, collection), [], `${collection} left behind`);
   }
   assert.deepEqual(await api.databases(), []);
+  for (const { file, text } of readTree(join(appHome, 'data'))) {
+    if (file.includes('/sandbox/')) continue;
+    assert.ok(!text.includes('PRIVATE KEY'), `a private key in ${file}`);
+  }
 });

@@ -41,20 +41,13 @@ async fn journal_for_change(state: &AppState, plan_id: &str) -> Result<Journal, 
     Ok(journal)
 }
 
-fn instance_guid(journal: &Journal) -> Result<String, AppError> {
-    let id = journal.state().step(StepId::Instance).id.ok_or_else(|| {
+fn instance_id(journal: &Journal) -> Result<String, AppError> {
+    journal.state().step(StepId::Instance).id.ok_or_else(|| {
         AppError::new(
             ErrorCode::Conflict,
             "The plan's database does not exist yet.",
         )
-    })?;
-    // A CRN's instance GUID is its second-to-last field.
-    Ok(id
-        .split(':')
-        .rev()
-        .find(|part| !part.is_empty())
-        .unwrap_or(&id)
-        .to_owned())
+    })
 }
 
 /// The database's service credentials, the plan's own Manager first.
@@ -189,7 +182,7 @@ pub async fn create_sql_user(
 ) -> Result<SqlChange, AppError> {
     let password = check_typed(password, &role)?;
     let mut journal = journal_for_change(&state, &plan_id).await?;
-    let entry = users::sql_user_entry(&instance_guid(&journal)?, &role);
+    let entry = users::sql_user_entry(&instance_id(&journal)?, &role);
     let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
     journal.write(Record::ExtraIntent {
         kind: ExtraKind::SqlUser,
@@ -257,7 +250,7 @@ pub async fn change_password(
         .find(|c| c.stored && c.user.as_deref() == Some(role.as_str()));
     let entry = match &credential {
         Some(c) => credential_entry(&c.guid),
-        None => users::sql_user_entry(&instance_guid(&journal)?, &role),
+        None => users::sql_user_entry(&instance_id(&journal)?, &role),
     };
     let existed = keychain
         .read(&entry)
@@ -317,7 +310,7 @@ pub async fn sql_user_password(
     role: String,
 ) -> Result<String, AppError> {
     let journal = open_journal(&state, &plan_id).await?;
-    let entry = users::sql_user_entry(&instance_guid(&journal)?, &role);
+    let entry = users::sql_user_entry(&instance_id(&journal)?, &role);
     let secret = state
         .keychain
         .read(&entry)

@@ -660,9 +660,15 @@ pub async fn delete_credential(
     Ok(())
 }
 
-/// The keychain entry of a SQL user's password: `sql-user:<instance guid>:<role>`.
-pub fn sql_user_entry(instance_guid: &str, role: &str) -> String {
-    format!("sql-user:{instance_guid}:{role}")
+/// The keychain entry of a SQL user's password: `sql-user:<instance guid>:<role>`, from
+/// the instance's GUID or CRN (whose GUID is its last non-empty field).
+pub fn sql_user_entry(instance: &str, role: &str) -> String {
+    let guid = instance
+        .split(':')
+        .rev()
+        .find(|part| !part.is_empty())
+        .unwrap_or(instance);
+    format!("sql-user:{guid}:{role}")
 }
 
 #[cfg(test)]
@@ -732,6 +738,13 @@ mod tests {
             "case matters once quoted"
         );
         assert!(check_role_name(&"a".repeat(63), &taken).is_none());
+    }
+
+    #[test]
+    fn a_sql_users_entry_names_the_instance_by_guid() {
+        let crn = "crn:v1:bluemix:public:databases-for-postgresql:ca-mon:a/acc:5b58-1::";
+        assert_eq!(sql_user_entry(crn, "mary"), "sql-user:5b58-1:mary");
+        assert_eq!(sql_user_entry("5b58-1", "mary"), "sql-user:5b58-1:mary");
     }
 
     #[test]

@@ -138,12 +138,28 @@ export class Session {
   }
 
   click(id) {
-    return this.call('POST', `/element/${id}/click`, {});
+    return this.interact(id, () => this.call('POST', `/element/${id}/click`, {}));
   }
 
   async type(id, text) {
-    await this.call('POST', `/element/${id}/clear`, {});
+    await this.interact(id, () => this.call('POST', `/element/${id}/clear`, {}));
     if (text) await this.call('POST', `/element/${id}/value`, { text });
+  }
+
+  /**
+   * Runs `action` on element `id`; when WebKit finds it "not interactable" (a list above
+   * it was still loading and moved it as WebKit scrolled), centres it and tries again.
+   */
+  async interact(id, action) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await action();
+      } catch (error) {
+        if (attempt >= 5 || !String(error.message).includes('not interactable')) throw error;
+        await this.script('arguments[0].scrollIntoView({ block: "center" })', [{ [ELEMENT]: id }]);
+        await sleep(250);
+      }
+    }
   }
 
   script(source, args = []) {

@@ -25,6 +25,8 @@ import { ProvisionStep } from './steps/ProvisionStep';
 import { ReviewStep } from './steps/ReviewStep';
 import { SizingStep } from './steps/SizingStep';
 import { StepHeading } from './steps/StepHeading';
+import { UsersStep } from './steps/UsersStep';
+import { useKeyFile } from './useKeyFile';
 import { usePlan } from './usePlan';
 import { useProgress } from './useProgress';
 
@@ -38,6 +40,7 @@ const WIZARD = [
   'review',
   'provision',
   'connect',
+  'users',
 ] as const;
 type WizardStep = (typeof WIZARD)[number];
 const PLAN_STEPS: string[] = ['basics', 'sizing', 'encryption', 'connectivity'];
@@ -74,6 +77,7 @@ export function App({ backend }: { backend: Backend }) {
   const { plan, offerings, problems } = model;
   const showFound = useCallback(() => setCurrent('provision'), []);
   const { progress, notice, startError, follow, clear } = useProgress(backend, accountKey, showFound);
+  const { keyFile, setKeyFile } = useKeyFile(progress?.planId ?? null);
 
   const go = useCallback((step: WizardStep, ids: string[] = [`${step}-title`]) => {
     setCurrent(step);
@@ -143,8 +147,10 @@ export function App({ backend }: { backend: Backend }) {
   // What can be reached: a step once the ones before it have no problem.
   const clean = (steps: string[]) => !problems.some((p) => steps.includes(stepOfField(p.field) ?? ''));
   const planReady = Boolean(account && plan && offerings && model.checked);
-  // Connect needs a provisioned plan that built a way in (the journal's steps say whether it did).
+  // Connect needs a provisioned plan that built a way in (the journal's steps say whether it did);
+  // so does Users, whose SQL goes the same way.
   const provisioned = Boolean(account && progress?.outcome === 'Succeeded');
+  const wayIn = provisioned && progress !== null && hasPrivatePath(progress);
   const reach: Record<WizardStep, boolean> = {
     account: true,
     basics: Boolean(account),
@@ -153,7 +159,8 @@ export function App({ backend }: { backend: Backend }) {
     connectivity: planReady && clean(['basics', 'sizing', 'encryption']),
     review: planReady && problems.length === 0,
     provision: Boolean(account && progress),
-    connect: provisioned && progress !== null && hasPrivatePath(progress),
+    connect: wayIn,
+    users: wayIn,
   };
   const blockersOf = (step: WizardStep): Problem[] => {
     if (step === 'review') return problems;
@@ -171,10 +178,10 @@ export function App({ backend }: { backend: Backend }) {
     const blockers = blockersOf(following);
     let reason: string | undefined;
     if (!account) reason = 'Connect to an account first.';
-    else if (following === 'connect') {
+    else if (following === 'connect' || following === 'users') {
       if (progress && !hasPrivatePath(progress)) {
         reason = 'This plan builds no private path, so Onramp has no way to the database.';
-      } else if (!provisioned) reason = 'Connect opens once every resource is ready.';
+      } else if (!provisioned) reason = `${labelOf(following)} opens once every resource is ready.`;
     } else if (following !== 'basics' && following !== 'provision') {
       if (model.loadError) reason = 'Onramp could not load the plan (see above).';
       else if (!plan || !offerings) reason = 'Loading the plan…';
@@ -277,7 +284,26 @@ export function App({ backend }: { backend: Backend }) {
       );
     }
     if (current === 'connect' && progress) {
-      return <ConnectStep key={progress.planId} backend={backend} planId={progress.planId} />;
+      return (
+        <ConnectStep
+          key={progress.planId}
+          backend={backend}
+          planId={progress.planId}
+          keyFile={keyFile}
+          onKeyFile={setKeyFile}
+        />
+      );
+    }
+    if (current === 'users' && progress) {
+      return (
+        <UsersStep
+          key={progress.planId}
+          backend={backend}
+          planId={progress.planId}
+          keyFile={keyFile}
+          onKeyFile={setKeyFile}
+        />
+      );
     }
     return null;
   };

@@ -1,6 +1,6 @@
 // axe-core over each step of the plan, in the states a user meets: errors shown, both
 // encryption modes, new and existing resources of the private path, a review with problems
-// and an unknown price, provisioning and teardown, and the way in to the database.
+// and an unknown price, provisioning and teardown, the way in to the database, and its users.
 import { describe, it } from 'vitest';
 import { screen, waitFor } from '@testing-library/react';
 import { expect } from 'vitest';
@@ -173,6 +173,69 @@ describe('accessibility of Connect', () => {
     await user.type(box, 'SELECT x');
     await user.click(screen.getByRole('button', { name: 'Run query' }));
     await waitFor(() => expect(fieldError('query-sql')).toMatch(/does not exist/));
+    await expectNoAxeViolations(view.container);
+  });
+});
+
+describe('accessibility of Users', () => {
+  async function users(backend = new FakeBackend()) {
+    await provisioned(backend);
+    const rendered = await renderWizard(backend);
+    await openStep(rendered.user, 'users', 'Users');
+    return rendered;
+  }
+
+  it('loaded, with a password revealed, a user created and the preview shown', async () => {
+    const { user, view } = await users();
+    await waitFor(() => expect(document.querySelector('#roles-table tr[data-role="ibm_admin"]')).toBeTruthy());
+    await waitFor(() => expect(document.querySelector('tr[data-credential="console-made"]')).toBeTruthy());
+    await expectNoAxeViolations(view.container);
+
+    const row = document.querySelector('#credentials-table tr[data-credential="onramp-manager"]') as HTMLElement;
+    await user.click(row.querySelector('[data-action="credential-reveal"]') as HTMLElement);
+    await waitFor(() => expect(row.querySelector('code')).toBeTruthy());
+    await user.click(screen.getByLabelText('Show PostgreSQL’s predefined roles (pg_…)'));
+    await waitFor(() => expect(document.querySelector('#roles-table tr[data-role="pg_monitor"]')).toBeTruthy());
+    await user.type(screen.getByLabelText('User name'), 'grafana');
+    await waitFor(() => expect(document.getElementById('sqluser-sql')).toBeTruthy());
+    await user.click(document.getElementById('sqluser-create-button') as HTMLElement);
+    await screen.findByText('Created grafana. Its password is in your keychain.');
+    await user.click(document.getElementById('sqluser-password-type') as HTMLElement);
+    await expectNoAxeViolations(view.container);
+  });
+
+  it('with the roles unreadable and errors at the fields', async () => {
+    const backend = new FakeBackend();
+    backend.rolesFailure = {
+      code: 'Network',
+      message: 'The tunnel to the database is down.',
+      hint: 'Run the connection doctor in Connect.',
+    };
+    const { user, view } = await users(backend);
+    await screen.findByText('The tunnel to the database is down.');
+    await waitFor(() => expect(document.querySelector('tr[data-credential="console-made"]')).toBeTruthy());
+    await user.click(document.getElementById('credential-create-button') as HTMLElement);
+    await waitFor(() => expect(fieldError('credential-name')).toBe('Give the credential a name.'));
+    await user.type(screen.getByLabelText('User name'), 'pg_x');
+    await user.click(document.getElementById('recipe-database-owner') as HTMLElement);
+    await user.click(document.getElementById('sqluser-create-button') as HTMLElement);
+    await waitFor(() => expect(fieldError('sqluser-name')).toMatch(/reserved/));
+    await user.click(document.getElementById('pw-type') as HTMLElement);
+    await user.click(document.getElementById('pw-change-button') as HTMLElement);
+    await waitFor(() => expect(fieldError('pw-role')).toBeTruthy());
+    await expectNoAxeViolations(view.container);
+  });
+
+  it('with the delete confirmation open', async () => {
+    const { user, view } = await users();
+    const row = await waitFor(() => {
+      const found = document.querySelector('#credentials-table tr[data-credential="console-made"]');
+      expect(found).toBeTruthy();
+      return found as HTMLElement;
+    });
+    await user.click(row.querySelector('[data-action="credential-delete"]') as HTMLElement);
+    const dialog = await screen.findByRole('dialog');
+    expect(view.container.contains(dialog)).toBe(true);
     await expectNoAxeViolations(view.container);
   });
 });

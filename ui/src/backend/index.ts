@@ -5,6 +5,8 @@ import type {
   AppError,
   ConnectionInfo,
   ConnectivityOptions,
+  CredentialInfo,
+  CredentialRole,
   DoctorReport,
   DraftPlan,
   EncryptionOptions,
@@ -12,7 +14,10 @@ import type {
   PlanProgress,
   Problem,
   QueryResult,
+  Recipe,
   Review,
+  RoleRow,
+  SqlChange,
   Stage,
   TeardownItem,
   TunnelInfo,
@@ -33,6 +38,8 @@ export type {
   ConnectivityOptions,
   CostEstimate,
   CostLine,
+  CredentialInfo,
+  CredentialRole,
   DoctorReport,
   DraftPlan,
   Encryption,
@@ -55,9 +62,13 @@ export type {
   Problem,
   ProfileOption,
   QueryResult,
+  Recipe,
   ResourceGroupOffer,
   Review,
+  RoleKind,
+  RoleRow,
   Setting,
+  SqlChange,
   SshKeyChoice,
   SshSource,
   Stage,
@@ -128,6 +139,34 @@ export interface Backend {
   saveSshKey(planId: string, path: string): Promise<string>;
   /** The Manager credential's password: asked only when the user copies it, never kept. */
   managerPassword(planId: string): Promise<string>;
+
+  /** The database's service credentials, the plan's own Manager first. No secrets. */
+  listCredentials(planId: string): Promise<CredentialInfo[]>;
+  /** A Manager or Writer credential; its password goes to the keychain. Name errors at `users.credentialName`. */
+  createCredential(planId: string, name: string, role: CredentialRole): Promise<CredentialInfo>;
+  /** Deletes a credential and its keychain entry (never the plan's own Manager). */
+  deleteCredential(planId: string, guid: string): Promise<void>;
+  /** A stored credential's password: asked only when the user reveals or copies it. */
+  credentialPassword(planId: string, guid: string): Promise<string>;
+  /** The roles as `pg_roles` has them, read as the Manager through the tunnel (opened if needed). */
+  listRoles(planId: string, keyFile: string | null, predefined: boolean): Promise<RoleRow[]>;
+  /** The statements a recipe runs, password masked. */
+  previewUserSql(role: string, recipe: Recipe): Promise<string[]>;
+  /**
+   * Creates a login role from a recipe as the Manager; `password` null lets the back end
+   * generate one. Errors name `users.roleName`, `users.password` or `users.database`.
+   */
+  createSqlUser(
+    planId: string,
+    keyFile: string | null,
+    role: string,
+    recipe: Recipe,
+    password: string | null,
+  ): Promise<SqlChange>;
+  /** `ALTER ROLE … WITH PASSWORD` as the Manager; the keychain changes only once PostgreSQL accepted it. */
+  changePassword(planId: string, keyFile: string | null, role: string, password: string | null): Promise<SqlChange>;
+  /** A SQL user's password from the keychain: asked only when the user reveals or copies it. */
+  sqlUserPassword(planId: string, role: string): Promise<string>;
 }
 
 /** A command's failure, carrying the back end's `{code, message, field?, hint?}`. */

@@ -65,4 +65,18 @@ export const tauriBackend: Backend = {
   runQuery: (planId, keyFile, sql) => unwrap(commands.runQuery(planId, keyFile, sql)),
   saveSshKey: (planId, path) => unwrap(commands.saveSshKey(planId, path)),
   managerPassword: (planId) => unwrap(commands.managerPassword(planId)),
+
+  listCredentials: (planId) => unwrap(commands.listCredentials(planId)),
+  createCredential: (planId, name, role) => unwrap(commands.createCredential(planId, name, role)),
+  deleteCredential: async (planId, guid) => {
+    await unwrap(commands.deleteCredential(planId, guid));
+  },
+  credentialPassword: (planId, guid) => unwrap(commands.credentialPassword(planId, guid)),
+  listRoles: (planId, keyFile, predefined) => unwrap(commands.listRoles(planId, keyFile, predefined)),
+  previewUserSql: (role, recipe) => unwrap(commands.previewUserSql(role, recipe)),
+  createSqlUser: (planId, keyFile, role, recipe, password) =>
+    unwrap(commands.createSqlUser(planId, keyFile, role, recipe, password)),
+  changePassword: (planId, keyFile, role, password) =>
+    unwrap(commands.changePassword(planId, keyFile, role, password)),
+  sqlUserPassword: (planId, role) => unwrap(commands.sqlUserPassword(planId, role)),
 };

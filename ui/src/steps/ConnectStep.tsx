@@ -26,12 +26,16 @@ import {
   type StageStatus,
   type TunnelStatus,
 } from '../backend';
+import { copyWhenReady } from './clipboard';
 import { CommandBlock } from './CommandBlock';
 import { StepHeading, invalidProps } from './StepHeading';
 
 interface Props {
   backend: Backend;
   planId: string;
+  /** The user's own private key file, shared with Users (null until typed). */
+  keyFile: string | null;
+  onKeyFile: (path: string) => void;
 }
 
 /** The back end's fields for the Connect step's inputs. */
@@ -94,32 +98,16 @@ function doctorSummary(stages: StageRow[] | null, running: boolean): string {
     : 'Every check passed: the way to the database works.';
 }
 
-/**
- * Writes text still on its way (the password is asked for on click) to the clipboard. WebKit,
- * the webview on macOS and Linux, allows a clipboard write only within the click that asked
- * for it, so the promise goes into a ClipboardItem at once instead of being awaited first.
- */
-async function copyWhenReady(text: Promise<string>): Promise<void> {
-  const clipboard = navigator.clipboard;
-  if (!clipboard) throw new Error('this window has no clipboard');
-  if (typeof ClipboardItem !== 'undefined' && typeof clipboard.write === 'function') {
-    const blob = text.then((t) => new Blob([t], { type: 'text/plain' }));
-    await clipboard.write([new ClipboardItem({ 'text/plain': blob })]);
-  } else {
-    await clipboard.writeText(await text);
-  }
-}
-
 type CopyState = null | { state: 'copying' } | { state: 'copied' } | { state: 'failed'; message: string };
 
 /** Step 8: a tunnel to the private database, a check of each hop, the commands, a first query. */
-export function ConnectStep({ backend, planId }: Props) {
+export function ConnectStep({ backend, planId, keyFile, onKeyFile }: Props) {
   const [info, setInfo] = useState<ConnectionInfo | null>(null);
   const [infoError, setInfoError] = useState<AppError | null>(null);
   const [loadingInfo, setLoadingInfo] = useState(true);
-  // The key file typed: the user's own private key, or where to save the generated one.
-  // Null until typed (the generated key's suggestion comes from the back end).
-  const [keyFile, setKeyFile] = useState<string | null>(null);
+  // Where to save the generated key for OpenSSH, null until typed (the back end suggests one).
+  // The user's own key file is `keyFile`, held above this step.
+  const [savePath, setSavePath] = useState<string | null>(null);
   const [keyFileError, setKeyFileError] = useState<string | null>(null);
 
   const [tunnelStatus, setTunnelStatus] = useState<TunnelStatus | null>(null);
@@ -147,8 +135,10 @@ export function ConnectStep({ backend, planId }: Props) {
   const tunnelGeneration = useRef(0);
   const openButton = useRef<HTMLButtonElement>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
+  // What the OpenSSH commands name. Only one of the two is ever typed: the own key file is
+  // asked for only when the plan uses the user's key, the save path only when it does not.
   const typedKeyFile = useRef<string | null>(null);
-  typedKeyFile.current = keyFile;
+  typedKeyFile.current = keyFile ?? savePath;
 
   useEffect(() => {
     alive.current = true;
@@ -198,11 +188,12 @@ export function ConnectStep({ backend, planId }: Props) {
   }, [backend, planId, refresh, listen]);
 
   // The OpenSSH commands name the key file: rebuild them once typing pauses.
+  const typed = keyFile ?? savePath;
   useEffect(() => {
-    if (keyFile === null) return;
+    if (typed === null) return;
     const timer = setTimeout(() => void refresh(), KEY_FILE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [keyFile, refresh]);
+  }, [typed, refresh]);
 
   const ownKey = info?.ownKey ?? false;
   /** What open, doctor and query are given: the user's own key file, or none (the keychain has it). */
@@ -341,7 +332,7 @@ export function ConnectStep({ backend, planId }: Props) {
     }
   };
 
-  const keyFileValue = ownKey ? (keyFile ?? '') : (keyFile ?? info?.defaultKeyFile ?? '');
+  const keyFileValue = ownKey ? (keyFile ?? '') : (savePath ?? info?.defaultKeyFile ?? '');
 
   return (
     <section className="onramp-step onramp-step--wide" aria-labelledby="connect-title">
@@ -422,7 +413,7 @@ export function ConnectStep({ backend, planId }: Props) {
                 spellCheck={false}
                 value={keyFileValue}
                 onChange={(e) => {
-                  setKeyFile(e.target.value);
+                  onKeyFile(e.target.value);
                   setKeyFileError(null);
                 }}
                 {...invalidProps('connect-key-file', keyFileError ?? undefined)}
@@ -603,7 +594,7 @@ export function ConnectStep({ backend, planId }: Props) {
                     spellCheck={false}
                     value={keyFileValue}
                     onChange={(e) => {
-                      setKeyFile(e.target.value);
+                      setSavePath(e.target.value);
                       setKeyFileError(null);
                       setSavedTo(null);
                     }}

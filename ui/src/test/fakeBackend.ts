@@ -1,9 +1,10 @@
 // A fake of the back end's interface for UI tests: it keeps a mode, a "keychain" and a
 // known-good key, a draft, a catalog, each region's VPC world, a tiny provisioning engine
 // that moves only when the test says so (`push`), and a way to a provisioned database (a
-// tunnel, the connection doctor, queries). It answers with the same shapes, rules and
-// messages as the real commands (the rules are a port of `onboarding::plan::validate` and
-// `onboarding::connectivity::validate`).
+// tunnel, the connection doctor, queries) and its users (credentials, roles, SQL users and
+// their passwords). It answers with the same shapes, rules and messages as the real commands
+// (the rules are ports of `onboarding::plan::validate`, `onboarding::connectivity::validate`
+// and `onboarding::users`).
 import {
   BackendError,
   type Account,
@@ -14,6 +15,8 @@ import {
   type ConnectionInfo,
   type Connectivity,
   type ConnectivityOptions,
+  type CredentialInfo,
+  type CredentialRole,
   type DoctorReport,
   type DraftPlan,
   type EncryptionOptions,
@@ -28,7 +31,11 @@ import {
   type ProfileOption,
   type ProgressListener,
   type QueryResult,
+  type Recipe,
   type Review,
+  type RoleKind,
+  type RoleRow,
+  type SqlChange,
   type Stage,
   type StageKind,
   type StepError,
@@ -451,6 +458,183 @@ function connectCommands(t: Target, port: number, keyFile: string | null): Conne
   };
 }
 
+// --- Users: what `onboarding::users` does with credentials and roles ------------------------
+
+/** The plan's own Manager credential's database user. */
+export const MANAGER_USER = 'ibmcloud_d0388c96d13841b1b45f1039c73ea6c7';
+/** The user of a Writer credential someone made in the IBM Cloud console. */
+export const CONSOLE_USER = 'ibmcloud_5f0c2a9e7b4d4e1a8c3b6d2f9e0a1b7c';
+
+const ROLE_NAME_MAX_BYTES = 63;
+const PASSWORD_MIN = 15;
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** PostgreSQL 18's predefined roles, and what each is a member of. */
+const PREDEFINED_ROLES: Record<string, string[]> = {
+  pg_checkpoint: [],
+  pg_create_subscription: [],
+  pg_database_owner: [],
+  pg_execute_server_program: [],
+  pg_maintain: [],
+  pg_monitor: ['pg_read_all_settings', 'pg_read_all_stats', 'pg_stat_scan_tables'],
+  pg_read_all_data: [],
+  pg_read_all_settings: [],
+  pg_read_all_stats: [],
+  pg_read_server_files: [],
+  pg_signal_autovacuum_worker: [],
+  pg_signal_backend: [],
+  pg_stat_scan_tables: [],
+  pg_use_reserved_connections: [],
+  pg_write_all_data: [],
+  pg_write_server_files: [],
+};
+
+/** A role as the fake's "pg_roles" holds it; its kind follows from its name. */
+type FakeRole = Omit<RoleRow, 'kind'>;
+
+const role = (name: string, flags: string, memberOf: string[] = []): FakeRole => {
+  const [superuser, inherit, createRole, createDb, canLogin] = [...flags].map((f) => f === 't');
+  return { name, superuser, inherit, createRole, createDb, canLogin, memberOf: [...memberOf].sort() };
+};
+
+/** The roles of a new Gen 2 database, with its Manager credential's user. */
+function gen2Roles(): FakeRole[] {
+  return [
+    role('ibm_admin', 'ftfff', [
+      'pg_read_all_data',
+      'pg_write_all_data',
+      'pg_monitor',
+      'pg_read_all_settings',
+      'pg_read_all_stats',
+      'pg_stat_scan_tables',
+      'pg_signal_backend',
+      'pg_checkpoint',
+      'pg_create_subscription',
+    ]),
+    role('ibm_monitoring', 'ftfff', ['pg_monitor']),
+    role('ibm_rest', 'ftfft', ['ibm_admin']),
+    role('ibm_writer', 'ftfff', ['pg_read_all_data', 'pg_write_all_data']),
+    role(MANAGER_USER, 'ftttt', ['ibm_admin', 'ibm_writer']),
+    role(CONSOLE_USER, 'ftfft', ['ibm_writer']),
+  ];
+}
+
+/** A credential's user: Manager and Writer differ as the tutorial's tables show. */
+const credentialUser = (user: string, kind: CredentialRole): FakeRole =>
+  kind === 'Manager' ? role(user, 'ftttt', ['ibm_admin', 'ibm_writer']) : role(user, 'ftfft', ['ibm_writer']);
+
+/** A port of `users::kind_of`. */
+export function kindOf(name: string, superuser = false): RoleKind {
+  if (superuser) return 'Service';
+  const rest = name.startsWith('ibmcloud_') ? name.slice('ibmcloud_'.length) : null;
+  if (rest !== null && /^[0-9a-fA-F]{32}$/.test(rest)) return 'Credential';
+  if (name.startsWith('pg_')) return 'Predefined';
+  if (name.startsWith('ibm') || name === 'postgres') return 'Service';
+  return 'User';
+}
+
+/** A port of `users::quote_ident`. */
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** A port of `users::recipe_sql` with the password masked (the preview). */
+export function recipeSql(name: string, recipe: Recipe): string[] {
+  const who = quoteIdent(name);
+  const statements = [`CREATE ROLE ${who} WITH LOGIN PASSWORD '********'`];
+  switch (recipe.kind) {
+    case 'Monitoring':
+      statements.push(`GRANT pg_monitor TO ${who}`);
+      break;
+    case 'CancelQueries':
+      statements.push(`GRANT pg_signal_backend TO ${who}`);
+      break;
+    case 'ReadOnly':
+      statements.push(`GRANT pg_read_all_data TO ${who}`);
+      break;
+    case 'ReadWrite':
+      statements.push(`GRANT pg_read_all_data, pg_write_all_data TO ${who}`);
+      break;
+    case 'DatabaseOwner':
+      statements.push(`GRANT ${who} TO CURRENT_USER`, `CREATE DATABASE ${quoteIdent(recipe.database)} OWNER ${who}`);
+      break;
+  }
+  return statements;
+}
+
+/** What each recipe makes its role a member of. */
+const RECIPE_GRANTS: Record<Recipe['kind'], string[]> = {
+  Monitoring: ['pg_monitor'],
+  CancelQueries: ['pg_signal_backend'],
+  ReadOnly: ['pg_read_all_data'],
+  ReadWrite: ['pg_read_all_data', 'pg_write_all_data'],
+  DatabaseOwner: [],
+};
+
+const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+
+/** A port of `users::check_role_name`. */
+function checkRoleName(name: string, taken: string[]): string | null {
+  if (!name.trim()) return 'Give the user a name.';
+  if (name !== name.trim()) return 'Remove the spaces at the start or end of the name.';
+  if (name.includes('\0')) return 'A name cannot contain the NUL character.';
+  const bytes = utf8Length(name);
+  if (bytes > ROLE_NAME_MAX_BYTES) {
+    return `The name is ${bytes} bytes long; PostgreSQL keeps only the first ${ROLE_NAME_MAX_BYTES}.`;
+  }
+  const lower = name.toLowerCase();
+  if (lower.startsWith('pg_')) return "Names starting with pg_ are reserved for PostgreSQL's own roles.";
+  if (lower.startsWith('ibm')) {
+    return "Names starting with ibm are reserved for the service's own roles (ibm_admin, ibm_writer, ibmcloud_… credentials).";
+  }
+  if (['public', 'none', 'current_user', 'session_user', 'current_role'].includes(lower)) {
+    return `${name} is a reserved word for roles in PostgreSQL.`;
+  }
+  if (taken.includes(name)) return `A role named ${name} already exists.`;
+  return null;
+}
+
+/** A port of `users::check_password`. */
+function checkPassword(password: string, name: string): string | null {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN) {
+    return `Use at least ${PASSWORD_MIN} characters (${length} now), or let Onramp generate one.`;
+  }
+  if (password.includes('\0')) return 'A password cannot contain the NUL character.';
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((c) => c.test(password)).length;
+  if (classes < 3) return 'Mix at least three of: lowercase, uppercase, digits, symbols.';
+  if (name && password.toLowerCase().includes(name.toLowerCase())) return "The password must not contain the user's name.";
+  return null;
+}
+
+/** A port of `users::check_credential_name`. */
+function checkCredentialName(name: string, taken: string[]): string | null {
+  if (!name.trim()) return 'Give the credential a name.';
+  if (name !== name.trim()) return 'Remove the spaces at the start or end of the name.';
+  if ([...name].length > 100) return "A credential's name is at most 100 characters.";
+  if (taken.includes(name)) return `This database already has a credential named ${name}.`;
+  return null;
+}
+
+/** A service credential as the fake's resource controller and keychain hold it. */
+export interface FakeCredential {
+  guid: string;
+  name: string;
+  role: CredentialRole;
+  user: string;
+  createdAt: string;
+  /** In the keychain (Onramp made it); null when someone else did. */
+  password: string | null;
+  plansOwn: boolean;
+}
+
+/** One provisioned database's users: its credentials, roles, databases and kept passwords. */
+export interface FakeDatabase {
+  credentials: FakeCredential[];
+  roles: FakeRole[];
+  databases: Set<string>;
+  /** SQL users' passwords in the keychain, by role. */
+  passwords: Map<string, string>;
+}
+
 // The fake runs the steps one after another (the real engine runs the private path beside the
 // database); a plan without a private path has only the database's steps.
 const STEP_LABELS: Record<StepId, string> = {
@@ -556,6 +740,13 @@ export class FakeBackend implements Backend {
   existingFiles = new Set([`${HOME}/.ssh/id_ed25519`]);
   /** Where generated keys were saved, and for which plan. */
   savedKeys = new Map<string, string>();
+  /** Each provisioned database's credentials, roles and passwords, made on first use. */
+  databases = new Map<string, FakeDatabase>();
+  /** Reading the roles fails with this (a tunnel that is down, say) until cleared. */
+  rolesFailure: AppError | null = null;
+  /** The next SQL change (create a user, change a password) fails with this. */
+  sqlFailure: AppError | null = null;
+  private generated = 0;
   private planCount = 0;
   private lastJob: string | null = null;
 
@@ -1440,6 +1631,245 @@ export class FakeBackend implements Backend {
     this.signedIn();
     this.target(planId);
     return FAKE_PASSWORD;
+  }
+
+  // --- Users: credentials, roles, SQL users and passwords ----------------------------------------
+
+  /** The database of a provisioned plan, as a new Gen 2 one starts. */
+  userDb(planId: string): FakeDatabase {
+    this.target(planId);
+    let db = this.databases.get(planId);
+    if (!db) {
+      db = {
+        credentials: [
+          {
+            guid: `key-${planId.slice(-4)}-manager`,
+            name: 'onramp-manager',
+            role: 'Manager',
+            user: MANAGER_USER,
+            createdAt: '2026-03-02T10:15:00Z',
+            password: FAKE_PASSWORD,
+            plansOwn: true,
+          },
+          {
+            guid: `key-${planId.slice(-4)}-console`,
+            name: 'console-made',
+            role: 'Writer',
+            user: CONSOLE_USER,
+            createdAt: '2026-03-01T08:00:00Z',
+            password: null,
+            plansOwn: false,
+          },
+        ],
+        roles: gen2Roles(),
+        databases: new Set(['ibmclouddb', 'postgres']),
+        passwords: new Map(),
+      };
+      this.databases.set(planId, db);
+    }
+    return db;
+  }
+
+  /** A port of `users::generate_password`, made repeatable for tests. */
+  private generatePassword(): string {
+    this.generated += 1;
+    let seed = this.generated * 7919;
+    let text = '';
+    for (let i = 0; i < 32; i += 1) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      text += PASSWORD_ALPHABET[seed % PASSWORD_ALPHABET.length];
+    }
+    // Three classes, as the rules ask of typed ones.
+    return `Aa2${text.slice(3)}`;
+  }
+
+  /** The Manager's way in: the key file checked, and the tunnel opened if it is not. */
+  private managerSession(planId: string, keyFile: string | null) {
+    const t = this.target(planId);
+    this.checkKey(t, keyFile);
+    if (!this.openTunnelOf(planId)) {
+      this.tunnels.set(planId, { localPort: this.tunnelPort, status: { state: 'open' }, listeners: [] });
+    }
+  }
+
+  private credentialInfo(c: FakeCredential): CredentialInfo {
+    return {
+      guid: c.guid,
+      name: c.name,
+      role: c.role,
+      user: c.user,
+      createdAt: c.createdAt,
+      stored: c.password !== null,
+      plansOwn: c.plansOwn,
+    };
+  }
+
+  async listCredentials(planId: string): Promise<CredentialInfo[]> {
+    this.record('listCredentials', planId);
+    this.signedIn();
+    const sorted = [...this.userDb(planId).credentials].sort(
+      (a, b) =>
+        Number(b.plansOwn) - Number(a.plansOwn) ||
+        a.createdAt.localeCompare(b.createdAt) ||
+        a.name.localeCompare(b.name),
+    );
+    return sorted.map((c) => this.credentialInfo(c));
+  }
+
+  async createCredential(planId: string, name: string, kind: CredentialRole): Promise<CredentialInfo> {
+    this.record('createCredential', planId, name, kind);
+    this.signedIn();
+    const db = this.userDb(planId);
+    const problem = checkCredentialName(
+      name,
+      db.credentials.map((c) => c.name),
+    );
+    if (problem) throw new BackendError({ code: 'InvalidInput', message: problem, field: 'users.credentialName' });
+    const n = db.credentials.length;
+    const user = `ibmcloud_${((n * 0x9e3779b1) >>> 0).toString(16).padStart(8, '0').repeat(4)}`;
+    const credential: FakeCredential = {
+      guid: `key-${planId.slice(-4)}-${n}`,
+      name,
+      role: kind,
+      user,
+      createdAt: `2026-03-02T1${Math.min(n, 9)}:30:00Z`,
+      password: this.generatePassword(),
+      plansOwn: false,
+    };
+    db.credentials.push(credential);
+    db.roles.push(credentialUser(user, kind));
+    return this.credentialInfo(credential);
+  }
+
+  async deleteCredential(planId: string, guid: string): Promise<void> {
+    this.record('deleteCredential', planId, guid);
+    this.signedIn();
+    const db = this.userDb(planId);
+    const credential = db.credentials.find((c) => c.guid === guid);
+    if (credential?.plansOwn) {
+      throw new BackendError({
+        code: 'Conflict',
+        message: "This is the plan's own Manager credential: Onramp connects and runs SQL as it.",
+        hint: 'Tearing the plan down deletes it. To rotate it, create another Manager credential first.',
+      });
+    }
+    if (!credential) return;
+    // IBM Cloud drops the credential's user with it.
+    db.credentials = db.credentials.filter((c) => c !== credential);
+    db.roles = db.roles.filter((r) => r.name !== credential.user);
+  }
+
+  async credentialPassword(planId: string, guid: string): Promise<string> {
+    this.record('credentialPassword', planId, guid);
+    const password = this.userDb(planId).credentials.find((c) => c.guid === guid)?.password;
+    if (!password) {
+      throw new BackendError({
+        code: 'NotFound',
+        message: "Onramp has no copy of this credential's password.",
+        hint: 'Passwords are shown once, when a credential is made; Onramp keeps those it made. Create a new credential to get one.',
+      });
+    }
+    return password;
+  }
+
+  async listRoles(planId: string, keyFile: string | null, predefined: boolean): Promise<RoleRow[]> {
+    this.record('listRoles', planId, keyFile, predefined);
+    this.signedIn();
+    this.checkKey(this.target(planId), keyFile);
+    // A tunnel that cannot be opened fails before anything is read.
+    if (this.rolesFailure) throw new BackendError(clone(this.rolesFailure));
+    this.managerSession(planId, keyFile);
+    const all = [
+      ...this.userDb(planId).roles,
+      ...Object.entries(PREDEFINED_ROLES).map(([name, memberOf]) => role(name, 'ftfff', memberOf)),
+    ];
+    return all
+      .map((r) => ({ ...clone(r), kind: kindOf(r.name, r.superuser) }))
+      .filter((r) => predefined || r.kind !== 'Predefined')
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async previewUserSql(name: string, recipe: Recipe): Promise<string[]> {
+    this.record('previewUserSql', name, recipe);
+    return recipeSql(name, recipe);
+  }
+
+  /** A port of `commands::users::check_typed`: a typed password's problem, or a generated one. */
+  private passwordFor(password: string | null, name: string): string {
+    if (!password) return this.generatePassword();
+    const problem = checkPassword(password, name);
+    if (problem) throw new BackendError({ code: 'InvalidInput', message: problem, field: 'users.password' });
+    return password;
+  }
+
+  private takeSqlFailure() {
+    const failure = this.sqlFailure;
+    this.sqlFailure = null;
+    if (failure) throw new BackendError(failure);
+  }
+
+  async createSqlUser(
+    planId: string,
+    keyFile: string | null,
+    name: string,
+    recipe: Recipe,
+    password: string | null,
+  ): Promise<SqlChange> {
+    // The password itself never goes into `sent`: only whether one was typed.
+    this.record('createSqlUser', planId, keyFile, name, recipe, password === null ? null : '(typed)');
+    this.signedIn();
+    const secret = this.passwordFor(password, name);
+    this.managerSession(planId, keyFile);
+    const db = this.userDb(planId);
+    const taken = [...db.roles.map((r) => r.name), ...Object.keys(PREDEFINED_ROLES)];
+    const problem = checkRoleName(name, taken);
+    if (problem) throw new BackendError({ code: 'InvalidInput', message: problem, field: 'users.roleName' });
+    if (recipe.kind === 'DatabaseOwner') {
+      const at = (message: string) => new BackendError({ code: 'InvalidInput', message, field: 'users.database' });
+      const database = recipe.database;
+      if (!database.trim()) throw at('Name the new database.');
+      if (utf8Length(database) > ROLE_NAME_MAX_BYTES || database.includes('\0')) {
+        throw at(`A database name is at most ${ROLE_NAME_MAX_BYTES} bytes, without NUL.`);
+      }
+      if (db.databases.has(database)) throw at(`A database named ${database} already exists.`);
+    }
+    this.takeSqlFailure();
+    db.roles.push(role(name, 'ftfft', RECIPE_GRANTS[recipe.kind]));
+    if (recipe.kind === 'DatabaseOwner') {
+      db.databases.add(recipe.database);
+      // GRANT "x" TO CURRENT_USER: the Manager's user becomes a member of the owner.
+      const manager = db.roles.find((r) => r.name === MANAGER_USER);
+      if (manager) manager.memberOf = [...manager.memberOf, name].sort();
+    }
+    db.passwords.set(name, secret);
+    return { statements: recipeSql(name, recipe), keychainEntry: `sql-user:${planId}:${name}` };
+  }
+
+  async changePassword(planId: string, keyFile: string | null, name: string, password: string | null): Promise<SqlChange> {
+    this.record('changePassword', planId, keyFile, name, password === null ? null : '(typed)');
+    this.signedIn();
+    const secret = this.passwordFor(password, name);
+    this.managerSession(planId, keyFile);
+    const db = this.userDb(planId);
+    if (!db.roles.some((r) => r.name === name)) {
+      throw new BackendError({ code: 'NotFound', message: `There is no role named ${name}.`, field: 'users.roleName' });
+    }
+    this.takeSqlFailure();
+    // The keychain changes only now that "PostgreSQL" accepted it.
+    const credential = db.credentials.find((c) => c.password !== null && c.user === name);
+    if (credential) credential.password = secret;
+    else db.passwords.set(name, secret);
+    return {
+      statements: [`ALTER ROLE ${quoteIdent(name)} WITH PASSWORD '********'`],
+      keychainEntry: credential ? `credential:${credential.guid}` : `sql-user:${planId}:${name}`,
+    };
+  }
+
+  async sqlUserPassword(planId: string, name: string): Promise<string> {
+    this.record('sqlUserPassword', planId, name);
+    const password = this.userDb(planId).passwords.get(name);
+    if (!password) throw new BackendError({ code: 'NotFound', message: `Onramp keeps no password for ${name}.` });
+    return password;
   }
 
   private job(planId: string): Job {

@@ -14,3 +14,10 @@ if (!('ResizeObserver' in globalThis)) {
   }
   Object.assign(globalThis, { ResizeObserver });
 }
+
+// jsdom has no CSS.escape either; user-event needs it to move through a radio group with the
+// arrow keys. Radio names here are plain words, so quoting the few special characters will do.
+if (typeof globalThis.CSS === 'undefined' || typeof globalThis.CSS.escape !== 'function') {
+  const escape = (value: string) => value.replace(/[^a-zA-Z0-9_-]/g, (c) => `\\${c}`);
+  Object.assign(globalThis, { CSS: { ...(globalThis.CSS ?? {}), escape } });
+}

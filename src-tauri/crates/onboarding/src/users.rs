@@ -229,9 +229,13 @@ pub struct RoleRow {
     pub kind: RoleKind,
 }
 
-/// The kind of a role by its name: `ibm*` roles are the service's (credentials' users are
-/// `ibmcloud_<32 hex>`), `pg_*` are PostgreSQL's, `postgres` is the service's superuser.
-pub fn kind_of(name: &str) -> RoleKind {
+/// The kind of a role: a superuser is always the service's (Gen 2 gives nobody else
+/// SUPERUSER, and the Manager cannot make one); `ibm*` roles are the service's
+/// (credentials' users are `ibmcloud_<32 hex>`); `pg_*` are PostgreSQL's.
+pub fn kind_of(name: &str, superuser: bool) -> RoleKind {
+    if superuser {
+        return RoleKind::Service;
+    }
     if let Some(rest) = name.strip_prefix("ibmcloud_") {
         if rest.len() == 32 && rest.chars().all(|c| c.is_ascii_hexdigit()) {
             return RoleKind::Credential;
@@ -290,7 +294,7 @@ pub async fn list_roles(
         .map(|r| {
             let name: String = r.get(0);
             RoleRow {
-                kind: kind_of(&name),
+                kind: kind_of(&name, r.get(1)),
                 name,
                 superuser: r.get(1),
                 inherit: r.get(2),
@@ -749,14 +753,15 @@ mod tests {
 
     #[test]
     fn roles_are_sorted_into_kinds_by_name() {
-        assert_eq!(kind_of("ibm_admin"), RoleKind::Service);
+        assert_eq!(kind_of("ibm_admin", false), RoleKind::Service);
         assert_eq!(
-            kind_of("ibmcloud_d0388c96d13841b1b45f1039c73ea6c7"),
+            kind_of("ibmcloud_d0388c96d13841b1b45f1039c73ea6c7", false),
             RoleKind::Credential
         );
-        assert_eq!(kind_of("ibmcloud_short"), RoleKind::Service);
-        assert_eq!(kind_of("pg_monitor"), RoleKind::Predefined);
-        assert_eq!(kind_of("mary"), RoleKind::User);
+        assert_eq!(kind_of("ibmcloud_short", false), RoleKind::Service);
+        assert_eq!(kind_of("pg_monitor", false), RoleKind::Predefined);
+        assert_eq!(kind_of("mary", false), RoleKind::User);
+        assert_eq!(kind_of("admin", true), RoleKind::Service);
     }
 
     #[test]

@@ -165,6 +165,53 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
         .iter()
         .any(|r| r.name == "pg_monitor" && r.kind == RoleKind::Predefined));
 
+    // A user without CREATEROLE (the Writer credential's) is refused with the privilege
+    // named, before anything is stored, and nothing is left behind.
+    let writer_session = db
+        .login(
+            &writer_user,
+            writer
+                .credentials
+                .as_ref()
+                .unwrap()
+                .password
+                .as_ref()
+                .unwrap()
+                .expose(),
+        )
+        .await
+        .unwrap();
+    let mut stored_anyway = false;
+    let refused = users::create_user(
+        writer_session.client(),
+        "eve",
+        &Recipe::Monitoring,
+        "Xx1-long-enough-pw",
+        || {
+            stored_anyway = true;
+            Ok(())
+        },
+        || {},
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.message.contains("42501"), "{}", refused.message);
+    assert!(refused
+        .hint
+        .as_deref()
+        .unwrap_or_default()
+        .contains("privilege"));
+    assert!(
+        !stored_anyway,
+        "nothing is stored for a role that was refused"
+    );
+    assert!(!users::list_roles(c, false)
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.name == "eve"));
+    drop(writer_session);
+
     // Data for the recipes to read and write, in a database of the Manager's own (since
     // PostgreSQL 15 nobody but the owner may create in the default database's public
     // schema, and the Manager is not its owner).

@@ -1426,33 +1426,46 @@ async fn cbr_zone_and_rule_round_trip() {
             .is_empty());
 
         let instance = "5e7a1c9b-1d2e-4f3a-8b4c-5d6e7f8a9b0c";
+        let request = CreateRule {
+            description: Some("Only the workstation reaches the database".into()),
+            resources: vec![RuleResource {
+                attributes: vec![
+                    Attribute::new("accountId", env.account_id.clone()),
+                    Attribute::new("serviceName", POSTGRESQL_SERVICE_ID),
+                    Attribute::new("serviceInstance", instance),
+                ],
+                tags: vec![],
+            }],
+            contexts: vec![RuleContext {
+                attributes: vec![
+                    Attribute::new("networkZoneId", zone.id.clone()),
+                    Attribute::new("endpointType", "private"),
+                ],
+            }],
+            operations: Some(RuleOperations {
+                api_types: vec![ApiType {
+                    api_type_id: DATA_PLANE_API_TYPE.into(),
+                }],
+            }),
+            enforcement_mode: Some(EnforcementMode::Enabled),
+        };
+        // Cloud Databases refuses report-only rules and any API type but the data plane.
+        let mut report = request.clone();
+        report.enforcement_mode = Some(EnforcementMode::Report);
+        let refused = cbr
+            .create_rule(&report, Idempotency::Unsafe)
+            .await
+            .unwrap_err();
+        assert_http(&refused, 400, "invalid_enforcement_mode");
+        let mut every_api = request.clone();
+        every_api.operations = None;
+        let refused = cbr
+            .create_rule(&every_api, Idempotency::Unsafe)
+            .await
+            .unwrap_err();
+        assert_http(&refused, 400, "invalid_api_type");
         let rule = cbr
-            .create_rule(
-                &CreateRule {
-                    description: Some("Only the workstation reaches the database".into()),
-                    resources: vec![RuleResource {
-                        attributes: vec![
-                            Attribute::new("accountId", env.account_id.clone()),
-                            Attribute::new("serviceName", POSTGRESQL_SERVICE_ID),
-                            Attribute::new("serviceInstance", instance),
-                        ],
-                        tags: vec![],
-                    }],
-                    contexts: vec![RuleContext {
-                        attributes: vec![
-                            Attribute::new("networkZoneId", zone.id.clone()),
-                            Attribute::new("endpointType", "private"),
-                        ],
-                    }],
-                    operations: Some(RuleOperations {
-                        api_types: vec![ApiType {
-                            api_type_id: DATA_PLANE_API_TYPE.into(),
-                        }],
-                    }),
-                    enforcement_mode: Some(EnforcementMode::Enabled),
-                },
-                Idempotency::Unsafe,
-            )
+            .create_rule(&request, Idempotency::Unsafe)
             .await
             .unwrap();
         assert_eq!(rule.enforcement_mode, Some(EnforcementMode::Enabled));

@@ -22,6 +22,8 @@ use crate::{
 };
 
 const API: Api = Api::Cbr;
+const DATA_PLANE_API_TYPE: &str =
+    "crn:v1:bluemix:public:context-based-restrictions::::api-type:data-plane";
 
 fn bad(code: &str, message: impl Into<String>) -> ApiError {
     ApiError::bad_request(API, code, message)
@@ -343,6 +345,33 @@ fn check_rule(state: &AppState, request: &Value) -> Result<Value, ApiError> {
                     a["operator"] = json!("stringEquals");
                 }
             }
+        }
+    }
+    // Cloud Databases takes only data-plane rules, enforced (its CBR page; contract/cbr.md).
+    let databases = resources.iter().any(|r| {
+        attribute(&r["attributes"], "serviceName").is_some_and(|n| n.starts_with("databases-for-"))
+    });
+    if databases {
+        let api_types: Vec<&str> = request["operations"]["api_types"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|t| t["api_type_id"].as_str()).collect())
+            .unwrap_or_default();
+        if api_types != [DATA_PLANE_API_TYPE] {
+            return Err(bad(
+                "invalid_api_type",
+                format!("Cloud Databases supports only the data-plane API type ({DATA_PLANE_API_TYPE}) in a rule's operations."),
+            )
+            .target("operations.api_types", "field", json!(api_types)));
+        }
+        if request["enforcement_mode"]
+            .as_str()
+            .is_some_and(|m| m != "enabled")
+        {
+            return Err(bad(
+                "invalid_enforcement_mode",
+                "Cloud Databases supports only enforcement_mode 'enabled'; report-only is not available.",
+            )
+            .target("enforcement_mode", "field", request["enforcement_mode"].clone()));
         }
     }
     let contexts = request["contexts"].as_array().cloned().unwrap_or_default();

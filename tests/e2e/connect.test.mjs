@@ -103,13 +103,22 @@ test('Connectivity: new resources are suggested; a bad SSH source is refused at 
   assert.match(await session.waitForText('#conn-vpc-name-error-msg', (t) => t.length > 0), /capital letter 'M'/);
   await session.type(name, 'onramp-vpc');
   await session.gone('#conn-vpc-name-error-msg');
+
+  // The optional context-based restriction, marked as a preview with the doubt in words.
+  assert.match(await session.text(await session.find('#conn-restrict-note')), /disagree/);
+  await session.click(await session.find('label[for="conn-restrict"]'));
+  await session.script('document.getElementById("conn-restrict-note").scrollIntoView({ block: "center" })');
+  await session.screenshot('30-connectivity-restriction');
+  await session.accessible('Connectivity with the restriction');
   await session.next();
 });
 
 test('Review: the private path is part of the one plan; apply builds it with the database', async () => {
   await session.waitForText('#step', (t) => t.includes(NAME) && t.includes('onramp-jump'), 30000);
   const text = await session.text(await session.find('#step'));
-  for (const part of ['onramp-vpc', 'onramp-subnet', 'onramp-key', 'onramp-jump', 'onramp-vpe']) assert.ok(text.includes(part), `${part} in Review`);
+  for (const part of ['onramp-vpc', 'onramp-subnet', 'onramp-key', 'onramp-jump', 'onramp-vpe', 'onramp-vpc-zone']) {
+    assert.ok(text.includes(part), `${part} in Review`);
+  }
   await session.screenshot('32-review-with-path');
   await session.click(await session.find('#apply-button'));
   await session.waitFor('[data-step="vpc"]');
@@ -117,6 +126,12 @@ test('Review: the private path is part of the one plan; apply builds it with the
   await session.screenshot('33-provision-path-ready');
   assert.equal((await api.vpc(REGION, 'vpcs')).length, 1);
   assert.equal((await api.vpc(REGION, 'endpoint_gateways')).length, 1);
+  const [database] = await api.databases();
+  const rules = await api.cbr('rules');
+  assert.equal(rules.length, 1);
+  const instance = rules[0].resources[0].attributes.find((a) => a.name === 'serviceInstance');
+  assert.equal(instance.value, database.guid, 'the rule restricts this database');
+  assert.equal((await api.cbr('zones'))[0].name, 'onramp-vpc-zone');
   await session.click(await session.waitFor('#go-connect'));
 });
 
@@ -276,12 +291,20 @@ test('Teardown removes the private path and the database', async () => {
   await session.click(await session.find('#back-button'));
   await session.click(await session.waitFor('#back-button'));
   await session.click(await session.waitFor('#teardown-button'));
+  // What the Users step made is listed first, then the plan's resources in reverse.
+  const items = await session.waitForText('#teardown-items', (t) => t.includes('app-writer'));
+  assert.ok(items.indexOf('app-writer') < items.indexOf('onramp-vpc-zone'), items);
+  assert.ok(items.indexOf('onramp-vpc-zone') < items.indexOf('onramp-vpe'), items);
+  await session.screenshot('41-teardown-preview');
+  await session.accessible('Teardown preview');
   await session.click(await session.waitFor('#teardown-confirm'));
   await session.waitFor('#provision-outcome[data-outcome="TornDown"]', 120000);
   for (const collection of ['vpcs', 'subnets', 'keys', 'instances', 'floating_ips', 'endpoint_gateways']) {
     assert.deepEqual(await api.vpc(REGION, collection), [], `${collection} left behind`);
   }
   assert.deepEqual(await api.databases(), []);
+  assert.deepEqual(await api.cbr('rules'), []);
+  assert.deepEqual(await api.cbr('zones'), []);
   for (const { file, text } of readTree(join(appHome, 'data'))) {
     if (file.includes('/sandbox/')) continue;
     assert.ok(!text.includes('PRIVATE KEY'), `a private key in ${file}`);

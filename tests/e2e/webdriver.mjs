@@ -250,6 +250,11 @@ export async function sandboxApi(sandbox) {
     async keys(instanceGuid) {
       return (await get(sandbox.endpoints.resource_controller, `v2/resource_instances/${instanceGuid}/resource_keys`)).resources;
     },
+    /** The account's context-based restrictions: `zones` or `rules`. */
+    async cbr(collection) {
+      const body = await get(sandbox.endpoints.cbr, `v1/${collection}?account_id=${sandbox.endpoints.account_id}`);
+      return body[collection];
+    },
     /** A VPC API collection of `region`, e.g. `vpcs`, `instances`, `endpoint_gateways`. */
     async vpc(region, collection) {
       const body = await get(sandbox.endpoints.regions[region].vpc, `${collection}?version=2026-06-23&generation=2`);

@@ -65,6 +65,7 @@ export const FIELDS: Record<string, FieldInfo> = {
     focus: ['conn-ssh-cidr', 'conn-build'],
   },
   'connectivity.vpeName': { step: 'connectivity', label: 'Endpoint gateway name', focus: ['conn-vpe-name', 'conn-build'] },
+  'connectivity.restrict': { step: 'connectivity', label: 'Context-based restriction', focus: ['conn-restrict', 'conn-build'] },
 };
 
 /** The Connectivity step's fields, as the back end names them. */
@@ -129,7 +130,13 @@ export function derivedNames(c: Connectivity) {
     sshRule: `${c.jump.name}-ssh`,
     postgresRule: `${c.jump.name}-postgres`,
     vpeIp: `${c.vpeName}-ip`,
+    cbrZone: `${vpcName(c)}-zone`,
   };
+}
+
+/** The VPC's name, whether Onramp creates it or the user chose it. */
+export function vpcName(c: Connectivity): string {
+  return c.vpc.name;
 }
 
 /** Whether the plan behind this progress built a private path (its last step is the VPE). */

@@ -558,7 +558,14 @@ sshCidr: string;
 /**
  * The VPE gateway's name; its reserved IP is `<name>-ip`.
  */
-vpeName: string }
+vpeName: string; 
+/**
+ * Also restrict the database's data plane to the VPC with a context-based restriction
+ * (a network zone holding the VPC, and a rule for the instance). A preview: IBM's Gen 2
+ * docs disagree on whether CBR applies (gen2-facts §6), so a refusal does not fail the
+ * plan. Absent in drafts saved before it existed.
+ */
+restrict?: boolean }
 /**
  * What the Connectivity step offers in the database's region.
  */
@@ -996,7 +1003,15 @@ export type StepId =
 /**
  * The VPE gateway to the database, with a reserved IP in the subnet.
  */
-"vpe"
+"vpe" | 
+/**
+ * The context-based-restriction network zone holding the VPC (optional, preview).
+ */
+"cbr-zone" | 
+/**
+ * The CBR rule that lets only that zone reach the database's data plane.
+ */
+"cbr-rule"
 export type StepProgress = { step: StepId; 
 /**
  * What kind of resource, e.g. `Databases for PostgreSQL`.
@@ -1051,7 +1066,15 @@ available: number }
 /**
  * One line of the teardown preview.
  */
-export type TeardownItem = { step: StepId; label: string; name: string; resourceId: string | null; 
+export type TeardownItem = { 
+/**
+ * Unique in the list: the step's id, or `<kind>:<name>` for what the Users step made.
+ */
+key: string; 
+/**
+ * The plan's step, or `None` for what the Users step made.
+ */
+step: StepId | null; label: string; name: string; resourceId: string | null; 
 /**
  * Whether teardown deletes it (false: it is kept, and why is in `consequence`).
  */

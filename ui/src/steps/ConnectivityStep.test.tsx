@@ -79,7 +79,11 @@ describe('the suggested private path', () => {
     for (const name of ['onramp-jump-ip', 'onramp-jump-ssh', 'onramp-jump-postgres', 'onramp-vpe-ip']) {
       expect(within(derived).getByText(name)).toBeTruthy();
     }
-    expect(screen.getByText(/Context-based restrictions: Gen 2's documentation says they are not yet enforced/)).toBeTruthy();
+    // The context-based restriction is offered, off, as a preview with the doubt in words.
+    const restrict = document.getElementById('conn-restrict') as HTMLInputElement;
+    expect(restrict.checked).toBe(false);
+    expect(screen.getByText(/Gen 2 pages disagree on whether context-based restrictions work/)).toBeTruthy();
+    expect(screen.getByText(/A network zone onramp-vpc-zone holding the VPC/)).toBeTruthy();
 
     await waitFor(() => expect(lastChecked(backend).connectivity).toEqual(connectivity()));
     await waitFor(() => expect(stepButton('review').disabled).toBe(false));
@@ -263,6 +267,15 @@ describe('the rules', () => {
     expect(screen.getByText(/27 usable of 32/)).toBeTruthy();
     // A zone the region has is kept.
     expect(value('conn-subnet-zone')).toBe('ca-mon-2');
+  });
+
+  it('adds the context-based restriction to the plan when asked, and takes it out again', async () => {
+    const { user, backend } = await connectivityStep();
+    await user.click(screen.getByLabelText(/Let only the VPC onramp-vpc reach the database/));
+    await waitFor(() => expect(lastChecked(backend).connectivity?.restrict).toBe(true));
+    await user.click(screen.getByLabelText(/Let only the VPC onramp-vpc reach the database/));
+    await waitFor(() => expect(lastChecked(backend).connectivity?.restrict).toBe(false));
+    await waitFor(() => expect(stepButton('review').disabled).toBe(false));
   });
 
   it('warns about 0.0.0.0/0 without blocking the plan', async () => {

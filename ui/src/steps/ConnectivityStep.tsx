@@ -9,6 +9,7 @@ import {
   Select,
   SelectItem,
   Stack,
+  Tag,
   TextInput,
 } from '@carbon/react';
 
@@ -23,7 +24,7 @@ import {
   type SubnetChoice,
   type VpcChoice,
 } from '../backend';
-import { derivedNames } from '../plan';
+import { derivedNames, vpcName } from '../plan';
 import { StepHeading, invalidProps } from './StepHeading';
 
 interface Props {
@@ -438,9 +439,23 @@ export function ConnectivityStep({ backend, plan, shown, onChange, onLocalProble
                 {...invalidProps('conn-vpe-name', problem('vpeName'))}
               />
               <DerivedNames c={c} />
-              <p className="onramp-muted">
-                Context-based restrictions: Gen 2&apos;s documentation says they are not yet enforced for Gen 2; Onramp
-                does not create one.
+            </Stack>
+
+            <Stack gap={4} as="section" aria-labelledby="conn-cbr-heading">
+              <h2 id="conn-cbr-heading" className="onramp-review__heading">
+                Context-based restriction <Tag type="purple" size="sm">Preview</Tag>
+              </h2>
+              <Checkbox
+                id="conn-restrict"
+                labelText={`Let only the VPC ${vpcName(c)} reach the database`}
+                helperText={`A network zone ${derivedNames(c).cbrZone} holding the VPC, and a rule that limits the database's data plane to it (private endpoints only).`}
+                checked={c.restrict ?? false}
+                onChange={(_, { checked }) => set({ restrict: checked })}
+              />
+              <p id="conn-restrict-note" className="onramp-muted">
+                IBM&apos;s Gen 2 pages disagree on whether context-based restrictions work for Gen 2 yet (the FAQ says
+                not yet; the private-connection page says yes). If IBM refuses the rule, the database and its private
+                path still work: Provision shows IBM&apos;s answer at that step and the plan succeeds without it.
               </p>
             </Stack>
           </Stack>

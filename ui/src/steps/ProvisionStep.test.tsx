@@ -6,7 +6,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 
 import type { DraftPlan, PlanProgress, StepProgress } from '../backend';
 import { FakeBackend, KEY_CRN } from '../test/fakeBackend';
-import { advance, draft, lastSent, openStep, renderWizard, row, stepButton } from '../test/wizard';
+import { advance, connectivity, draft, lastSent, openStep, renderWizard, row, stepButton } from '../test/wizard';
 
 /** Applies a saved draft from Review and waits for Provision. */
 async function applied(change: Partial<DraftPlan> = {}, backend = new FakeBackend()) {
@@ -145,6 +145,29 @@ describe('applying a plan', () => {
     await waitFor(() => expect(status('instance')).toBe('Working'));
     expect(status('manager-key')).toBe('Waiting');
     expect(outcome()).toBeNull();
+  });
+
+  it('succeeds without a refused context-based restriction, with IBM’s answer at its step and a way to retry', async () => {
+    const backend = new FakeBackend();
+    backend.failures['cbr-rule'] = {
+      message: 'Bad Request: context-based restrictions are not supported for this plan.',
+      requestId: 'req-cbr',
+      field: 'connectivity.restrict',
+      hint: null,
+    };
+    const { user } = await applied({ connectivity: connectivity({ restrict: true }) }, backend);
+    for (let i = 0; i < 20 && outcome() === null; i++) advance(backend);
+    expect(outcome()).toBe('Succeeded');
+    expect(status('cbr-zone')).toBe('Ready');
+    expect(status('cbr-rule')).toBe('Failed');
+    expect(row('cbr-rule').textContent).toMatch(/not supported for this plan/);
+    expect(row('cbr-rule').textContent).toMatch(/work without it/);
+    expect(document.getElementById('provision-optional-failed')?.textContent).toMatch(/was not made/);
+    expect(document.getElementById('go-connect')).toBeTruthy();
+
+    await user.click(screen.getByRole('button', { name: 'Retry the restriction' }));
+    expect(lastSent(backend)).toEqual({ call: 'resumePlan', args: [draft().id, true] });
+    await waitFor(() => expect(status('cbr-rule')).toBe('Working'));
   });
 
   it('leads from a failed step to the plan field it names', async () => {

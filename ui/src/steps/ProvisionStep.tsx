@@ -176,7 +176,7 @@ function TeardownModal({
               <p>Onramp deletes these, in this order:</p>
               <ol className="onramp-teardown" id="teardown-items">
                 {items.map((item) => (
-                  <li key={item.step} data-step={item.step} data-deletes={item.deletes}>
+                  <li key={item.key} data-step={item.step ?? undefined} data-deletes={item.deletes}>
                     <div className="onramp-provision__step-head">
                       <strong>{item.label}</strong>
                       <Tag type={item.deletes ? 'red' : 'teal'} size="sm">
@@ -267,6 +267,8 @@ export function ProvisionStep({ backend, progress, notice, startError, follow, o
 
   const running = isRunning(progress);
   const outcome = progress.outcome;
+  // The context-based restriction is a preview IBM may refuse: the plan succeeds without it.
+  const optionalFailed = outcome === 'Succeeded' && progress.steps.some((s) => s.status === 'Failed');
   const share = (statuses: StepStatus[]) =>
     progress.steps.filter((s) => statuses.includes(s.status)).length / Math.max(1, progress.steps.length);
   // Applying moves with time against the estimate (the database is one long step), never
@@ -357,6 +359,16 @@ export function ProvisionStep({ backend, progress, notice, startError, follow, o
                 )}
               </Stack>
             )}
+            {optionalFailed && (
+              <InlineNotification
+                id="provision-optional-failed"
+                kind="warning"
+                lowContrast
+                hideCloseButton
+                title="The context-based restriction was not made."
+                subtitle="IBM's answer is at its step above. The database and its private path work without it; retry it later, or leave it."
+              />
+            )}
             {outcome === 'Succeeded' && !hasPrivatePath(progress) && (
               <InlineNotification
                 kind="success"
@@ -446,14 +458,14 @@ export function ProvisionStep({ backend, progress, notice, startError, follow, o
               Resume
             </Button>
           )}
-          {!running && outcome === 'Failed' && (
+          {!running && (outcome === 'Failed' || optionalFailed) && (
             <Button
               id="retry-button"
-              kind="primary"
+              kind={optionalFailed ? 'tertiary' : 'primary'}
               disabled={busy !== null}
               onClick={() => void run('retry', () => follow(id, (l) => backend.resumePlan(id, true, l)))}
             >
-              Retry failed steps
+              {optionalFailed ? 'Retry the restriction' : 'Retry failed steps'}
             </Button>
           )}
           {!running && outcome !== 'TornDown' && (

@@ -244,6 +244,7 @@ export function suggestedConnectivity(location: string): Connectivity {
     jump: { name: 'onramp-jump', profile: 'bx2-2x8', imageId: '', imageName: '' },
     sshCidr: '',
     vpeName: 'onramp-vpe',
+    restrict: false,
   };
 }
 
@@ -649,7 +650,10 @@ const STEP_LABELS: Record<StepId, string> = {
   'jump-vsi': 'Jump server (virtual server instance)',
   'floating-ip': 'Floating IP of the jump server',
   vpe: 'Endpoint gateway (VPE) to the database',
+  'cbr-zone': 'Context-based restriction: network zone (preview)',
+  'cbr-rule': 'Context-based restriction: rule for the database (preview)',
 };
+const OPTIONAL_STEPS: StepId[] = ['cbr-zone', 'cbr-rule'];
 const PATH_STEPS: StepId[] = ['vpc', 'subnet', 'ssh-key', 'ssh-rule', 'postgres-rule', 'jump-vsi', 'floating-ip', 'vpe'];
 const STEP_ESTIMATES: Partial<Record<StepId, number>> = { authorization: 5_000, instance: 60_000, 'manager-key': 10_000 };
 const PATH_STEP_ESTIMATE = 15_000;
@@ -672,6 +676,8 @@ function resourceName(plan: DraftPlan, step: StepId): string {
     'postgres-rule': `${c.jump.name}-postgres`,
     'jump-vsi': c.jump.name,
     'floating-ip': `${c.jump.name}-ip`,
+    'cbr-zone': `${c.vpc.name}-zone`,
+    'cbr-rule': `Onramp: only the VPC ${c.vpc.name} may reach ${plan.name}`,
   };
   return names[step] ?? c.vpeName;
 }
@@ -688,6 +694,8 @@ const TEARDOWN_CONSEQUENCES: Partial<Record<StepId, string>> = {
   'ssh-key': 'Deletes the SSH key from the VPC and its private half from your keychain.',
   subnet: 'Deletes the subnet (once nothing uses it).',
   vpc: 'Deletes the VPC and its default security group, ACL and routing table.',
+  'cbr-rule': "Deletes the rule: the database's data plane is no longer limited to the VPC's zone.",
+  'cbr-zone': 'Deletes the network zone (after the rule that uses it).',
 };
 
 interface Job {
@@ -1106,7 +1114,8 @@ export class FakeBackend implements Backend {
       plan.encryption.kind === 'KeyProtect' && plan.encryption.authorization === 'Create'
         ? ['authorization', 'instance', 'manager-key']
         : ['instance', 'manager-key'];
-    const steps = [...database, ...(plan.connectivity ? PATH_STEPS : [])];
+    const restriction: StepId[] = plan.connectivity?.restrict ? ['cbr-zone', 'cbr-rule'] : [];
+    const steps = [...database, ...(plan.connectivity ? PATH_STEPS : []), ...restriction];
     const progress: PlanProgress = {
       planId: plan.id,
       planName: plan.name,
@@ -1206,6 +1215,15 @@ export class FakeBackend implements Backend {
       working.status = 'Failed';
       working.error = clone(failure);
       working.detail = working.step === 'instance' ? 'failed: The create request was refused' : null;
+      if (OPTIONAL_STEPS.includes(working.step)) {
+        // A port of `engine::optional`: the plan succeeds without the restriction.
+        working.next =
+          "The database and its private path work without it: IBM's Gen 2 docs disagree on whether context-based restrictions apply. Retry later, or leave it; teardown removes what was made.";
+        for (const later of job.progress.steps.filter((s) => s.status === 'Waiting' && OPTIONAL_STEPS.includes(s.step))) {
+          later.status = 'Blocked';
+        }
+        return this.startNext(job);
+      }
       working.next = failure.field
         ? `Fix the ${failure.field} field in the plan and apply again, or tear down what was created.`
         : 'Retry when the cause is fixed, or tear down what was created.';
@@ -1269,7 +1287,7 @@ export class FakeBackend implements Backend {
     p.outcome = null;
     this.lastJob = planId;
     this.startNext(job);
-    if (p.steps.some((s) => s.status === 'Failed')) {
+    if (p.steps.some((s) => s.status === 'Failed' && !OPTIONAL_STEPS.includes(s.step))) {
       // Without retrying, a failed step stays failed: the job ends where it was.
       p.activity = 'Idle';
       p.outcome = 'Failed';
@@ -1295,7 +1313,32 @@ export class FakeBackend implements Backend {
   async teardownPreview(planId: string): Promise<TeardownItem[]> {
     this.record('teardownPreview', planId);
     const job = this.job(planId);
-    return [...job.progress.steps]
+    // What the Users step made goes first, as teardown does it first.
+    const db = this.databases.get(planId);
+    const extras: TeardownItem[] = [
+      ...(db?.credentials ?? [])
+        .filter((c) => !c.plansOwn && c.password !== null)
+        .map((c) => ({
+          key: `credential:${c.name}`,
+          step: null,
+          label: 'Service credential (made in Users)',
+          name: c.name,
+          resourceId: c.guid,
+          deletes: true,
+          consequence:
+            'Deletes the credential: the PostgreSQL user it created is dropped, and its password is removed from your keychain.',
+        })),
+      ...[...(db?.passwords.keys() ?? [])].map((role) => ({
+        key: `sql-user:${role}`,
+        step: null,
+        label: "SQL user's password (made in Users)",
+        name: role,
+        resourceId: null,
+        deletes: true,
+        consequence: 'Removes the password from your keychain; the user itself goes with the database.',
+      })),
+    ];
+    const steps = [...job.progress.steps]
       .reverse()
       .filter((s) => !['Waiting', 'Blocked', 'Deleted'].includes(s.status))
       .map((s) => {
@@ -1312,8 +1355,17 @@ export class FakeBackend implements Backend {
               : 'Deletes the database, its data and its backups; billing stops. IBM Cloud keeps a deleted instance for 3 days (soft deletion), during which it can be reclaimed from the resource reclamations list; after that it is gone for good.';
         } else if (kept) consequence = 'Kept: you chose this existing resource, and it stays as it was.';
         else consequence = TEARDOWN_CONSEQUENCES[s.step] ?? '';
-        return { step: s.step, label: s.label, name: s.name, resourceId: s.resourceId, deletes: !kept, consequence };
+        return {
+          key: s.step as string,
+          step: s.step,
+          label: s.label,
+          name: s.name,
+          resourceId: s.resourceId,
+          deletes: !kept,
+          consequence,
+        };
       });
+    return [...extras, ...steps];
   }
 
   /** A port of `engine::kept`: what existed before Onramp stays. */

@@ -95,6 +95,7 @@ impl Timing {
             StepId::SshKey | StepId::SshRule | StepId::PostgresRule => Duration::from_secs(2),
             StepId::JumpVsi => Duration::from_secs(60),
             StepId::Vpe => Duration::from_secs(30),
+            StepId::CbrZone | StepId::CbrRule => Duration::from_secs(2),
         }
     }
 
@@ -144,8 +145,21 @@ pub fn graph(plan: &DraftPlan) -> Vec<(StepId, Vec<StepId>)> {
             (StepId::FloatingIp, vec![StepId::JumpVsi]),
             (StepId::Vpe, vec![StepId::Instance, StepId::Subnet]),
         ]);
+        if plan.connectivity.as_ref().is_some_and(|c| c.restrict) {
+            // The zone holds the VPC (its CRN); the rule names the instance (its GUID).
+            steps.extend([
+                (StepId::CbrZone, vec![StepId::Vpc]),
+                (StepId::CbrRule, vec![StepId::CbrZone, StepId::Instance]),
+            ]);
+        }
     }
     steps
+}
+
+/// Whether the plan succeeds without the step: the context-based restriction is a preview
+/// that IBM may refuse for Gen 2 (gen2-facts §6); the database and its path work without it.
+pub fn optional(step: StepId) -> bool {
+    matches!(step, StepId::CbrZone | StepId::CbrRule)
 }
 
 /// Whether teardown leaves the step's resource: it was there before Onramp (an existing
@@ -296,6 +310,8 @@ fn label(step: StepId) -> &'static str {
         StepId::JumpVsi => "Jump server (virtual server instance)",
         StepId::FloatingIp => "Floating IP of the jump server",
         StepId::Vpe => "Endpoint gateway (VPE) to the database",
+        StepId::CbrZone => "Context-based restriction: network zone (preview)",
+        StepId::CbrRule => "Context-based restriction: rule for the database (preview)",
     }
 }
 
@@ -316,6 +332,8 @@ fn resource_name(plan: &DraftPlan, step: StepId) -> String {
                 StepId::PostgresRule => c.postgres_rule_name(),
                 StepId::JumpVsi => c.jump.name.clone(),
                 StepId::FloatingIp => c.floating_ip_name(),
+                StepId::CbrZone => c.cbr_zone_name(),
+                StepId::CbrRule => c.cbr_rule_description(&plan.name),
                 _ => c.vpe_name.clone(),
             }
         }
@@ -394,6 +412,9 @@ fn snapshot(state: &JournalState, timing: &Timing, live: &Live) -> PlanProgress 
             }
         });
         let next = match status {
+            StepStatus::Failed if optional(*step) => Some(
+                "The database and its private path work without it: IBM's Gen 2 docs disagree on whether context-based restrictions apply. Retry later, or leave it; teardown removes what was made.".to_owned(),
+            ),
             StepStatus::Failed => Some(match record.error.as_ref().and_then(|e| e.field.as_deref().map(field::label)) {
                 Some(f) => format!("Change the {f} in the plan and apply again, or tear down what was created."),
                 None => "Retry when the cause is fixed, or tear down what was created.".to_owned(),
@@ -429,12 +450,15 @@ fn snapshot(state: &JournalState, timing: &Timing, live: &Live) -> PlanProgress 
         if activity != Activity::Idle {
             return None;
         }
-        let all = |f: fn(StepStatus) -> bool| steps.iter().all(|s| f(s.status));
         Some(if state.closed {
             Outcome::TornDown
         } else if teardown {
             Outcome::TeardownIncomplete
-        } else if all(|s| s == StepStatus::Ready) {
+        } else if steps.iter().all(|s| {
+            s.status == StepStatus::Ready
+                || (optional(s.step)
+                    && matches!(s.status, StepStatus::Failed | StepStatus::Blocked))
+        }) {
             Outcome::Succeeded
         } else if steps.iter().any(|s| s.status == StepStatus::Failed) {
             Outcome::Failed
@@ -650,6 +674,8 @@ impl Run {
             StepId::Authorization => self.authorization().await,
             StepId::Instance => self.instance().await,
             StepId::ManagerKey => self.manager_key().await,
+            StepId::CbrZone => self.cbr_zone().await,
+            StepId::CbrRule => self.cbr_rule().await,
             path => self.private_path_step(path).await,
         }
     }
@@ -1197,6 +1223,9 @@ impl Run {
             // It was there before Onramp: other databases (or the user) may rely on it.
             return Ok(());
         }
+        if optional(step) {
+            return self.teardown_restriction(step, &record).await;
+        }
         if !matches!(
             step,
             StepId::Authorization | StepId::Instance | StepId::ManagerKey
@@ -1422,7 +1451,10 @@ pub fn apply(ctx: EngineContext, journal: Journal, retry_failed: bool) -> Job {
             }
             if run.cancel.is_cancelled() {
                 Outcome::Cancelled
-            } else if graph.iter().all(|(s, _)| finished.get(s) == Some(&true)) {
+            } else if graph
+                .iter()
+                .all(|(s, _)| finished.get(s) == Some(&true) || optional(*s))
+            {
                 Outcome::Succeeded
             } else {
                 Outcome::Failed
@@ -1484,7 +1516,10 @@ pub fn teardown(ctx: EngineContext, journal: Journal) -> Job {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct TeardownItem {
-    pub step: StepId,
+    /// Unique in the list: the step's id, or `<kind>:<name>` for what the Users step made.
+    pub key: String,
+    /// The plan's step, or `None` for what the Users step made.
+    pub step: Option<StepId>,
     pub label: String,
     pub name: String,
     pub resource_id: Option<String>,
@@ -1497,7 +1532,40 @@ pub struct TeardownItem {
 /// What teardown will do, in the order it does it.
 pub fn teardown_preview(state: &JournalState) -> Vec<TeardownItem> {
     let sandbox = state.mode == Mode::Sandbox;
-    graph(&state.plan)
+    // What the Users step made goes first, as teardown does it first.
+    let extras = state
+        .extras
+        .iter()
+        .filter(|e| e.phase != Phase::Deleted)
+        .map(|extra| {
+            let (kind, label, consequence) = match extra.kind {
+                crate::journal::ExtraKind::Credential => (
+                    "credential",
+                    "Service credential (made in Users)",
+                    "Deletes the credential: the PostgreSQL user it created is dropped, and its password is removed from your keychain.",
+                ),
+                crate::journal::ExtraKind::SqlUser => (
+                    "sql-user",
+                    "SQL user's password (made in Users)",
+                    "Removes the password from your keychain; the user itself goes with the database.",
+                ),
+            };
+            TeardownItem {
+                key: format!("{kind}:{}", extra.name),
+                step: None,
+                label: label.to_owned(),
+                name: extra.name.clone(),
+                // A SQL user's id is its name; a credential's is its GUID.
+                resource_id: match extra.kind {
+                    crate::journal::ExtraKind::Credential => extra.id.clone(),
+                    crate::journal::ExtraKind::SqlUser => None,
+                },
+                deletes: true,
+                consequence: consequence.to_owned(),
+            }
+        });
+    let graph = graph(&state.plan);
+    let steps = graph
         .iter()
         .rev()
         .filter_map(|(step, _)| {
@@ -1520,6 +1588,8 @@ pub fn teardown_preview(state: &JournalState) -> Vec<TeardownItem> {
                 StepId::SshKey => "Deletes the SSH key from the VPC and its private half from your keychain.".to_owned(),
                 StepId::Subnet => "Deletes the subnet (once nothing uses it).".to_owned(),
                 StepId::Vpc => "Deletes the VPC and its default security group, ACL and routing table.".to_owned(),
+                StepId::CbrRule => "Deletes the rule: the database's data plane is no longer limited to the VPC's zone.".to_owned(),
+                StepId::CbrZone => "Deletes the network zone (after the rule that uses it).".to_owned(),
             };
             let consequence = if record.id.is_none() && !kept {
                 format!("{consequence} (Its creation was interrupted; Onramp looks for it by name.)")
@@ -1527,18 +1597,20 @@ pub fn teardown_preview(state: &JournalState) -> Vec<TeardownItem> {
                 consequence
             };
             Some(TeardownItem {
-                step: *step,
+                key: step.as_str().to_owned(),
+                step: Some(*step),
                 label: label(*step).to_owned(),
                 name: record.name.clone().unwrap_or_else(|| resource_name(&state.plan, *step)),
                 resource_id: record.id.clone(),
                 deletes: !kept,
                 consequence,
             })
-        })
-        .collect()
+        });
+    extras.chain(steps).collect()
 }
 
 pub(crate) mod private_path;
+mod restriction;
 pub use private_path::{private_path_of, PrivatePath};
 
 #[cfg(test)]

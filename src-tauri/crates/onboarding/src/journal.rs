@@ -47,6 +47,10 @@ pub enum StepId {
     FloatingIp,
     /// The VPE gateway to the database, with a reserved IP in the subnet.
     Vpe,
+    /// The context-based-restriction network zone holding the VPC (optional, preview).
+    CbrZone,
+    /// The CBR rule that lets only that zone reach the database's data plane.
+    CbrRule,
 }
 
 impl StepId {
@@ -63,6 +67,8 @@ impl StepId {
             StepId::JumpVsi => "jump-vsi",
             StepId::FloatingIp => "floating-ip",
             StepId::Vpe => "vpe",
+            StepId::CbrZone => "cbr-zone",
+            StepId::CbrRule => "cbr-rule",
         }
     }
 }

@@ -360,6 +360,25 @@ fn private_path_resources(plan: &DraftPlan, c: &Connectivity) -> Vec<PlannedReso
             setting("Security group", "The VPC's default security group"),
         ],
     ));
+    if c.restrict {
+        out.push(resource(
+            "Context-based restriction: network zone (preview)",
+            &c.cbr_zone_name(),
+            vec![setting(
+                "Holds",
+                format!("The VPC {} (its CRN)", c.vpc_name()),
+            )],
+        ));
+        out.push(resource(
+            "Context-based restriction: rule (preview)",
+            &c.cbr_rule_description(&plan.name),
+            vec![
+                setting("Restricts", format!("The database '{}': data plane only, enforced", plan.name)),
+                setting("Allows", format!("Private endpoints, from the zone {}", c.cbr_zone_name())),
+                setting("Gen 2", "IBM's Gen 2 docs disagree on whether CBR applies. If IBM refuses the rule, the plan still succeeds and the step shows IBM's answer"),
+            ],
+        ));
+    }
     out
 }
 

@@ -667,12 +667,16 @@ pub async fn delete_credential(
 /// The keychain entry of a SQL user's password: `sql-user:<instance guid>:<role>`, from
 /// the instance's GUID or CRN (whose GUID is its last non-empty field).
 pub fn sql_user_entry(instance: &str, role: &str) -> String {
-    let guid = instance
+    format!("sql-user:{}:{role}", instance_guid(instance))
+}
+
+/// An instance's GUID, from its GUID or CRN (whose GUID is its last non-empty field).
+pub fn instance_guid(instance: &str) -> &str {
+    instance
         .split(':')
         .rev()
         .find(|part| !part.is_empty())
-        .unwrap_or(instance);
-    format!("sql-user:{guid}:{role}")
+        .unwrap_or(instance)
 }
 
 #[cfg(test)]

@@ -252,7 +252,7 @@ async fn a_new_private_path_is_built_while_the_database_provisions_and_reaches_i
     // Teardown: the private path first, in reverse, then the database.
     let preview = engine::teardown_preview(&state);
     assert_eq!(
-        preview.iter().map(|i| i.step).collect::<Vec<_>>(),
+        preview.iter().filter_map(|i| i.step).collect::<Vec<_>>(),
         [
             StepId::Vpe,
             StepId::FloatingIp,
@@ -362,5 +362,173 @@ async fn killed_at_random_points_the_engine_leaves_exactly_one_of_each_resource(
         .read(&ssh_key_entry(&plan.id))
         .unwrap()
         .is_none());
+    env.stop().await;
+}
+
+/// The CBR network zones and rules of the account, as the CBR API lists them.
+async fn restrictions(
+    env: &Env,
+) -> (
+    Vec<onramp_cloud::cbr::NetworkZoneSummary>,
+    Vec<onramp_cloud::cbr::Rule>,
+) {
+    let cbr = env.cloud.cbr().unwrap();
+    let zones = cbr.list_zones(&env.account_id, None).await.unwrap();
+    let rules = cbr
+        .list_rules(&onramp_cloud::cbr::RuleFilter {
+            account_id: env.account_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    (zones, rules)
+}
+
+fn attribute<'a>(attributes: &'a [onramp_cloud::cbr::Attribute], name: &str) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| a.value.as_str())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_context_based_restriction_lets_only_the_vpc_reach_the_database_and_teardown_removes_it()
+{
+    let env = Env::start("restriction", "", 2.0).await;
+    let mut plan = path_plan(&env, "pg-restricted").await;
+    plan.connectivity.as_mut().unwrap().restrict = true;
+    let region = plan.location.clone();
+    let done = env.apply(&plan, false).await;
+    assert_eq!(done.outcome, Some(Outcome::Succeeded), "{done:#?}");
+    assert_eq!(
+        done.steps.len(),
+        12,
+        "database, credential, 8 path steps, zone and rule"
+    );
+    assert!(done.steps.iter().all(|s| s.status == StepStatus::Ready));
+
+    // Read back from the CBR API, not from the engine: one zone holding the VPC's CRN, one
+    // rule tying that zone to this instance's GUID, data plane only, enforced.
+    let state = env.journal(&plan.id);
+    let vpc_crn = vpc(&env, &region)
+        .get_vpc(state.step(StepId::Vpc).id.as_deref().unwrap())
+        .await
+        .unwrap()
+        .crn;
+    let database = env.live_databases().await.remove(0);
+    let (zones, rules) = restrictions(&env).await;
+    assert_eq!(zones.len(), 1, "{zones:?}");
+    assert_eq!(zones[0].name, "onramp-vpc-zone");
+    assert_eq!(
+        state.step(StepId::CbrZone).id.as_deref(),
+        Some(zones[0].id.as_str())
+    );
+    let zone = env
+        .cloud
+        .cbr()
+        .unwrap()
+        .get_zone(&zones[0].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        zone.addresses,
+        vec![onramp_cloud::cbr::ZoneAddress::new(
+            onramp_cloud::cbr::AddressType::Vpc,
+            vpc_crn
+        )]
+    );
+    assert_eq!(rules.len(), 1, "{rules:?}");
+    let rule = &rules[0];
+    let resource = &rule.resources[0].attributes;
+    assert_eq!(
+        attribute(resource, "serviceName"),
+        Some("databases-for-postgresql")
+    );
+    assert_eq!(
+        attribute(resource, "serviceInstance"),
+        Some(database.guid.as_str())
+    );
+    assert_eq!(
+        attribute(resource, "accountId"),
+        Some(env.account_id.as_str())
+    );
+    let context = &rule.contexts[0].attributes;
+    assert_eq!(
+        attribute(context, "networkZoneId"),
+        Some(zones[0].id.as_str())
+    );
+    assert_eq!(attribute(context, "endpointType"), Some("private"));
+    assert_eq!(
+        rule.operations.as_ref().unwrap().api_types[0].api_type_id,
+        onramp_cloud::cbr::DATA_PLANE_API_TYPE
+    );
+    assert_eq!(
+        rule.enforcement_mode,
+        Some(onramp_cloud::cbr::EnforcementMode::Enabled)
+    );
+    // Journalled before and after each call: the intent precedes the zone's creation.
+    let zone_record = state.step(StepId::CbrZone);
+    assert!(zone_record.started_at.is_some() && zone_record.finished_at.is_some());
+
+    // Teardown deletes the rule, then the zone, then the path.
+    let preview = engine::teardown_preview(&state);
+    assert_eq!(
+        preview
+            .iter()
+            .filter_map(|i| i.step)
+            .take(3)
+            .collect::<Vec<_>>(),
+        [StepId::CbrRule, StepId::CbrZone, StepId::Vpe]
+    );
+    let gone = env.teardown(&plan.id).await;
+    assert_eq!(gone.outcome, Some(Outcome::TornDown), "{gone:#?}");
+    let (zones, rules) = restrictions(&env).await;
+    assert!(zones.is_empty() && rules.is_empty(), "{zones:?} {rules:?}");
+    assert_eq!(census(&env, &region).await, Census::empty());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_restriction_shows_ibms_answer_and_the_plan_still_succeeds() {
+    // The second CBR create (the rule) is refused, as IBM may for Gen 2.
+    let env = Env::start("restriction-refused", "cbr.POST:status=400@calls=2", 2.0).await;
+    let mut plan = path_plan(&env, "pg-unrestricted").await;
+    plan.connectivity.as_mut().unwrap().restrict = true;
+    let region = plan.location.clone();
+    let done = env.apply(&plan, false).await;
+    assert_eq!(done.outcome, Some(Outcome::Succeeded), "{done:#?}");
+    let rule = done
+        .steps
+        .iter()
+        .find(|s| s.step == StepId::CbrRule)
+        .unwrap();
+    assert_eq!(rule.status, StepStatus::Failed);
+    let error = rule.error.as_ref().expect("the refusal");
+    assert!(error.message.contains("Bad Request"), "{error:?}");
+    assert_eq!(error.field.as_deref(), Some("connectivity.restrict"));
+    assert!(
+        rule.next.as_deref().unwrap().contains("work without it"),
+        "{rule:?}"
+    );
+    assert!(done
+        .steps
+        .iter()
+        .filter(|s| !engine::optional(s.step))
+        .all(|s| s.status == StepStatus::Ready));
+    // The journal at rest says the same.
+    let state = env.journal(&plan.id);
+    assert_eq!(
+        engine::progress_of(&state, &env.ctx().timing).outcome,
+        Some(Outcome::Succeeded)
+    );
+    let (zones, rules) = restrictions(&env).await;
+    assert_eq!((zones.len(), rules.len()), (1, 0));
+
+    // Teardown removes the zone that was made; there is no rule to remove.
+    let gone = env.teardown(&plan.id).await;
+    assert_eq!(gone.outcome, Some(Outcome::TornDown), "{gone:#?}");
+    let (zones, _) = restrictions(&env).await;
+    assert!(zones.is_empty(), "{zones:?}");
+    assert_eq!(census(&env, &region).await, Census::empty());
     env.stop().await;
 }

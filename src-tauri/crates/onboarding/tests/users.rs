@@ -13,7 +13,7 @@ use onramp_cloud::{rc::CreateResourceKey, Idempotency, Network};
 use onramp_connect::postgres::{PgError, PgSession, PgTarget};
 use onramp_onboarding::{
     connect::StoredCredential,
-    engine::{credential_entry, Outcome},
+    engine::{self, credential_entry, Outcome},
     journal::StepId,
     users::{self, field, Recipe, RoleKind, RoleRow},
     AppError, ErrorCode,
@@ -559,6 +559,18 @@ async fn credentials_keep_their_passwords_in_the_keychain_and_teardown_removes_e
     );
     assert_eq!(reopened.live_extras(ExtraKind::SqlUser).count(), 1);
     drop(journal);
+
+    // The teardown preview names them first, as teardown removes them first.
+    let preview = engine::teardown_preview(&reopened);
+    let keys: Vec<&str> = preview.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(
+        &keys[..2],
+        ["credential:second manager", "sql-user:mary"],
+        "{keys:?}"
+    );
+    assert!(preview[..2].iter().all(|i| i.step.is_none() && i.deletes));
+    assert!(preview[1].consequence.contains("keychain"));
+    assert_eq!(keys[2..], ["manager-key", "instance"]);
 
     let gone = env.teardown(&plan.id).await;
     assert_eq!(gone.outcome, Some(Outcome::TornDown), "{gone:#?}");

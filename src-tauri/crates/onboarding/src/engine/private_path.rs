@@ -90,6 +90,7 @@ fn field_of(step: StepId) -> Option<&'static str> {
         StepId::SshRule => field::SSH_CIDR,
         StepId::JumpVsi => field::JUMP_NAME,
         StepId::Vpe => field::VPE_NAME,
+        StepId::CbrZone | StepId::CbrRule => field::RESTRICT,
         _ => return None,
     })
 }
@@ -124,13 +125,13 @@ enum Verdict {
 }
 
 impl Run {
-    fn connectivity(&self) -> Result<Connectivity, Stop> {
+    pub(super) fn connectivity(&self) -> Result<Connectivity, Stop> {
         self.plan()
             .connectivity
             .ok_or_else(|| Stop::Failed(AppError::internal("the plan has no private path")))
     }
 
-    fn vpc_client(&self) -> Result<VpcClient, Stop> {
+    pub(super) fn vpc_client(&self) -> Result<VpcClient, Stop> {
         let location = self.plan().location;
         Ok(self
             .ctx
@@ -140,7 +141,7 @@ impl Run {
     }
 
     /// The id a step this one depends on recorded.
-    fn id_of(&self, step: StepId) -> Result<String, Stop> {
+    pub(super) fn id_of(&self, step: StepId) -> Result<String, Stop> {
         self.state().step(step).id.ok_or_else(|| {
             Stop::Failed(AppError::internal(format!(
                 "the {}'s id is not in the journal",
@@ -149,7 +150,7 @@ impl Run {
         })
     }
 
-    fn created(
+    pub(super) fn created(
         &self,
         step: StepId,
         id: &str,
@@ -187,7 +188,7 @@ impl Run {
     /// this plan announced its create before (an earlier run, or an unclear answer in this
     /// one); otherwise it is someone else's and the step fails at its field. `note` is
     /// journalled before each create call.
-    async fn find_or_create<T, L, LFut, C, CFut>(
+    pub(super) async fn find_or_create<T, L, LFut, C, CFut>(
         &self,
         step: StepId,
         what: &str,
@@ -216,7 +217,10 @@ impl Run {
                 return Err(Stop::Failed(
                     AppError::new(
                         ErrorCode::Conflict,
-                        format!("A {what} with this name already exists in the region, and this plan did not create it."),
+                        format!(
+                            "A {what} with this name already exists in the {}, and this plan did not create it.",
+                            if super::optional(step) { "account" } else { "region" }
+                        ),
                     )
                     .at(field_of(step).unwrap_or(field::VPC))
                     .hint("Choose another name, or choose that resource as an existing one."),

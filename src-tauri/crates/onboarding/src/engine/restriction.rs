@@ -11,7 +11,7 @@ use onramp_cloud::{
         AddressType, ApiType, Attribute, CbrClient, CreateRule, CreateZone, EnforcementMode,
         RuleContext, RuleFilter, RuleOperations, RuleResource, ZoneAddress, DATA_PLANE_API_TYPE,
     },
-    Idempotency,
+    CloudError, Idempotency,
 };
 
 use super::{Run, StepResult, Stop};
@@ -28,6 +28,30 @@ pub const SERVICE_NAME: &str = "databases-for-postgresql";
 mod detail {
     pub const VPC_CRN: &str = "vpcCrn";
     pub const ZONE: &str = "zoneId";
+}
+
+/// The id of the account's zone with this exact name (the list filters by name, loosely).
+async fn zone_named(
+    cbr: &CbrClient,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<String>, CloudError> {
+    Ok(cbr
+        .list_zones(account_id, Some(name))
+        .await?
+        .into_iter()
+        .find(|z| z.name == name)
+        .map(|z| z.id))
+}
+
+/// The id of the rule the filter finds (the instance's, through the plan's zone).
+async fn rule_matching(cbr: &CbrClient, filter: &RuleFilter) -> Result<Option<String>, CloudError> {
+    Ok(cbr
+        .list_rules(filter)
+        .await?
+        .into_iter()
+        .next()
+        .map(|r| r.id))
 }
 
 impl Run {
@@ -76,14 +100,7 @@ impl Run {
             .find_or_create(
                 step,
                 "network zone",
-                || async {
-                    Ok(cbr
-                        .list_zones(&account_id, Some(&name))
-                        .await?
-                        .into_iter()
-                        .find(|z| z.name == name)
-                        .map(|z| z.id))
-                },
+                || zone_named(&cbr, &account_id, &name),
                 || async { Ok(cbr.create_zone(&body, Idempotency::Unsafe).await?.id) },
                 None,
             )
@@ -136,14 +153,7 @@ impl Run {
             .find_or_create(
                 step,
                 "rule",
-                || async {
-                    Ok(cbr
-                        .list_rules(&filter)
-                        .await?
-                        .into_iter()
-                        .next()
-                        .map(|r| r.id))
-                },
+                || rule_matching(&cbr, &filter),
                 || async { Ok(cbr.create_rule(&body, Idempotency::Unsafe).await?.id) },
                 None,
             )
@@ -172,30 +182,16 @@ impl Run {
             (None, StepId::CbrZone) => {
                 let name = self.connectivity()?.cbr_zone_name();
                 let account_id = self.state().account_id;
-                self.persist(step, what, || async {
-                    Ok(cbr
-                        .list_zones(&account_id, Some(&name))
-                        .await?
-                        .into_iter()
-                        .find(|z| z.name == name)
-                        .map(|z| z.id))
-                })
-                .await?
+                self.persist(step, what, || zone_named(&cbr, &account_id, &name))
+                    .await?
             }
             (None, _) => {
                 let zone = self.state().step(StepId::CbrZone).id;
                 match (self.state().step(StepId::Instance).id, zone) {
                     (Some(instance), Some(zone)) => {
                         let filter = self.rule_filter(instance_guid(&instance), Some(&zone));
-                        self.persist(step, what, || async {
-                            Ok(cbr
-                                .list_rules(&filter)
-                                .await?
-                                .into_iter()
-                                .next()
-                                .map(|r| r.id))
-                        })
-                        .await?
+                        self.persist(step, what, || rule_matching(&cbr, &filter))
+                            .await?
                     }
                     _ => None,
                 }

@@ -47,6 +47,7 @@ const ONRAMP_COMMANDS: &[&str] = &[
     "credential_password",
     "list_roles",
     "preview_user_sql",
+    "preview_password_sql",
     "create_sql_user",
     "change_password",
     "sql_user_password",

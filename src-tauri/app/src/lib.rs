@@ -50,6 +50,7 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::users::credential_password,
             commands::users::list_roles,
             commands::users::preview_user_sql,
+            commands::users::preview_password_sql,
             commands::users::create_sql_user,
             commands::users::change_password,
             commands::users::sql_user_password,

@@ -386,6 +386,17 @@ async previewUserSql(role: string, recipe: Recipe) : Promise<Result<string[], Ap
 }
 },
 /**
+ * The `ALTER ROLE` a password change runs, password masked, for the user to read first.
+ */
+async previewPasswordSql(role: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_password_sql", { role }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Creates a login role from a recipe as the Manager. The password (generated unless typed)
  * is in the keychain before the role is committed; a failure leaves nothing behind.
  */

@@ -152,6 +152,7 @@ export interface Backend {
   listRoles(planId: string, keyFile: string | null, predefined: boolean): Promise<RoleRow[]>;
   /** The statements a recipe runs, password masked. */
   previewUserSql(role: string, recipe: Recipe): Promise<string[]>;
+  previewPasswordSql(role: string): Promise<string>;
   /**
    * Creates a login role from a recipe as the Manager; `password` null lets the back end
    * generate one. Errors name `users.roleName`, `users.password` or `users.database`.

@@ -74,6 +74,7 @@ export const tauriBackend: Backend = {
   credentialPassword: (planId, guid) => unwrap(commands.credentialPassword(planId, guid)),
   listRoles: (planId, keyFile, predefined) => unwrap(commands.listRoles(planId, keyFile, predefined)),
   previewUserSql: (role, recipe) => unwrap(commands.previewUserSql(role, recipe)),
+  previewPasswordSql: (role) => unwrap(commands.previewPasswordSql(role)),
   createSqlUser: (planId, keyFile, role, recipe, password) =>
     unwrap(commands.createSqlUser(planId, keyFile, role, recipe, password)),
   changePassword: (planId, keyFile, role, password) =>

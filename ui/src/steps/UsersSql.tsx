@@ -18,7 +18,7 @@ import { asAppError, type AppError, type Backend, type CredentialInfo, type Reci
 import { CommandBlock } from './CommandBlock';
 import { SecretActions } from './SecretActions';
 import { invalidProps } from './StepHeading';
-import { FIELD, focusLater, quoteIdent, said, type SqlAccess } from './users';
+import { FIELD, focusLater, said, type SqlAccess } from './users';
 
 /** How long the SQL preview waits for typing to pause. */
 const PREVIEW_DELAY_MS = 200;
@@ -360,6 +360,19 @@ export function PasswordSection({
   // Login roles a password belongs to: the service's own and PostgreSQL's are not the user's.
   const logins = (roles ?? []).filter((r) => r.canLogin && (r.kind === 'User' || r.kind === 'Credential'));
   const role = logins.some((r) => r.name === chosen) ? chosen : '';
+  // The statement comes from the back end, which quotes it exactly as it will run it.
+  const [preview, setPreview] = useState<{ role: string; sql: string } | null>(null);
+  useEffect(() => {
+    if (!role) return;
+    let gone = false;
+    backend.previewPasswordSql(role).then(
+      (sql) => !gone && setPreview({ role, sql }),
+      () => !gone && setPreview(null),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [backend, role]);
   const credentialOf = (user: string) => credentials?.find((c) => c.stored && c.user === user) ?? null;
   const optionText = (r: RoleRow) => {
     const credential = credentials?.find((c) => c.user === r.name);
@@ -460,11 +473,9 @@ export function PasswordSection({
             error={errors.password}
           />
           {role ? (
-            <CommandBlock
-              id="pw-sql"
-              label="SQL Onramp will run"
-              text={`ALTER ROLE ${quoteIdent(role)} WITH PASSWORD '********'`}
-            />
+            preview?.role === role && (
+              <CommandBlock id="pw-sql" label="SQL Onramp will run" text={preview.sql} />
+            )
           ) : (
             <p className="onramp-muted">Choose a user to see the SQL Onramp will run.</p>
           )}

@@ -420,7 +420,9 @@ describe('changing a password', () => {
     await waitFor(() => expect(fieldError('pw-role')).toBe('Choose the user whose password changes.'));
 
     await user.selectOptions(select, 'grafana');
-    expect(text('pw-sql')).toBe(`ALTER ROLE "grafana" WITH PASSWORD '********'`);
+    await waitFor(() => expect(text('pw-sql')).toBe(`ALTER ROLE "grafana" WITH PASSWORD '********'`));
+    // The statement is the back end's, quoted as it will run it.
+    expect(backend.sent.find((s) => s.call === 'previewPasswordSql')?.args).toEqual(['grafana']);
     expect(el<HTMLInputElement>('pw-generate').checked).toBe(true);
     await user.click(el('pw-change-button'));
     await waitFor(() => expect(text('pw-result')).toBe('Changed the password of grafana; the keychain holds the new one.'));
@@ -435,7 +437,7 @@ describe('changing a password', () => {
   it('changes a credential’s user’s password to a typed one, refusing a weak one at the field', async () => {
     const { user, backend, plan } = await users();
     await user.selectOptions(el('pw-role'), MANAGER_USER);
-    expect(text('pw-sql')).toBe(`ALTER ROLE "${MANAGER_USER}" WITH PASSWORD '********'`);
+    await waitFor(() => expect(text('pw-sql')).toBe(`ALTER ROLE "${MANAGER_USER}" WITH PASSWORD '********'`));
     await user.click(el('pw-type'));
     await typeInto(user, 'pw-password', 'alllowercaseletters');
     await user.click(el('pw-change-button'));

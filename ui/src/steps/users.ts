@@ -14,9 +14,6 @@ export const FIELD = {
 /** An error's message and hint, as one sentence for a field. */
 export const said = (error: AppError) => [error.message, error.hint].filter(Boolean).join(' ');
 
-/** A port of `users::quote_ident`: how Onramp names a role in SQL. */
-export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /** Moves focus to a field once it shows its error, for a keyboard user who just pressed Create. */
 export const focusLater = (id: string) => setTimeout(() => document.getElementById(id)?.focus());
 

@@ -537,6 +537,9 @@ export function kindOf(name: string, superuser = false): RoleKind {
 /** A port of `users::quote_ident`. */
 export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** A port of `users::password_sql`, password masked. */
+const passwordSql = (name: string) => `ALTER ROLE ${quoteIdent(name)} WITH PASSWORD '********'`;
+
 /** A port of `users::recipe_sql` with the password masked (the preview). */
 export function recipeSql(name: string, recipe: Recipe): string[] {
   const who = quoteIdent(name);
@@ -1846,6 +1849,11 @@ export class FakeBackend implements Backend {
     return recipeSql(name, recipe);
   }
 
+  async previewPasswordSql(name: string): Promise<string> {
+    this.record('previewPasswordSql', name);
+    return passwordSql(name);
+  }
+
   /** A port of `commands::users::check_typed`: a typed password's problem, or a generated one. */
   private passwordFor(password: string | null, name: string): string {
     if (!password) return this.generatePassword();
@@ -1912,7 +1920,7 @@ export class FakeBackend implements Backend {
     if (credential) credential.password = secret;
     else db.passwords.set(name, secret);
     return {
-      statements: [`ALTER ROLE ${quoteIdent(name)} WITH PASSWORD '********'`],
+      statements: [passwordSql(name)],
       keychainEntry: credential ? `credential:${credential.guid}` : `sql-user:${planId}:${name}`,
     };
   }

@@ -140,6 +140,13 @@ pub async fn list_roles(
     users::list_roles(session.client(), predefined).await
 }
 
+/// The `ALTER ROLE` a password change runs, password masked, for the user to read first.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_password_sql(role: String) -> Result<String, AppError> {
+    Ok(users::password_sql(&role, None))
+}
+
 /// The statements a recipe will run, password masked, for the user to read first.
 #[tauri::command]
 #[specta::specta]

@@ -38,7 +38,7 @@ before(async () => {
 
 after(async () => {
   await session?.end();
-  driver?.stop();
+  await driver?.stop();
   sandbox?.stop();
 });
 

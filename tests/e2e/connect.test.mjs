@@ -44,7 +44,7 @@ before(async () => {
 
 after(async () => {
   await session?.end();
-  driver?.stop();
+  await driver?.stop();
   sandbox?.stop();
   try {
     execFileSync('secret-tool', ['clear', 'service', SERVICE, 'username', 'ibmcloud-api-key']);

@@ -15,7 +15,7 @@ let session;
 
 after(async () => {
   await session?.end();
-  driver?.stop();
+  await driver?.stop();
 });
 
 test('the .deb unpacks to a binary, a desktop entry and icons, and the binary opens the window', async () => {

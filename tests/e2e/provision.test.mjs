@@ -41,7 +41,7 @@ before(async () => {
 
 after(async () => {
   await session?.end();
-  driver?.stop();
+  await driver?.stop();
   sandbox?.stop();
   // The key this test stored: leave the test keychain as it was.
   try {

@@ -2,7 +2,8 @@
 // the sandbox binary, tauri-driver (which starts WebKitWebDriver, which starts the app).
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,17 +62,51 @@ export async function startSandbox(apiKey, extraArgs = []) {
   return { child, endpointsPath, endpoints, stop: () => child.kill('SIGTERM') };
 }
 
-/** Starts tauri-driver on free ports with `env` for the app it will launch. */
+/** The processes whose environment holds `marker` (`NAME=value`), from /proc. */
+function processesWith(marker) {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker)) found.push(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * Starts tauri-driver on free ports with `env` for the app it will launch. Every process it
+ * starts carries a marker in its environment, so `stop` can end an app that WebDriver failed
+ * to close: an app left running holds the test runner's output pipe, and the run never ends.
+ */
 export async function startDriver(env) {
   const port = await freePort();
   const nativePort = await freePort();
+  const marker = `ONRAMP_E2E_RUN=${randomUUID()}`;
   const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, ONRAMP_E2E_RUN: marker.split('=')[1] },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   await waitFor('tauri-driver', async () => (await fetch(`${base}/status`)).ok, 20000);
-  return { base, stop: () => driver.kill('SIGTERM') };
+  const stop = async () => {
+    driver.kill('SIGTERM');
+    for (const signal of ['SIGTERM', 'SIGKILL']) {
+      const left = processesWith(marker);
+      if (left.length === 0) return;
+      if (signal === 'SIGKILL') console.error(`# ended ${left.length} process(es) WebDriver left running: ${left.join(' ')}`);
+      for (const pid of left) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      await waitFor('the app to end', async () => processesWith(marker).length === 0, 5000).catch(() => undefined);
+    }
+  };
+  return { base, stop };
 }
 
 export class Session {

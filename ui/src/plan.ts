@@ -130,13 +130,8 @@ export function derivedNames(c: Connectivity) {
     sshRule: `${c.jump.name}-ssh`,
     postgresRule: `${c.jump.name}-postgres`,
     vpeIp: `${c.vpeName}-ip`,
-    cbrZone: `${vpcName(c)}-zone`,
+    cbrZone: `${c.vpc.name}-zone`,
   };
-}
-
-/** The VPC's name, whether Onramp creates it or the user chose it. */
-export function vpcName(c: Connectivity): string {
-  return c.vpc.name;
 }
 
 /** Whether the plan behind this progress built a private path (its last step is the VPE). */

@@ -24,7 +24,7 @@ import {
   type SubnetChoice,
   type VpcChoice,
 } from '../backend';
-import { derivedNames, vpcName } from '../plan';
+import { derivedNames } from '../plan';
 import { StepHeading, invalidProps } from './StepHeading';
 
 interface Props {
@@ -447,7 +447,7 @@ export function ConnectivityStep({ backend, plan, shown, onChange, onLocalProble
               </h2>
               <Checkbox
                 id="conn-restrict"
-                labelText={`Let only the VPC ${vpcName(c)} reach the database`}
+                labelText={`Let only the VPC ${c.vpc.name} reach the database`}
                 helperText={`A network zone ${derivedNames(c).cbrZone} holding the VPC, and a rule that limits the database's data plane to it (private endpoints only).`}
                 checked={c.restrict ?? false}
                 onChange={(_, { checked }) => set({ restrict: checked })}

@@ -9,6 +9,7 @@ use onramp_secrets::Sensitive;
 use serde::de::DeserializeOwned;
 
 use crate::{
+    atracker::AtrackerClient,
     catalog::GlobalCatalogClient,
     cbr::CbrClient,
     endpoints::Endpoints,
@@ -18,8 +19,11 @@ use crate::{
     iam_identity::IamIdentityClient,
     iam_policy::IamPolicyClient,
     kms::KeyProtectClient,
+    logs_router::LogsRouterClient,
+    metrics_router::MetricsRouterClient,
     rc::ResourceControllerClient,
     rm::ResourceManagerClient,
+    tagging::{GlobalSearchClient, GlobalTaggingClient},
     vpc::VpcClient,
 };
 
@@ -64,6 +68,12 @@ impl Cloud {
         &self.auth
     }
 
+    /// The cloud's clock minus this computer's, in milliseconds, as its `Date` headers
+    /// say; `None` before any answer carried one.
+    pub fn clock_offset_ms(&self) -> Option<i64> {
+        self.http.clock_offset_ms()
+    }
+
     /// Who the API key belongs to; `account_id` is what Resource Manager, CBR and IAM
     /// policies ask for. Read from the cached token, so it costs no extra call.
     pub async fn identity(&self) -> Result<Identity, CloudError> {
@@ -106,6 +116,29 @@ impl Cloud {
 
     pub fn iam_identity(&self) -> Result<IamIdentityClient, CloudError> {
         IamIdentityClient::new(self.clone())
+    }
+
+    pub fn global_tagging(&self) -> Result<GlobalTaggingClient, CloudError> {
+        GlobalTaggingClient::new(self.clone())
+    }
+
+    pub fn global_search(&self) -> Result<GlobalSearchClient, CloudError> {
+        GlobalSearchClient::new(self.clone())
+    }
+
+    /// Metrics Routing through the endpoint of `region`; the objects are account-wide.
+    pub fn metrics_router(&self, region: &str) -> Result<MetricsRouterClient, CloudError> {
+        MetricsRouterClient::new(self.clone(), region)
+    }
+
+    /// Activity Tracker Event Routing through the endpoint of `region`.
+    pub fn atracker(&self, region: &str) -> Result<AtrackerClient, CloudError> {
+        AtrackerClient::new(self.clone(), region)
+    }
+
+    /// Logs Routing v3 through the endpoint of `region`.
+    pub fn logs_router(&self, region: &str) -> Result<LogsRouterClient, CloudError> {
+        LogsRouterClient::new(self.clone(), region)
     }
 
     /// Sends `request` with a bearer token; on 401 forgets that token, gets a new one and

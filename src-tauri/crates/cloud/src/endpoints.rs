@@ -20,14 +20,31 @@ pub struct Endpoints {
     pub global_catalog: Option<Url>,
     #[serde(default)]
     pub cbr: Option<Url>,
+    /// Global Tagging v1 (attach, list, detach tags); global, no region.
+    #[serde(default)]
+    pub global_tagging: Option<Url>,
+    /// Global Search v2 (reading tags back); global, no region.
+    #[serde(default)]
+    pub global_search: Option<Url>,
     #[serde(default)]
     pub regions: BTreeMap<String, RegionEndpoints>,
 }
 
+/// The regional services of one region. The observability routing APIs are optional so an
+/// `endpoints.json` written before they existed still loads.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RegionEndpoints {
     pub vpc: Url,
     pub key_protect: Url,
+    /// Metrics Routing v3; the base already ends in `/api/v3`.
+    #[serde(default)]
+    pub metrics_router: Option<Url>,
+    /// Activity Tracker Event Routing; a bare host, the paths carry `/api/v2`.
+    #[serde(default)]
+    pub atracker: Option<Url>,
+    /// Logs Routing v3; the base already ends in `/v3`.
+    #[serde(default)]
+    pub logs_router: Option<Url>,
 }
 
 impl Endpoints {
@@ -39,6 +56,8 @@ impl Endpoints {
             resource_controller: Some(url("https://resource-controller.cloud.ibm.com")),
             global_catalog: Some(url("https://globalcatalog.cloud.ibm.com/api/v1")),
             cbr: Some(url("https://cbr.cloud.ibm.com")),
+            global_tagging: Some(url("https://tags.global-search-tagging.cloud.ibm.com")),
+            global_search: Some(url("https://api.global-search-tagging.cloud.ibm.com")),
             regions: BTreeMap::new(),
         }
     }
@@ -68,9 +87,14 @@ impl Endpoints {
         all.extend(self.resource_controller.iter());
         all.extend(self.global_catalog.iter());
         all.extend(self.cbr.iter());
+        all.extend(self.global_tagging.iter());
+        all.extend(self.global_search.iter());
         for region in self.regions.values() {
             all.push(&region.vpc);
             all.push(&region.key_protect);
+            all.extend(region.metrics_router.iter());
+            all.extend(region.atracker.iter());
+            all.extend(region.logs_router.iter());
         }
         for url in all {
             require_secure(url)?;
@@ -90,44 +114,44 @@ impl Endpoints {
             if host == "cloud.ibm.com" || host.ends_with(".cloud.ibm.com"))
     }
 
-    /// The VPC and Key Protect endpoints of `region` (e.g. `ca-mon`). A region listed in
-    /// `regions` wins; otherwise, against IBM Cloud only, the public regional hosts are
-    /// used. The sandbox serves only the regions it lists, so there an unknown region is
-    /// an error rather than a request that would leave this machine.
+    /// The regional endpoints of `region` (e.g. `ca-mon`). A region listed in `regions`
+    /// wins; otherwise, against IBM Cloud only, the public regional hosts are used (and a
+    /// listed region's missing routing APIs are filled in the same way). The sandbox serves
+    /// only the regions it lists, so there an unknown region is an error rather than a
+    /// request that would leave this machine.
     pub fn region(&self, region: &str) -> Result<RegionEndpoints, CloudError> {
-        if let Some(listed) = self.regions.get(region) {
-            return Ok(listed.clone());
-        }
+        let listed = self.regions.get(region);
         if !self.is_ibm_cloud() {
-            let known: Vec<&str> = self.regions.keys().map(String::as_str).collect();
-            return Err(CloudError::config(format!(
-                "no endpoints for region '{region}' (this cloud serves: {})",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            )));
+            return listed.cloned().ok_or_else(|| {
+                let known: Vec<&str> = self.regions.keys().map(String::as_str).collect();
+                CloudError::config(format!(
+                    "no endpoints for region '{region}' (this cloud serves: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            });
         }
-        // The name becomes part of a host name, so only IBM's region syntax may pass.
-        let well_formed = !region.is_empty()
-            && region.len() <= 32
-            && region
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !region.starts_with('-')
-            && !region.ends_with('-');
-        if !well_formed {
-            return Err(CloudError::config(format!(
-                "'{region}' is not an IBM Cloud region name"
-            )));
+        if let Some(listed) = listed {
+            if listed.metrics_router.is_some()
+                && listed.atracker.is_some()
+                && listed.logs_router.is_some()
+            {
+                return Ok(listed.clone());
+            }
         }
-        let parse = |text: String| {
-            Url::parse(&text).map_err(|e| CloudError::config(format!("bad endpoint {text}: {e}")))
-        };
-        Ok(RegionEndpoints {
-            vpc: parse(format!("https://{region}.iaas.cloud.ibm.com/v1"))?,
-            key_protect: parse(format!("https://{region}.kms.cloud.ibm.com"))?,
+        let derived = ibm_region(region)?;
+        Ok(match listed {
+            Some(listed) => RegionEndpoints {
+                vpc: listed.vpc.clone(),
+                key_protect: listed.key_protect.clone(),
+                metrics_router: listed.metrics_router.clone().or(derived.metrics_router),
+                atracker: listed.atracker.clone().or(derived.atracker),
+                logs_router: listed.logs_router.clone().or(derived.logs_router),
+            },
+            None => derived,
         })
     }
 
@@ -146,10 +170,80 @@ impl Endpoints {
     pub(crate) fn cbr(&self) -> Result<&Url, CloudError> {
         self.cbr.as_ref().ok_or_else(|| missing("cbr"))
     }
+
+    pub(crate) fn global_tagging(&self) -> Result<&Url, CloudError> {
+        self.global_tagging
+            .as_ref()
+            .ok_or_else(|| missing("global_tagging"))
+    }
+
+    pub(crate) fn global_search(&self) -> Result<&Url, CloudError> {
+        self.global_search
+            .as_ref()
+            .ok_or_else(|| missing("global_search"))
+    }
+}
+
+impl RegionEndpoints {
+    pub(crate) fn metrics_router(&self, region: &str) -> Result<&Url, CloudError> {
+        self.metrics_router
+            .as_ref()
+            .ok_or_else(|| missing_in(region, "metrics_router"))
+    }
+
+    pub(crate) fn atracker(&self, region: &str) -> Result<&Url, CloudError> {
+        self.atracker
+            .as_ref()
+            .ok_or_else(|| missing_in(region, "atracker"))
+    }
+
+    pub(crate) fn logs_router(&self, region: &str) -> Result<&Url, CloudError> {
+        self.logs_router
+            .as_ref()
+            .ok_or_else(|| missing_in(region, "logs_router"))
+    }
+}
+
+/// IBM Cloud's public hosts of one region, as each service's SDK builds them
+/// (`GetServiceURLForRegion`). The name becomes part of a host name, so only IBM's region
+/// syntax may pass.
+fn ibm_region(region: &str) -> Result<RegionEndpoints, CloudError> {
+    let well_formed = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if !well_formed {
+        return Err(CloudError::config(format!(
+            "'{region}' is not an IBM Cloud region name"
+        )));
+    }
+    let parse = |text: String| {
+        Url::parse(&text).map_err(|e| CloudError::config(format!("bad endpoint {text}: {e}")))
+    };
+    Ok(RegionEndpoints {
+        vpc: parse(format!("https://{region}.iaas.cloud.ibm.com/v1"))?,
+        key_protect: parse(format!("https://{region}.kms.cloud.ibm.com"))?,
+        metrics_router: Some(parse(format!(
+            "https://{region}.metrics-router.cloud.ibm.com/api/v3"
+        ))?),
+        atracker: Some(parse(format!("https://{region}.atracker.cloud.ibm.com"))?),
+        logs_router: Some(parse(format!(
+            "https://api.{region}.logs-router.cloud.ibm.com/v3"
+        ))?),
+    })
 }
 
 fn missing(service: &str) -> CloudError {
     CloudError::config(format!("no '{service}' endpoint is configured"))
+}
+
+fn missing_in(region: &str, service: &str) -> CloudError {
+    CloudError::config(format!(
+        "no '{service}' endpoint is configured for region '{region}'"
+    ))
 }
 
 /// `base` with `segments` appended as path segments. The base's own path is kept (the
@@ -268,6 +362,78 @@ mod tests {
         assert!(error.message.contains("ca-mon"), "{error}");
         sandbox.regions.clear();
         assert!(sandbox.region("ca-mon").is_err());
+    }
+
+    #[test]
+    fn routing_hosts_are_derived_only_for_ibm_cloud() {
+        let ibm = Endpoints::ibm_cloud();
+        let region = ibm.region("ca-mon").unwrap();
+        assert_eq!(
+            region.metrics_router.unwrap().as_str(),
+            "https://ca-mon.metrics-router.cloud.ibm.com/api/v3"
+        );
+        assert_eq!(
+            region.atracker.unwrap().as_str(),
+            "https://ca-mon.atracker.cloud.ibm.com/"
+        );
+        assert_eq!(
+            region.logs_router.unwrap().as_str(),
+            "https://api.ca-mon.logs-router.cloud.ibm.com/v3"
+        );
+        assert_eq!(
+            ibm.global_tagging().unwrap().as_str(),
+            "https://tags.global-search-tagging.cloud.ibm.com/"
+        );
+        assert_eq!(
+            ibm.global_search().unwrap().as_str(),
+            "https://api.global-search-tagging.cloud.ibm.com/"
+        );
+
+        // IBM Cloud with a region listed without the routing APIs: those are filled in.
+        let mut listed = Endpoints::ibm_cloud();
+        listed.regions.insert(
+            "eu-de".into(),
+            RegionEndpoints {
+                vpc: Url::parse("https://eu-de.iaas.cloud.ibm.com/v1").unwrap(),
+                key_protect: Url::parse("https://private.eu-de.kms.cloud.ibm.com").unwrap(),
+                metrics_router: None,
+                atracker: None,
+                logs_router: None,
+            },
+        );
+        let eu = listed.region("eu-de").unwrap();
+        assert_eq!(
+            eu.key_protect.as_str(),
+            "https://private.eu-de.kms.cloud.ibm.com/"
+        );
+        assert!(eu.atracker.is_some() && eu.metrics_router.is_some());
+
+        // An endpoints.json from before the routing APIs still loads, and on loopback
+        // nothing is derived: the missing API is an error naming it.
+        let older: Endpoints = serde_json::from_str(
+            r#"{"iam":"http://127.0.0.1:5000/iam","regions":{"ca-mon":{"vpc":"http://127.0.0.1:5000/vpc/ca-mon/v1","key_protect":"http://127.0.0.1:5000/kms/ca-mon"}}}"#,
+        )
+        .unwrap();
+        older.check_secure().unwrap();
+        assert!(older.global_tagging.is_none());
+        let region = older.region("ca-mon").unwrap();
+        assert!(region.metrics_router.is_none());
+        let error = region.metrics_router("ca-mon").unwrap_err();
+        assert!(error.message.contains("metrics_router"), "{error}");
+        assert!(older.global_search().is_err());
+    }
+
+    #[test]
+    fn the_new_endpoints_must_be_secure_too() {
+        let insecure_tags: Result<Endpoints, _> = serde_json::from_str(
+            r#"{"iam":"http://127.0.0.1:5000/iam","global_tagging":"http://tags.example.com"}"#,
+        );
+        assert!(insecure_tags.unwrap().check_secure().is_err());
+        let insecure_router: Endpoints = serde_json::from_str(
+            r#"{"iam":"http://127.0.0.1:5000/iam","regions":{"ca-mon":{"vpc":"http://127.0.0.1:5000/vpc/ca-mon/v1","key_protect":"http://127.0.0.1:5000/kms/ca-mon","atracker":"http://ca-mon.atracker.example.com"}}}"#,
+        )
+        .unwrap();
+        assert!(insecure_router.check_secure().is_err());
     }
 
     #[test]

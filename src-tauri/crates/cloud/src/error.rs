@@ -110,6 +110,21 @@ impl CloudError {
         }
     }
 
+    /// A refusal the service reported inside a 2xx answer (Global Tagging puts each
+    /// resource's failure in its 200 body): kind `Http` with that status, so callers treat
+    /// it as the cloud's own refusal, and not retryable, since the same call would be
+    /// refused again.
+    pub(crate) fn refused_in_body(status: u16, message: impl Into<String>) -> Self {
+        CloudError {
+            kind: ErrorKind::Http,
+            status: Some(status),
+            code: None,
+            message: message.into(),
+            request_id: None,
+            retryable: false,
+        }
+    }
+
     /// Builds the error for a non-2xx response from its status, headers' request id and body.
     pub(crate) fn from_response(
         status: u16,

@@ -195,7 +195,13 @@ impl RawResponse {
 pub struct HttpClient {
     inner: reqwest::Client,
     policy: RetryPolicy,
+    /// The cloud's clock minus this computer's, in milliseconds, as the last answer's
+    /// `Date` header said (the engine judges `created_at` times in the cloud's clock).
+    clock_offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
+
+/// No offset measured yet.
+const UNMEASURED: i64 = i64::MIN;
 
 struct Failure {
     error: CloudError,
@@ -215,7 +221,34 @@ impl HttpClient {
         Ok(HttpClient {
             inner,
             policy: RetryPolicy::default(),
+            clock_offset: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(UNMEASURED)),
         })
+    }
+
+    /// The cloud's clock minus this computer's, in milliseconds, from the latest answer
+    /// that carried a `Date` header (one-second resolution); `None` before any did.
+    pub fn clock_offset_ms(&self) -> Option<i64> {
+        let ms = self.clock_offset.load(std::sync::atomic::Ordering::Relaxed);
+        (ms != UNMEASURED).then_some(ms)
+    }
+
+    fn note_date(&self, headers: &HeaderMap) {
+        let Some(date) = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+        else {
+            return;
+        };
+        let millis = |t: SystemTime| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_millis()).ok())
+        };
+        if let (Some(server), Some(local)) = (millis(date), millis(SystemTime::now())) {
+            self.clock_offset
+                .store(server - local, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// The same pool with another retry policy (tests use millisecond waits).
@@ -324,6 +357,7 @@ impl HttpClient {
         let response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        self.note_date(&headers);
         let request_id = request_id(&headers);
         let body = response.bytes().await.map_err(transport)?.to_vec();
         tracing::info!(

@@ -12,14 +12,19 @@ mod http;
 mod model;
 mod network;
 
+pub mod atracker;
 pub mod catalog;
 pub mod cbr;
 pub mod iam;
 pub mod iam_identity;
 pub mod iam_policy;
 pub mod kms;
+pub mod logs_router;
+pub mod metrics_router;
 pub mod rc;
 pub mod rm;
+pub mod routing;
+pub mod tagging;
 pub mod vpc;
 
 #[cfg(test)]

@@ -94,7 +94,7 @@ impl PageLink {
 }
 
 /// A guard against a server that pages forever: far more than any account here needs.
-const MAX_PAGES: usize = 500;
+pub(crate) const MAX_PAGES: usize = 500;
 
 /// Calls `fetch` with each page's start token (none for the first) until a page has no
 /// next token, and returns every item. A token seen twice is an error, not a loop.
@@ -129,6 +129,21 @@ where
         format!("it returned more than {MAX_PAGES} pages"),
         None,
     ))
+}
+
+/// Reads a field documented as a string but seen as an object in some samples (a routing
+/// target's `reason_for_last_failure`): a string is kept, anything else as its JSON text,
+/// so the reason is still shown instead of the whole response failing to read.
+pub(crate) fn text_or_json<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = <Option<serde_json::Value> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(match value {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(text)) => Some(text),
+        Some(other) => Some(other.to_string()),
+    })
 }
 
 /// Appends the pairs whose value is present to `url`'s query.

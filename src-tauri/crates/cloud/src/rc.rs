@@ -1,12 +1,13 @@
 //! Resource Controller v2: creating, reading, listing and deleting the database instance,
 //! and its resource keys (each key is a database user with its credentials). Gen 2
-//! databases have no API of their own; everything goes through here.
+//! databases have no API of their own; everything goes through here. The Monitoring and
+//! Cloud Logs instances are made here too, with their own create parameters.
 
 use std::time::Duration;
 
 use reqwest::Method;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use url::Url;
 
 use onramp_secrets::Sensitive;
@@ -20,6 +21,16 @@ use crate::{
 };
 
 const SERVICE: &str = "Resource Controller";
+
+/// The RC `resource_id` of IBM Cloud Monitoring.
+pub const MONITORING_RESOURCE_ID: &str = "sysdig-monitor";
+/// Monitoring's `graduated-tier` plan (billed hourly; platform metrics count as time series).
+pub const MONITORING_GRADUATED_TIER_PLAN_ID: &str = "231bb072-1b2f-4d7e-ae9e-9574d382be32";
+/// Monitoring's `lite` plan: free for 30 days, then it must be upgraded or deleted.
+pub const MONITORING_LITE_PLAN_ID: &str = "367a3918-9efc-43c5-bef9-20553051b7af";
+/// The RC `resource_id` of IBM Cloud Logs. Its one plan (`standard`) has no published id:
+/// read it from the Global Catalog (`/logs/plan`).
+pub const CLOUD_LOGS_RESOURCE_ID: &str = "logs";
 
 open_enum! {
     /// `state` of an instance (Go SDK constants).
@@ -159,6 +170,14 @@ impl ResourceInstance {
                 .is_none_or(|s| *s == OperationState::Succeeded)
     }
 
+    /// The echoed create parameters read as one service's parameters (e.g.
+    /// [`MonitoringParameters`]); `None` when absent or of another shape.
+    pub fn parameters_as<P: DeserializeOwned>(&self) -> Option<P> {
+        self.parameters
+            .as_ref()
+            .and_then(|p| P::deserialize(p).ok())
+    }
+
     /// True when provisioning will not finish: the instance or its last operation failed.
     pub fn has_failed(&self) -> bool {
         self.state == Some(InstanceState::Failed)
@@ -170,10 +189,17 @@ impl ResourceInstance {
     }
 }
 
+/// `extensions`: each service puts its own data here once the instance is active.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct InstanceExtensions {
     pub dataservices: Option<DataServices>,
     pub virtual_private_endpoints: Option<VirtualPrivateEndpoints>,
+    /// Cloud Logs: the public ingress host.
+    pub external_ingress: Option<String>,
+    /// Cloud Logs: the private ingress host (a Logs Routing v1 tenant's `host`).
+    pub external_ingress_private: Option<String>,
+    /// Cloud Logs: days of retention; whether a string or a number is not documented.
+    pub retention_period: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -354,9 +380,12 @@ impl<T> ResourcePage<T> {
     }
 }
 
-/// `POST /v2/resource_instances`.
+/// `POST /v2/resource_instances`. `P` is the service's `parameters`: the Gen 2 database's
+/// [`InstanceParameters`] by default, [`MonitoringParameters`] or [`CloudLogsParameters`]
+/// for the observability instances, or a `serde_json::Value` for anything else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateResourceInstance {
+#[serde(bound(serialize = "P: Serialize", deserialize = "P: Deserialize<'de>"))]
+pub struct CreateResourceInstance<P = InstanceParameters> {
     /// ≤180 characters: letters, digits, space and `- . _ :`.
     pub name: String,
     /// The location (`ca-mon`) or the deployment's catalog CRN.
@@ -364,12 +393,65 @@ pub struct CreateResourceInstance {
     /// The resource group id.
     pub resource_group: String,
     pub resource_plan_id: String,
+    /// User tags, attached once the instance is provisioned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cleanup: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<InstanceParameters>,
+    pub parameters: Option<P>,
+}
+
+/// IBM Cloud Monitoring (`sysdig-monitor`) create parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitoringParameters {
+    /// Collect the region's platform metrics through this instance (one per region). Not
+    /// needed when Metrics Routing routes them: a route wins over the receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_receiver: Option<bool>,
+    /// `ANY` or `IAM_ONLY`: which credentials the Monitoring API accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_api_auth: Option<String>,
+    /// The CRN of a Workload Protection instance to connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_protection_connected_instance: Option<String>,
+    /// Parameters this version of Onramp does not know, kept as they are.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// IBM Cloud Logs (`logs`) create parameters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CloudLogsParameters {
+    /// Days: 7, 14, 30, 60 or 90 (7 when absent). IBM's own Terraform sample sends a
+    /// string, so the value is kept as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_period: Option<Value>,
+    /// Only private endpoints may reach the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_endpoints_only: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs_bucket_crn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs_bucket_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_bucket_crn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_bucket_endpoint: Option<String>,
+    /// Parameters this version of Onramp does not know, kept as they are.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl CloudLogsParameters {
+    /// The retention in days, whether it was sent as a number or a string.
+    pub fn retention_days(&self) -> Option<u32> {
+        match self.retention_period.as_ref()? {
+            Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
 }
 
 /// Gen 2 create parameters: `{"dataservices": {...}}`.
@@ -467,6 +549,16 @@ impl ResourceControllerClient {
     pub async fn create_instance(
         &self,
         body: &CreateResourceInstance,
+        idempotency: Idempotency,
+    ) -> Result<ResourceInstance, CloudError> {
+        self.create_service_instance(body, idempotency).await
+    }
+
+    /// [`Self::create_instance`] for any service's parameters (Monitoring, Cloud Logs, …).
+    /// Such instances answer 201 or 202 depending on the service.
+    pub async fn create_service_instance<P: Serialize>(
+        &self,
+        body: &CreateResourceInstance<P>,
         idempotency: Idempotency,
     ) -> Result<ResourceInstance, CloudError> {
         let request = ApiRequest::new(

@@ -28,6 +28,9 @@ use onramp_cloud::{
         PostgresqlParameters, ResourceControllerClient, ResourceInstance, ResourceKey,
         ResourceKeyFilter, ResourceKeyState,
     },
+    tagging::{
+        AttachOptions, DetachOptions, SearchOptions, SearchRequest, TagFilter, TagRequest, TagType,
+    },
     vpc::{
         CreateEndpointGateway, CreateFloatingIp, CreateInstance, CreateKey,
         CreateSecurityGroupRule, CreateSubnet, CreateVpc, EndpointGatewayIpPrototype,
@@ -694,12 +697,17 @@ async fn databases_keys_and_deletion_round_trip() {
             assert_eq!(created.resource_group_id.as_deref(), Some(group.as_str()));
             assert_eq!(created.id, created.crn);
         }
-        // The same name in the same group is taken.
-        let taken = rc
+        // The same name in the same group is a second instance: RC has no name rule and no
+        // client token, which is why the engine looks before it creates again.
+        let namesake = rc
             .create_instance(&database("pg-plain", &group, None), Idempotency::Unsafe)
             .await
-            .unwrap_err();
-        assert_http(&taken, 409, "RC-ResourceInstanceNameConflict");
+            .unwrap();
+        assert_ne!(namesake.guid, second.guid);
+        assert_eq!(namesake.name, "pg-plain");
+        wait_ready(&rc, &namesake.guid).await;
+        rc.delete_instance(&namesake.guid, false).await.unwrap();
+        wait_removed(&rc, &namesake.guid).await;
 
         let first = wait_ready(&rc, &first.guid).await;
         let second = wait_ready(&rc, &second.guid).await;
@@ -910,7 +918,7 @@ async fn databases_keys_and_deletion_round_trip() {
             })
             .await
             .unwrap();
-        assert_eq!(removed_list.len(), 2);
+        assert_eq!(removed_list.len(), 3, "the two databases and the namesake");
 
         iam.delete_policy(policy.id.as_deref().unwrap())
             .await
@@ -1379,6 +1387,107 @@ async fn vpc_network_to_a_private_database_round_trip() {
             .is_empty());
 
         delete_database(&env, &database.guid).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_attach_read_back_and_detach_round_trip() {
+    with_sandbox(Duration::from_secs(60), "", |env| async move {
+        let tagging = env.cloud.global_tagging().unwrap();
+        let search = env.cloud.global_search().unwrap();
+        let kms = env
+            .rc()
+            .get_instance(&env.key_protect_guid().await)
+            .await
+            .unwrap();
+        let missing = kms
+            .crn
+            .replace(&kms.guid, "00000000-0000-0000-0000-000000000000");
+
+        let results = tagging
+            .attach_tags(
+                &TagRequest::new([kms.crn.as_str()], ["Onramp:Managed", "team:data"]),
+                &AttachOptions::default(),
+            )
+            .await
+            .unwrap();
+        results.check().unwrap();
+        assert_eq!(
+            tagging.user_tags_of(&kms.crn).await.unwrap(),
+            ["onramp:managed", "team:data"],
+            "stored lowercased"
+        );
+        let found = search
+            .search_by_crn(&kms.crn)
+            .await
+            .unwrap()
+            .expect("found");
+        assert_eq!(found.name.as_deref(), Some(kms.name.as_str()));
+        assert!(found.tags.iter().any(|t| t == "onramp:managed"));
+        let tagged = search.search_by_tag("onramp:managed").await.unwrap();
+        assert_eq!(
+            tagged.iter().map(|i| i.crn.as_str()).collect::<Vec<_>>(),
+            [kms.crn.as_str()]
+        );
+        // Every resource, page after page of one.
+        let page = search
+            .search(
+                &SearchRequest::with_tags("*"),
+                &SearchOptions {
+                    limit: Some(1),
+                    ..SearchOptions::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert!(page.search_cursor.is_some());
+        let all = search
+            .search_all(&SearchRequest::with_tags("*"))
+            .await
+            .unwrap();
+        assert!(
+            all.len() >= 5,
+            "the group, Key Protect and its keys: {all:?}"
+        );
+
+        // A resource it cannot tag comes back inside the 200; check() turns it into an error.
+        let partial = tagging
+            .attach_tags(
+                &TagRequest::new([kms.crn.as_str(), missing.as_str()], ["team:data"]),
+                &AttachOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(partial.failures().count(), 1);
+        let error = partial.check().unwrap_err();
+        assert!(error.message.contains(&missing), "{error}");
+        assert_eq!(error.kind, ErrorKind::Http);
+
+        tagging
+            .detach_tags(
+                &TagRequest::new([kms.crn.as_str()], ["team:data"]),
+                &DetachOptions::default(),
+            )
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        assert_eq!(
+            tagging.user_tags_of(&kms.crn).await.unwrap(),
+            ["onramp:managed"]
+        );
+        let listed = tagging
+            .list_tags(&TagFilter {
+                attached_to: Some(kms.crn.clone()),
+                tag_type: Some(TagType::User),
+                ..TagFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(listed.total_count, Some(1));
+        assert!(search.search_by_crn(&missing).await.unwrap().is_none());
     })
     .await;
 }

@@ -315,3 +315,24 @@ async fn catalog_deployments_ask_for_everything() {
         "/gc/api/v1/databases-for-postgresql-gen2-standard/deployment?include=*&_limit=100"
     );
 }
+
+#[tokio::test]
+async fn the_clocks_difference_is_read_from_the_answers_date() {
+    let hour_ahead =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+    let server = TestServer::start(vec![
+        Reply::json(200, INSTANCE).with_header("Date", &hour_ahead)
+    ])
+    .await;
+    let cloud = server.cloud(fast_policy());
+    assert_eq!(cloud.clock_offset_ms(), None, "nothing measured yet");
+    cloud
+        .resource_controller()
+        .unwrap()
+        .get_instance("guid-1")
+        .await
+        .unwrap();
+    let offset = cloud.clock_offset_ms().expect("measured");
+    // `Date` has one-second resolution.
+    assert!((3_598_000..=3_601_000).contains(&offset), "{offset}");
+}

@@ -114,11 +114,16 @@ impl TestServer {
             resource_controller: Some(self.url("rc")),
             global_catalog: Some(self.url("gc/api/v1")),
             cbr: Some(self.url("cbr")),
+            global_tagging: Some(self.url("tags")),
+            global_search: Some(self.url("search")),
             regions: [(
                 "ca-mon".to_owned(),
                 RegionEndpoints {
                     vpc: self.url("vpc/ca-mon/v1"),
                     key_protect: self.url("kms/ca-mon"),
+                    metrics_router: None,
+                    atracker: None,
+                    logs_router: None,
                 },
             )]
             .into(),

@@ -2,7 +2,8 @@
 
 Walks the whole tutorial against a fresh `onramp-sandbox`, using IBM's SDKs unchanged (only
 their service URLs point at the sandbox's endpoints.json), and passes every response through
-the SDK model's `from_dict`, which rejects a response that lacks a required field. Then it
+the SDK model's `from_dict`, which rejects a response that lacks a required field. That
+includes reading the ownership tag back through Global Tagging and Global Search. Then it
 reaches the database the way a newcomer would: OpenSSH `ssh -L` through the jump VSI, and
 `psql` with `sslmode=verify-full` and the sandbox CA, logged in with the Manager credential.
 
@@ -30,6 +31,8 @@ from ibm_cloud_sdk_core import ApiException
 from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 from ibm_platform_services import (
     GlobalCatalogV1,
+    GlobalSearchV2,
+    GlobalTaggingV1,
     IamIdentityV1,
     IamPolicyManagementV1,
     ResourceControllerV2,
@@ -43,6 +46,8 @@ from ibm_platform_services.context_based_restrictions_v1 import (
     ZoneList,
 )
 from ibm_platform_services.global_catalog_v1 import CatalogEntry, EntrySearchResult, PricingGet
+from ibm_platform_services.global_search_v2 import ScanResult
+from ibm_platform_services.global_tagging_v1 import Resource, TagList, TagResults
 from ibm_platform_services.iam_identity_v1 import ApiKey
 from ibm_platform_services.iam_policy_management_v1 import Policy, PolicyCollection
 from ibm_platform_services.resource_controller_v2 import (
@@ -72,6 +77,7 @@ from ibm_vpc.vpc_v1 import (
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "ca-mon"
 PLAN = "databases-for-postgresql-gen2-standard"
+OWNERSHIP_TAG = "onramp:managed"
 KMS = "ee41347f-b18e-4ca6-bf80-b5467c63f9a6"
 IBM_ADMIN = {
     "pg_read_all_data", "pg_write_all_data", "pg_monitor", "pg_read_all_settings",
@@ -128,6 +134,8 @@ class Conformance(unittest.TestCase):
         cls.cbr = client(ContextBasedRestrictionsV1, cls.ep["cbr"])
         cls.policies = client(IamPolicyManagementV1, cls.ep["iam"])
         cls.identity = client(IamIdentityV1, cls.ep["iam"])
+        cls.tagging = client(GlobalTaggingV1, cls.ep["global_tagging"])
+        cls.search = client(GlobalSearchV2, cls.ep["global_search"])
         cls.vpc = VpcV1(authenticator=cls.auth)
         cls.vpc.set_service_url(cls.ep["regions"][REGION]["vpc"])
         cls.made = {}
@@ -208,7 +216,7 @@ class Conformance(unittest.TestCase):
         params = {"dataservices": {"postgresql": {"members": 2, "storage_gb": 10, "host_flavor": "bx3d.4x20", "version": "18", **postgresql}}}
         return self.rc.create_resource_instance(
             name=name, target=location, resource_group=self.made["group"], resource_plan_id=PLAN,
-            parameters=params,
+            parameters=params, tags=[OWNERSHIP_TAG],
         )
 
     def assert_broker_error(self, call, text):
@@ -282,16 +290,22 @@ class Conformance(unittest.TestCase):
         self.assertEqual(created.last_operation.state, "in progress")
         type(self).made["db"] = created.guid
         type(self).made["db_crn"] = created.crn
-        with self.assertRaises(ApiException) as caught:
-            self.create_db()
-        self.assertEqual(caught.exception.status_code, 409)
+        # RC has no client token and no name rule: the same name again is a second instance
+        # (resource-controller.md §1). It is removed again so the rest of the walk sees one.
+        namesake = ResourceInstance.from_dict(self.create_db().get_result())
+        self.assertNotEqual(namesake.guid, created.guid)
+        self.assertEqual(namesake.name, created.name)
 
-        def active():
-            got = ResourceInstance.from_dict(self.rc.get_resource_instance(id=created.guid).get_result())
+        def active(guid):
+            got = ResourceInstance.from_dict(self.rc.get_resource_instance(id=guid).get_result())
             self.assertNotEqual(got.state, "failed", got.last_operation)
             return got if got.state == "active" else None
 
-        got = wait_for("the database to be active", active, timeout=120, every=0.5)
+        wait_for("the namesake to be active", lambda: active(namesake.guid), timeout=120, every=0.5)
+        self.assertIn(self.rc.delete_resource_instance(id=namesake.guid).get_status_code(), (202, 204))
+        wait_for("the namesake to be removed", lambda: ResourceInstance.from_dict(
+            self.rc.get_resource_instance(id=namesake.guid).get_result()).state == "removed")
+        got = wait_for("the database to be active", lambda: active(created.guid), timeout=120, every=0.5)
         self.assertEqual(got.last_operation.state, "succeeded")
         ds = got.extensions["dataservices"]
         self.assertEqual(ds["postgresql"]["members"], 2)
@@ -382,6 +396,46 @@ class Conformance(unittest.TestCase):
         type(self).made.update(vpc=vpc.id, subnet=subnet.id, key=key.id, instance=instance.id, fip=fip.id,
                                fip_address=fip.address, sg=sg.id, rule=rule.id, vpe=gateway.id,
                                vpe_ip=stable["ips"][0]["address"])
+
+    # ------------------------------------------------------------------ tags
+    def tags_of(self, crn):
+        response = self.tagging.list_tags(attached_to=crn, tag_type="user", providers=["ghost"], offset=0, limit=100)
+        self.assertEqual(response.get_status_code(), 200)
+        return sorted(t.name for t in TagList.from_dict(response.get_result()).items)
+
+    def test_11a_global_tagging_and_search(self):
+        crn = self.made["db_crn"]
+        # The create's tags are the instance's user tags.
+        self.assertEqual(self.tags_of(crn), [OWNERSHIP_TAG])
+
+        missing = crn.replace(self.made["db"], "00000000-0000-0000-0000-000000000000")
+        response = self.tagging.attach_tag(
+            resources=[Resource(resource_id=crn), Resource(resource_id=missing)],
+            tag_names=["Onramp-Run:Conformance"],
+        )
+        self.assertEqual(response.get_status_code(), 200)
+        results = {r.resource_id: r for r in TagResults.from_dict(response.get_result()).results}
+        self.assertFalse(results[crn].is_error)
+        # A resource it cannot tag is reported inside the 200, not as an HTTP error.
+        self.assertTrue(results[missing].is_error)
+        self.assertTrue(results[missing].message)
+        self.assertEqual(self.tags_of(crn), ["onramp-run:conformance", OWNERSHIP_TAG])
+
+        response = self.search.search(query=f'crn:"{crn}"', fields=["crn", "name", "tags", "access_tags", "service_tags"])
+        self.assertEqual(response.get_status_code(), 200)
+        found = ScanResult.from_dict(response.get_result())
+        self.assertEqual([i.crn for i in found.items], [crn])
+        item = found.items[0].to_dict()
+        self.assertEqual(item["name"], "pg-onramp")
+        self.assertEqual(sorted(item["tags"]), ["onramp-run:conformance", OWNERSHIP_TAG])
+        by_tag = ScanResult.from_dict(self.search.search(query=f'tags:"{OWNERSHIP_TAG}"', fields=["crn"]).get_result())
+        self.assertIn(crn, [i.crn for i in by_tag.items])
+        self.assertFalse(ScanResult.from_dict(self.search.search(query=f'crn:"{missing}"').get_result()).items)
+
+        response = self.tagging.detach_tag(resources=[Resource(resource_id=crn)], tag_names=["onramp-run:conformance"])
+        self.assertEqual(response.get_status_code(), 200)
+        self.assertFalse(any(r.is_error for r in TagResults.from_dict(response.get_result()).results))
+        self.assertEqual(self.tags_of(crn), [OWNERSHIP_TAG])
 
     def test_12_vpc_version_is_required(self):
         token = self.auth.token_manager.get_token()
@@ -519,6 +573,7 @@ class Conformance(unittest.TestCase):
         wait_for("the databases to be removed", lambda: not self.rc.list_resource_instances(resource_id="databases-for-postgresql").get_result()["resources"])
         gone = ResourceInstance.from_dict(self.rc.get_resource_instance(id=self.made["db"]).get_result())
         self.assertEqual(gone.state, "removed")
+        self.assertEqual(self.tags_of(self.made["db_crn"]), [], "a removed instance keeps no tags")
         with socket.socket() as s:
             self.assertNotEqual(s.connect_ex(("127.0.0.1", port)), 0, "the database server still listens")
         self.assertEqual(v.list_vpcs().get_result()["vpcs"], [])

@@ -28,6 +28,12 @@ pub(crate) enum Api {
     Cbr,
     /// Key Protect: `{metadata{collectionType, collectionTotal}, resources[{errorMsg, reasons[]}]}`.
     KeyProtect,
+    /// Global Tagging. Its non-2xx body is UNVERIFIED (global-tagging.md §5); the sandbox
+    /// answers `{errors[{code, message}], trace, status_code}`, since IBM's SDK cores read
+    /// `errors[0].message` first.
+    GlobalTagging,
+    /// Global Search: the same choice as Global Tagging, for the same reason.
+    GlobalSearch,
 }
 
 impl Api {
@@ -40,6 +46,8 @@ impl Api {
             Api::Vpc => "vpc",
             Api::Cbr => "cbr",
             Api::KeyProtect => "kms",
+            Api::GlobalTagging => "tags",
+            Api::GlobalSearch => "search",
         }
     }
 
@@ -55,6 +63,8 @@ impl Api {
             "vpc" => Api::Vpc,
             "cbr" => Api::Cbr,
             "kms" => Api::KeyProtect,
+            "tags" => Api::GlobalTagging,
+            "search" => Api::GlobalSearch,
             _ => return None,
         })
     }
@@ -209,6 +219,12 @@ impl IntoResponse for ApiError {
                 }
                 json!({"errors": [error], "trace": trace, "status_code": status})
             }
+            // UNVERIFIED shape, see `Api::GlobalTagging`.
+            Api::GlobalTagging | Api::GlobalSearch => json!({
+                "errors": [{"code": self.code, "message": self.message}],
+                "trace": trace,
+                "status_code": status,
+            }),
         };
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();

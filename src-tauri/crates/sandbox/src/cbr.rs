@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
+    account::Caller,
     api::{hex_id, no_content, now, timestamp, Api, ApiError, ApiResult},
     server::AppState,
     store::Doc,
@@ -116,7 +117,36 @@ fn check_addresses(addresses: &Value, field: &str, required: bool) -> Result<usi
     Ok(list.len())
 }
 
-fn zone_body(state: &AppState, id: &str, request: &Value, created: &str) -> Value {
+/// Who made a zone or rule, and who changed it last.
+struct Authors<'a> {
+    created_by: &'a str,
+    modified_by: &'a str,
+}
+
+impl<'a> Authors<'a> {
+    fn new(caller: &'a Caller) -> Self {
+        Authors {
+            created_by: &caller.iam_id,
+            modified_by: &caller.iam_id,
+        }
+    }
+
+    /// A replace: the creator stays, the caller is the last to modify.
+    fn replacing(current: &'a Value, caller: &'a Caller) -> Self {
+        Authors {
+            created_by: current["created_by_id"].as_str().unwrap_or(&caller.iam_id),
+            modified_by: &caller.iam_id,
+        }
+    }
+}
+
+fn zone_body(
+    state: &AppState,
+    id: &str,
+    request: &Value,
+    created: &str,
+    authors: &Authors,
+) -> Value {
     let addresses = request["addresses"].clone();
     let excluded = if request["excluded"].is_array() {
         request["excluded"].clone()
@@ -135,9 +165,9 @@ fn zone_body(state: &AppState, id: &str, request: &Value, created: &str) -> Valu
         "excluded": excluded,
         "href": format!("{}/cbr/v1/zones/{id}", state.base_url),
         "created_at": created,
-        "created_by_id": state.account.iam_id,
+        "created_by_id": authors.created_by,
         "last_modified_at": timestamp(now()),
-        "last_modified_by_id": state.account.iam_id,
+        "last_modified_by_id": authors.modified_by,
     })
 }
 
@@ -164,7 +194,11 @@ fn parse(body: &Bytes) -> Result<Value, ApiError> {
     })
 }
 
-pub(crate) async fn create_zone(State(state): State<Arc<AppState>>, body: Bytes) -> ApiResult {
+pub(crate) async fn create_zone(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult {
     let request = parse(&body)?;
     check_zone(&state, &request)?;
     let name = request["name"].as_str().unwrap_or_default();
@@ -181,7 +215,13 @@ pub(crate) async fn create_zone(State(state): State<Arc<AppState>>, body: Bytes)
         ));
     }
     let id = hex_id(16);
-    let zone = zone_body(&state, &id, &request, &timestamp(now()));
+    let zone = zone_body(
+        &state,
+        &id,
+        &request,
+        &timestamp(now()),
+        &Authors::new(&caller),
+    );
     store(&state, "cbr_zone", &id, &zone);
     Ok(with_etag(StatusCode::CREATED, zone))
 }
@@ -239,6 +279,7 @@ fn check_if_match(headers: &HeaderMap, current: &Value) -> Result<(), ApiError> 
 
 pub(crate) async fn replace_zone(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -252,6 +293,7 @@ pub(crate) async fn replace_zone(
         &id,
         &request,
         current["created_at"].as_str().unwrap_or_default(),
+        &Authors::replacing(&current, &caller),
     );
     store(&state, "cbr_zone", &id, &zone);
     Ok(with_etag(StatusCode::OK, zone))
@@ -401,7 +443,14 @@ fn check_rule(state: &AppState, request: &Value) -> Result<Value, ApiError> {
     Ok(json!({"resources": resources, "contexts": contexts}))
 }
 
-fn rule_body(state: &AppState, id: &str, request: &Value, checked: Value, created: &str) -> Value {
+fn rule_body(
+    state: &AppState,
+    id: &str,
+    request: &Value,
+    checked: Value,
+    created: &str,
+    authors: &Authors,
+) -> Value {
     let mut rule = json!({
         "id": id,
         "crn": format!("crn:v1:bluemix:public:context-based-restrictions::a/{}::rule:{id}", state.account.account_id),
@@ -411,9 +460,9 @@ fn rule_body(state: &AppState, id: &str, request: &Value, checked: Value, create
         "enforcement_mode": request["enforcement_mode"].as_str().unwrap_or("enabled"),
         "href": format!("{}/cbr/v1/rules/{id}", state.base_url),
         "created_at": created,
-        "created_by_id": state.account.iam_id,
+        "created_by_id": authors.created_by,
         "last_modified_at": timestamp(now()),
-        "last_modified_by_id": state.account.iam_id,
+        "last_modified_by_id": authors.modified_by,
     });
     if request["operations"].is_object() {
         rule["operations"] = request["operations"].clone();
@@ -421,11 +470,22 @@ fn rule_body(state: &AppState, id: &str, request: &Value, checked: Value, create
     rule
 }
 
-pub(crate) async fn create_rule(State(state): State<Arc<AppState>>, body: Bytes) -> ApiResult {
+pub(crate) async fn create_rule(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult {
     let request = parse(&body)?;
     let checked = check_rule(&state, &request)?;
     let id = hex_id(16);
-    let rule = rule_body(&state, &id, &request, checked, &timestamp(now()));
+    let rule = rule_body(
+        &state,
+        &id,
+        &request,
+        checked,
+        &timestamp(now()),
+        &Authors::new(&caller),
+    );
     store(&state, "cbr_rule", &id, &rule);
     Ok(with_etag(StatusCode::CREATED, rule))
 }
@@ -442,6 +502,7 @@ pub(crate) async fn get_rule(
 
 pub(crate) async fn replace_rule(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -456,6 +517,7 @@ pub(crate) async fn replace_rule(
         &request,
         checked,
         current["created_at"].as_str().unwrap_or_default(),
+        &Authors::replacing(&current, &caller),
     );
     store(&state, "cbr_rule", &id, &rule);
     Ok(with_etag(StatusCode::OK, rule))

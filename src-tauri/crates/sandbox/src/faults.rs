@@ -5,13 +5,16 @@
 //!
 //! ```text
 //! [API[.METHOD]:]ACTION[@WHEN]      API: iam rc gc vpc cbr kms * (default *)
-//! ACTION: latency=MS | status=CODE | throttle=SECONDS | reset | expire-token | provision-fail
+//! ACTION: latency=MS | status=CODE | throttle=SECONDS | reset | lose-answer | expire-token
+//!         | provision-fail
 //! WHEN:   always (default) | rate=P | first=N | calls=N,N,…   (counted per rule, from 1)
 //! seed=N                             makes `rate=` repeatable
 //! ```
 //!
 //! `status` answers with that code in the API's own error shape; `throttle` answers 429 with
-//! `Retry-After: SECONDS`; `reset` closes the connection without an answer; `expire-token`
+//! `Retry-After: SECONDS`; `reset` closes the connection without an answer (nothing was
+//! done); `lose-answer` does what was asked, then closes the connection without an answer
+//! (a create whose answer is lost on the way back); `expire-token`
 //! answers 401 as if the bearer token had expired; `provision-fail` makes a database
 //! create end in `failed` instead of `active`. Example:
 //! `rc:status=503@first=2;vpc.POST:throttle=1@calls=1;*:latency=50@rate=0.2;seed=7`.
@@ -28,6 +31,7 @@ pub enum FaultAction {
     Status(u16),
     Throttle(u64),
     Reset,
+    LoseAnswer,
     ExpireToken,
     ProvisionFail,
 }
@@ -58,7 +62,7 @@ pub struct FaultSpec {
     pub source: String,
 }
 
-const APIS: [&str; 6] = ["iam", "rc", "gc", "vpc", "cbr", "kms"];
+const APIS: [&str; 8] = ["iam", "rc", "gc", "vpc", "cbr", "kms", "tags", "search"];
 
 impl FaultSpec {
     pub fn parse(text: &str) -> Result<FaultSpec, String> {
@@ -121,11 +125,12 @@ fn parse_rule(item: &str) -> Result<FaultRule, String> {
         }
         Some(("throttle", seconds)) => FaultAction::Throttle(number(seconds, "throttle")?),
         None if action == "reset" => FaultAction::Reset,
+        None if action == "lose-answer" => FaultAction::LoseAnswer,
         None if action == "expire-token" => FaultAction::ExpireToken,
         None if action == "provision-fail" => FaultAction::ProvisionFail,
         _ => {
             return Err(format!(
-                "fault spec: unknown action '{action}' (use latency=MS, status=CODE, throttle=SECONDS, reset, expire-token or provision-fail)"
+                "fault spec: unknown action '{action}' (use latency=MS, status=CODE, throttle=SECONDS, reset, lose-answer, expire-token or provision-fail)"
             ))
         }
     };
@@ -327,6 +332,17 @@ mod tests {
             Some(FaultAction::Reset)
         );
         assert_eq!(faults.for_request("vpc", "GET").action, None);
+    }
+
+    #[test]
+    fn a_lost_answer_is_its_own_action() {
+        let faults = Faults::new(FaultSpec::parse("rc.POST:lose-answer@first=1").unwrap());
+        assert_eq!(faults.for_request("rc", "GET").action, None);
+        assert_eq!(
+            faults.for_request("rc", "POST").action,
+            Some(FaultAction::LoseAnswer)
+        );
+        assert_eq!(faults.for_request("rc", "POST").action, None);
     }
 
     #[test]

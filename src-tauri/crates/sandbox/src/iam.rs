@@ -1,5 +1,6 @@
 //! IAM: `POST /identity/token` with the API-key grant, answering as IAM does: a JWT access
-//! token (claims named as in IBM's tokens, `account.bss` the account id) with
+//! token (claims named as in IBM's tokens, `account.bss` the account id, `iam_id` the user
+//! the key belongs to: the account's owner or one of its members) with
 //! `refresh_token: "not_supported"`, or IAM's own error shape
 //! `{"errorCode","errorMessage","context":{"requestId",…}}` with status 400.
 
@@ -20,7 +21,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::server::AppState;
+use crate::{
+    account::{constant_time_eq, Caller},
+    server::AppState,
+};
 
 const APIKEY_GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
 
@@ -101,18 +105,26 @@ pub(crate) async fn token(
             "Property missing or empty. Property name: apikey",
         );
     }
-    if !constant_time_eq(apikey.as_bytes(), state.account.api_key.as_bytes()) {
+    let user = if constant_time_eq(apikey.as_bytes(), state.account.api_key.as_bytes()) {
+        User::owner(&state)
+    } else if let Some(member) = state.members.with_key(apikey) {
+        User {
+            iam_id: member.iam_id,
+            name: member.name,
+            email: member.email,
+        }
+    } else {
         return iam_error(
             &state,
             StatusCode::BAD_REQUEST,
             "BXNIM0415E",
             "Provided API key could not be found.",
         );
-    }
+    };
     let issued = now();
     let expires_in = state.token_seconds;
     let expiration = issued + expires_in;
-    let access_token = sign(&state, &claims(&state, issued, expiration));
+    let access_token = sign(&state, &claims(&state, &user, issued, expiration));
     Json(json!({
         "access_token": access_token,
         "refresh_token": "not_supported",
@@ -124,21 +136,38 @@ pub(crate) async fn token(
     .into_response()
 }
 
-fn claims(state: &AppState, issued: u64, expiration: u64) -> Value {
-    let account = &state.account;
-    let identifier = account.iam_id.trim_start_matches("IBMid-");
+/// Whose key was exchanged.
+struct User {
+    iam_id: String,
+    name: String,
+    email: String,
+}
+
+impl User {
+    fn owner(state: &AppState) -> Self {
+        User {
+            iam_id: state.account.iam_id.clone(),
+            name: state.account.user_name.clone(),
+            email: state.account.email.clone(),
+        }
+    }
+}
+
+fn claims(state: &AppState, user: &User, issued: u64, expiration: u64) -> Value {
+    let identifier = user.iam_id.trim_start_matches("IBMid-");
+    let (given, family) = user.name.split_once(' ').unwrap_or((&user.name, ""));
     json!({
-        "iam_id": account.iam_id,
-        "id": account.iam_id,
+        "iam_id": user.iam_id,
+        "id": user.iam_id,
         "realmid": "IBMid",
         "jti": request_id(),
         "identifier": identifier,
-        "given_name": "Sandbox",
-        "family_name": "User",
-        "name": account.user_name,
-        "email": account.email,
-        "sub": account.email,
-        "account": { "valid": true, "bss": account.account_id, "ims": "0" },
+        "given_name": given,
+        "family_name": family,
+        "name": user.name,
+        "email": user.email,
+        "sub": user.email,
+        "account": { "valid": true, "bss": state.account.account_id, "ims": "0" },
         "iat": issued,
         "exp": expiration,
         "iss": format!("{}/iam/identity", state.base_url),
@@ -193,6 +222,13 @@ pub(crate) fn verify(state: &AppState, token: &str) -> Result<Value, &'static st
     Ok(claims)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The caller a verified token names. A token without an `iam_id` (none this sandbox
+/// issues) counts as the account's owner.
+pub(crate) fn caller(state: &AppState, claims: &Value) -> Caller {
+    Caller {
+        iam_id: claims["iam_id"]
+            .as_str()
+            .filter(|id| !id.is_empty())
+            .map_or_else(|| state.account.iam_id.clone(), str::to_owned),
+    }
 }

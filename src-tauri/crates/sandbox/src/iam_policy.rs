@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
+    account::Caller,
     api::{hex_id, no_content, now, ok, timestamp, uuid, with_status, Api, ApiError, ApiResult},
     server::AppState,
     store::Doc,
@@ -124,7 +125,11 @@ fn comparable(p: &Value) -> Value {
     json!({"type": p["type"], "subjects": p["subjects"], "resources": p["resources"]})
 }
 
-pub(crate) async fn create_policy(State(state): State<Arc<AppState>>, body: Bytes) -> ApiResult {
+pub(crate) async fn create_policy(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult {
     let request: Value = serde_json::from_slice(&body).map_err(|e| {
         bad(
             "invalid_body",
@@ -182,9 +187,9 @@ pub(crate) async fn create_policy(State(state): State<Arc<AppState>>, body: Byte
         "resources": resources,
         "href": format!("{}/iam/v1/policies/{id}", state.base_url),
         "created_at": at,
-        "created_by_id": state.account.iam_id,
+        "created_by_id": caller.iam_id,
         "last_modified_at": at,
-        "last_modified_by_id": state.account.iam_id,
+        "last_modified_by_id": caller.iam_id,
         "state": "active",
     });
     let conflict = state.store.read(|w| {
@@ -314,16 +319,44 @@ pub(crate) async fn apikey_details(
                 "Property missing or empty. Property name: IAM-ApiKey",
             )
         })?;
-    if key != state.account.api_key {
-        return Err(ApiError::new(
-            api,
-            StatusCode::NOT_FOUND,
-            "BXNIM0415E",
-            "Provided API key could not be found.",
-        ));
-    }
     let account = &state.account;
-    let id = format!("ApiKey-{}", &account.signing_secret[..32]);
+    // The id is derived from the key, so it is stable and names no secret.
+    let key_id = |key: &str| {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(key.as_bytes());
+        format!(
+            "ApiKey-{}",
+            digest[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        )
+    };
+    let (iam_id, name, description) =
+        if crate::account::constant_time_eq(key.as_bytes(), account.api_key.as_bytes()) {
+            (
+                account.iam_id.clone(),
+                "onramp-sandbox-key".to_owned(),
+                "The sandbox account's API key".to_owned(),
+            )
+        } else if let Some(member) = state.members.with_key(key) {
+            (
+                member.iam_id,
+                "onramp-sandbox-member-key".to_owned(),
+                format!(
+                    "The API key of {}, a member of the sandbox account",
+                    member.name
+                ),
+            )
+        } else {
+            return Err(ApiError::new(
+                api,
+                StatusCode::NOT_FOUND,
+                "BXNIM0415E",
+                "Provided API key could not be found.",
+            ));
+        };
+    let id = key_id(key);
     let _ = hex_id;
     Ok(ok(json!({
         "id": id,
@@ -332,11 +365,11 @@ pub(crate) async fn apikey_details(
         "locked": false,
         "disabled": false,
         "created_at": "2026-01-01T00:00+0000",
-        "created_by": account.iam_id,
+        "created_by": iam_id,
         "modified_at": "2026-01-01T00:00+0000",
-        "name": "onramp-sandbox-key",
-        "description": "The sandbox account's API key",
-        "iam_id": account.iam_id,
+        "name": name,
+        "description": description,
+        "iam_id": iam_id,
         "account_id": account.account_id,
         "apikey": "",
         "support_sessions": false,

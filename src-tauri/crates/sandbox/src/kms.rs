@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
+    account::Caller,
     api::{now, ok, timestamp, uuid, with_status, Api, ApiError, ApiResult},
     catalog::KMS_SERVICE_ID,
     server::AppState,
@@ -68,6 +69,7 @@ pub(crate) fn seed(state: &AppState) {
         ready_at: created,
         fail_provision: false,
         deleted_at: None,
+        deleted_by: None,
         postgres: None,
         vpe_ips: vec![],
     };
@@ -79,7 +81,15 @@ pub(crate) fn seed(state: &AppState) {
         ("backup-root-key", false),
         ("app-standard-key", true),
     ] {
-        insert_key(state, "ca-mon", &guid, name, extractable, "");
+        insert_key(
+            state,
+            "ca-mon",
+            &guid,
+            name,
+            extractable,
+            "",
+            &state.account.iam_id,
+        );
     }
 }
 
@@ -90,6 +100,7 @@ fn insert_key(
     name: &str,
     extractable: bool,
     description: &str,
+    created_by: &str,
 ) -> Value {
     let id = uuid();
     let at = timestamp(now());
@@ -109,7 +120,7 @@ fn insert_key(
         "algorithmMode": "CBC_PAD",
         "creationDate": at,
         "lastUpdateDate": at,
-        "createdBy": state.account.iam_id,
+        "createdBy": created_by,
         "imported": false,
         "deleted": false,
         "dualAuthDelete": {"enabled": false},
@@ -229,6 +240,7 @@ pub(crate) async fn get_key(
 
 pub(crate) async fn create_key(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Path(region): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -260,6 +272,7 @@ pub(crate) async fn create_key(
         name,
         extractable,
         key["description"].as_str().unwrap_or(""),
+        &caller.iam_id,
     );
     Ok(with_status(
         StatusCode::CREATED,

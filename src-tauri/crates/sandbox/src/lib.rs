@@ -6,8 +6,9 @@
 //! Each service lives under a path prefix on one listener, and each base URL in
 //! `endpoints.json` is exactly what IBM's SDK for that service takes as its service URL:
 //! `/iam` (token, API-key details, policies), `/rc` (Resource Controller and Resource
-//! Manager), `/gc/api/v1` (Global Catalog), `/cbr`, `/vpc/<region>/v1`, `/kms/<region>`.
-//! `/sandbox/` holds what only the sandbox has: the address map, the faults, the CA.
+//! Manager), `/gc/api/v1` (Global Catalog), `/cbr`, `/vpc/<region>/v1`, `/kms/<region>`,
+//! `/tags` (Global Tagging), `/search` (Global Search). `/sandbox/` holds what only the
+//! sandbox has: the address map, the faults, the CA, the account's members.
 //!
 //! Underneath, a database is a real PostgreSQL cluster with TLS from the sandbox CA, and a
 //! VPC instance is a real SSH server; the addresses the APIs show are virtual and
@@ -31,9 +32,10 @@ mod postgres;
 mod rc;
 mod server;
 mod store;
+mod tagging;
 mod vpc;
 
-pub use account::SandboxAccount;
+pub use account::{Member, SandboxAccount};
 pub use addresses::MappedAddress;
 pub use faults::{FaultAction, FaultRule, FaultSpec, FaultWhen};
 pub use postgres::PostgresError;

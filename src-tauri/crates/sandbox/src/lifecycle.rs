@@ -93,8 +93,12 @@ async fn deprovision(state: Arc<AppState>, guid: String) {
             tracing::warn!(guid, %error, "could not remove the database server");
         }
     }
+    let account = state.account.account_id.clone();
     state.store.write(|w| {
         w.keys.retain(|_, k| k.instance_guid != guid);
+        if let Some(crn) = w.instances.get(&guid).map(|i| i.crn(&account)) {
+            crate::tagging::detach_all(w, &crn);
+        }
         if let Some(i) = w.instances.get_mut(&guid) {
             i.state = "removed".into();
             i.op_state = "succeeded".into();

@@ -5,7 +5,10 @@
 //! its exact messages where the docs give them), answered `202` with `state: provisioning`,
 //! and finished in the background: a real PostgreSQL cluster is made, and once
 //! `--provision-seconds` have passed the instance turns `active` with the Gen 2
-//! `extensions`. A resource key makes a PostgreSQL login role; deleting it drops the role.
+//! `extensions`. The create's `tags` become the instance's user tags (Global Tagging), and
+//! a name already used is accepted, as RC allows duplicates. A resource key makes a
+//! PostgreSQL login role; deleting it drops the role. Instances and keys record the caller
+//! as their creator.
 
 use std::sync::Arc;
 
@@ -21,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::{
+    account::Caller,
     api::{hex_id, no_content, now, ok, timestamp, uuid, with_status, Api, ApiError, ApiResult},
     catalog::{self, PLAN_ID, SERVICE_ID},
     server::AppState,
@@ -207,7 +211,11 @@ pub(crate) fn instance_json(state: &AppState, instance: &Instance) -> Value {
         "deleted_at": instance.deleted_at.map(timestamp),
         "created_by": instance.created_by,
         "updated_by": "",
-        "deleted_by": if instance.deleted_at.is_some() { instance.created_by.clone() } else { String::new() },
+        "deleted_by": match (&instance.deleted_at, &instance.deleted_by) {
+            (None, _) => String::new(),
+            (Some(_), Some(by)) => by.clone(),
+            (Some(_), None) => instance.created_by.clone(),
+        },
         "scheduled_reclaim_at": null,
         "restored_at": null,
         "scheduled_reclaim_by": "",
@@ -440,7 +448,11 @@ fn check_parameters(state: &AppState, location: &str, parameters: &Value) -> Res
     Ok(())
 }
 
-pub(crate) async fn create_instance(State(state): State<Arc<AppState>>, body: Bytes) -> ApiResult {
+pub(crate) async fn create_instance(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult {
     let request: CreateInstance = parse_body(&body)?;
     let name = request
         .name
@@ -488,14 +500,9 @@ pub(crate) async fn create_instance(State(state): State<Arc<AppState>>, body: By
             })
             .unwrap_or_default(),
     };
-    let group_name = state
+    state
         .store
-        .read(|w| {
-            w.resource_groups
-                .iter()
-                .find(|g| g.id == group_id)
-                .map(|g| g.name.clone())
-        })
+        .read(|w| w.resource_groups.iter().find(|g| g.id == group_id).cloned())
         .ok_or_else(|| {
             bad(
                 "RC-ResourceGroupNotFound",
@@ -507,6 +514,14 @@ pub(crate) async fn create_instance(State(state): State<Arc<AppState>>, body: By
         })?;
     let parameters = request.parameters.unwrap_or(Value::Null);
     check_parameters(&state, location, &parameters)?;
+    // RC attaches `tags` as user tags; one it cannot take fails the create (the real text
+    // for that case is not documented).
+    let tags = request
+        .tags
+        .iter()
+        .map(|t| crate::tagging::normalize_tag(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| bad("RC-BadRequest", message))?;
 
     let created = now();
     let guid = uuid();
@@ -526,7 +541,7 @@ pub(crate) async fn create_instance(State(state): State<Arc<AppState>>, body: By
         tags: request.tags,
         created_at: created,
         updated_at: created,
-        created_by: state.account.iam_id.clone(),
+        created_by: caller.iam_id,
         state: "provisioning".into(),
         op_type: "create".into(),
         op_state: "in progress".into(),
@@ -534,31 +549,17 @@ pub(crate) async fn create_instance(State(state): State<Arc<AppState>>, body: By
         ready_at: created + chrono::Duration::milliseconds(state.provision_ms() as i64),
         fail_provision: state.faults.provision_fails(),
         deleted_at: None,
+        deleted_by: None,
         postgres: None,
         vpe_ips: vpe_ips(location),
     };
-    // The name check and the insert happen under one lock, so two racing creates cannot
-    // both take a name.
-    let taken = state.store.write(|w| {
-        let taken = w.instances.values().any(|i| {
-            i.name == name
-                && i.resource_group_id == group_id
-                && i.state != "removed"
-                && i.is_database()
-        });
-        if !taken {
-            w.instances.insert(guid.clone(), instance.clone());
-        }
-        taken
+    // No name check: RC has no client token and allows two instances of one name in a
+    // group (contract resource-controller.md §1), so a lost answer's retry can duplicate.
+    let crn = instance.crn(&state.account.account_id);
+    state.store.write(|w| {
+        w.instances.insert(guid.clone(), instance.clone());
+        crate::tagging::attach(w, &crn, &tags);
     });
-    if taken {
-        return Err(ApiError::new(
-            API,
-            StatusCode::CONFLICT,
-            "RC-ResourceInstanceNameConflict",
-            format!("A Databases for PostgreSQL instance named '{name}' already exists in resource group '{group_name}'. Choose another name."),
-        ));
-    }
     tracing::info!(guid, name, location, "database provisioning");
     crate::lifecycle::spawn_provision(state.clone(), guid);
     Ok(with_status(
@@ -715,6 +716,7 @@ pub(crate) struct DeleteQuery {
 
 pub(crate) async fn delete_instance(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Path(id): Path<String>,
     Query(query): Query<DeleteQuery>,
 ) -> ApiResult {
@@ -760,6 +762,7 @@ pub(crate) async fn delete_instance(
         i.op_state = "in progress".into();
         i.op_description = "Deprovision in progress".into();
         i.updated_at = now();
+        i.deleted_by = Some(caller.iam_id);
         Some(i.clone())
     });
     crate::lifecycle::spawn_delete(state.clone(), instance.guid.clone());
@@ -862,7 +865,7 @@ pub(crate) fn key_json(state: &AppState, key: &ResourceKey, instance: &Instance)
         "created_at": timestamp(key.created_at),
         "updated_at": timestamp(key.created_at),
         "deleted_at": null,
-        "created_by": state.account.iam_id,
+        "created_by": if key.created_by.is_empty() { &state.account.iam_id } else { &key.created_by },
         "updated_by": "",
         "deleted_by": "",
         "source_crn": instance.crn(account),
@@ -907,7 +910,11 @@ fn role_name(role: &str) -> Option<&'static str> {
     }
 }
 
-pub(crate) async fn create_key(State(state): State<Arc<AppState>>, body: Bytes) -> ApiResult {
+pub(crate) async fn create_key(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult {
     let request: CreateKey = parse_body(&body)?;
     let name = request
         .name
@@ -968,6 +975,7 @@ pub(crate) async fn create_key(State(state): State<Arc<AppState>>, body: Bytes) 
         password: crate::postgres::new_password(),
         created_at: now(),
         parameters: request.parameters.unwrap_or(Value::Null),
+        created_by: caller.iam_id,
     };
     pg.create_login(&record, &key.username, &key.password, role)
         .await

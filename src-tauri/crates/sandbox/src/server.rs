@@ -11,8 +11,8 @@ use std::{
 };
 
 use axum::{
-    extract::{Request, State},
-    http::StatusCode,
+    extract::{FromRequestParts, Request, State},
+    http::{request::Parts, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post, put},
@@ -28,7 +28,7 @@ use tokio::{
 use tower::ServiceExt;
 
 use crate::{
-    account::write_atomically,
+    account::{write_atomically, Caller, Member, Members},
     api::{Api, ApiError},
     ca::Ca,
     catalog, cbr,
@@ -37,7 +37,7 @@ use crate::{
     postgres::Postgres,
     rc,
     store::Store,
-    vpc, SandboxAccount,
+    tagging, vpc, SandboxAccount,
 };
 
 #[derive(Debug, Clone)]
@@ -87,6 +87,8 @@ pub enum SandboxError {
 
 pub(crate) struct AppState {
     pub account: SandboxAccount,
+    /// The account's other users, each with an API key of their own.
+    pub members: Members,
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
     pub token_seconds: u64,
@@ -158,8 +160,9 @@ impl RunningSandbox {
             source,
         };
         std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
-        let account = SandboxAccount::load_or_create(&config.state_dir, config.api_key.as_deref())
-            .map_err(state_err)?;
+        let (account, members) =
+            SandboxAccount::load_or_create(&config.state_dir, config.api_key.as_deref())
+                .map_err(state_err)?;
         let store = Store::load(&config.state_dir).map_err(state_err)?;
         let ca = Ca::load_or_create(&config.state_dir).map_err(state_err)?;
         let postgres = match Postgres::locate() {
@@ -183,6 +186,7 @@ impl RunningSandbox {
         let base_url = format!("http://{addr}");
         let state = Arc::new(AppState {
             account,
+            members,
             base_url: base_url.clone(),
             token_seconds: config.token_seconds,
             provision_seconds: config.provision_seconds,
@@ -240,6 +244,24 @@ impl RunningSandbox {
     /// Every virtual address and the loopback socket behind it.
     pub fn addresses(&self) -> Vec<crate::MappedAddress> {
         crate::addresses::all(&self.state)
+    }
+
+    /// Adds a user to the sandbox's account: the same account id, an `iam_id`, name and API
+    /// key of their own. Their tokens make them the creator of what they create. Saved in
+    /// `state.json` before it returns.
+    pub fn add_member(&self, name: Option<&str>) -> Result<Member, SandboxError> {
+        self.state
+            .members
+            .add(name)
+            .map_err(|source| SandboxError::State {
+                path: self.state.state_dir.clone(),
+                source,
+            })
+    }
+
+    /// The account's members, in the order they were added.
+    pub fn members(&self) -> Vec<Member> {
+        self.state.members.all()
     }
 
     /// Replaces the faults in force.
@@ -496,8 +518,14 @@ fn router(state: Arc<AppState>) -> Router {
             get(vpc::list_endpoint_gateway_ips),
         )
         .route_layer(middleware::from_fn(vpc::check_query));
+    let tags = Router::new()
+        .route("/tags/v3/tags", get(tagging::list_tags))
+        .route("/tags/v3/tags/attach", post(tagging::attach_tags))
+        .route("/tags/v3/tags/detach", post(tagging::detach_tags));
+    let search = Router::new().route("/search/v3/resources/search", post(tagging::search));
     let sandbox = Router::new()
         .route("/sandbox/addresses", get(addresses))
+        .route("/sandbox/members", post(add_member))
         .route("/sandbox/faults", get(get_faults).put(put_faults))
         .route("/sandbox/ca.pem", get(ca_pem));
     Router::new()
@@ -507,6 +535,8 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(cbr)
         .merge(kms)
         .merge(vpc)
+        .merge(tags)
+        .merge(search)
         .merge(sandbox)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
@@ -520,17 +550,18 @@ async fn not_found(request: Request) -> Response {
         Some(api) => ApiError::new(api, StatusCode::NOT_FOUND, "not_found", format!("No such path: {} {path}", request.method())).into_response(),
         None => (
             StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("The sandbox serves /iam, /rc, /gc, /cbr, /kms, /vpc and /sandbox; not {path}. See endpoints.json.")})),
+            Json(json!({"error": format!("The sandbox serves /iam, /rc, /gc, /cbr, /kms, /vpc, /tags, /search and /sandbox; not {path}. See endpoints.json.")})),
         )
             .into_response(),
     }
 }
 
 /// Every API call but the token exchange and the sandbox's own endpoints needs a valid,
-/// unexpired bearer token from this sandbox's IAM.
+/// unexpired bearer token from this sandbox's IAM. The token's user becomes the request's
+/// [`Caller`], which handlers record as the creator of what they make.
 async fn require_token(
     State(state): State<Arc<AppState>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let path = request.uri().path();
@@ -551,10 +582,30 @@ async fn require_token(
     let Some(token) = token else {
         return ApiError::unauthorized(api, "no bearer token was sent").into_response();
     };
-    if let Err(reason) = iam::verify(&state, token.trim()) {
-        return ApiError::unauthorized(api, reason).into_response();
-    }
+    let caller = match iam::verify(&state, token.trim()) {
+        Ok(claims) => iam::caller(&state, &claims),
+        Err(reason) => return ApiError::unauthorized(api, reason).into_response(),
+    };
+    request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// The caller `require_token` found; the account's owner on a route it does not guard.
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_else(|| Caller {
+                iam_id: state.account.iam_id.clone(),
+            }))
+    }
 }
 
 async fn inject_faults(
@@ -616,11 +667,95 @@ async fn inject_faults(
             }
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+        Some(FaultAction::LoseAnswer) => {
+            let abort = request.extensions().get::<ConnectionAbort>().cloned();
+            // Done for real; only the answer never leaves.
+            let _ = next.run(request).await;
+            if let Some(ConnectionAbort(abort)) = abort {
+                abort.notify_one();
+                std::future::pending::<()>().await;
+            }
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 
 async fn addresses(State(state): State<Arc<AppState>>) -> Response {
     Json(json!({ "addresses": crate::addresses::all(&state) })).into_response()
+}
+
+#[derive(serde::Deserialize, Default)]
+struct MemberBody {
+    name: Option<String>,
+}
+
+/// `POST /sandbox/members {"name"?}`: another user of the account, with its API key. Only
+/// the account's owner may ask (a bearer token from its key): the answer is a credential,
+/// and the loopback port is open to every user of this machine.
+async fn add_member(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let refuse = |status: StatusCode, message: &str| {
+        (status, Json(json!({ "error": message }))).into_response()
+    };
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        });
+    let Some(token) = token else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "send the account owner's bearer token (from the API key in endpoints.json)",
+        );
+    };
+    match iam::verify(&state, token.trim()) {
+        Ok(claims) if iam::caller(&state, &claims).iam_id == state.account.iam_id => {}
+        Ok(_) => {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "only the account's owner can add members",
+            )
+        }
+        Err(reason) => return refuse(StatusCode::UNAUTHORIZED, reason),
+    }
+    let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(MemberBody::default())
+    } else {
+        serde_json::from_slice::<MemberBody>(&body)
+            .map_err(|e| format!("expected {{\"name\": \"…\"}} or no body: {e}"))
+    };
+    let request = match parsed {
+        Ok(request) => request,
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+        }
+    };
+    match state.members.add(request.name.as_deref()) {
+        Ok(member) => {
+            tracing::info!(iam_id = member.iam_id, "member added");
+            (
+                StatusCode::CREATED,
+                Json(json!({
+                    "api_key": member.api_key,
+                    "iam_id": member.iam_id,
+                    "name": member.name,
+                    "email": member.email,
+                    "account_id": state.account.account_id,
+                })),
+            )
+                .into_response()
+        }
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "error": format!("cannot save the member: {error}") })),
+        )
+            .into_response(),
+    }
 }
 
 async fn get_faults(State(state): State<Arc<AppState>>) -> Response {
@@ -673,6 +808,9 @@ fn write_endpoints(path: &Path, base_url: &str, state: &AppState) -> std::io::Re
         "resource_controller": format!("{base_url}/rc"),
         "global_catalog": format!("{base_url}/gc/api/v1"),
         "cbr": format!("{base_url}/cbr"),
+        // IBM's SDKs append `/v3/tags…` and `/v3/resources/search` to these.
+        "global_tagging": format!("{base_url}/tags"),
+        "global_search": format!("{base_url}/search"),
         "regions": regions,
         "sandbox": {
             "addresses": format!("{base_url}/sandbox/addresses"),

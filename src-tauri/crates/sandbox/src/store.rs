@@ -1,6 +1,6 @@
-//! The sandbox's world: every resource it has created, kept in memory behind one lock and
-//! written to `resources.json` in the state dir after every change, so a restarted sandbox
-//! still knows its instances, keys and networks.
+//! The sandbox's world: every resource it has created and the user tags attached to them,
+//! kept in memory behind one lock and written to `resources.json` in the state dir after
+//! every change, so a restarted sandbox still knows its instances, keys, networks and tags.
 
 use std::{
     collections::BTreeMap,
@@ -60,6 +60,9 @@ pub(crate) struct Instance {
     /// Set by the `provision-fail` fault: the create ends in `failed`.
     pub fail_provision: bool,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Who deleted it; absent in state written before callers were told apart.
+    #[serde(default)]
+    pub deleted_by: Option<String>,
     pub postgres: Option<PostgresRecord>,
     /// The service-side private endpoint addresses, one per zone.
     pub vpe_ips: Vec<(String, String)>,
@@ -90,6 +93,10 @@ pub(crate) struct ResourceKey {
     pub password: String,
     pub created_at: DateTime<Utc>,
     pub parameters: Value,
+    /// The caller's `iam_id`; empty in state written before callers were told apart (then
+    /// the account's owner is shown).
+    #[serde(default)]
+    pub created_by: String,
 }
 
 /// A resource of the VPC, CBR, Key Protect or IAM policy APIs, kept as the body the API
@@ -125,6 +132,9 @@ pub(crate) struct World {
     /// Loopback port of the jump host behind each VSI, by instance id.
     #[serde(default)]
     pub jump_ports: BTreeMap<String, u16>,
+    /// Global Tagging's user tags, lowercased, by the CRN they are attached to.
+    #[serde(default)]
+    pub user_tags: BTreeMap<String, Vec<String>>,
 }
 
 impl World {
@@ -179,5 +189,20 @@ impl Store {
     fn save(&self, world: &World) -> std::io::Result<()> {
         let bytes = serde_json::to_vec_pretty(world).map_err(std::io::Error::other)?;
         write_atomically(&self.path, &bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_world_from_before_tags_and_callers_loads() {
+        let world: World = serde_json::from_str(
+            r#"{"keys":{"k1":{"guid":"k1","name":"n","instance_guid":"i1","role":"Manager","username":"u","password":"p","created_at":"2026-01-01T00:00:00Z","parameters":null}}}"#,
+        )
+        .unwrap();
+        assert!(world.user_tags.is_empty());
+        assert_eq!(world.keys["k1"].created_by, "");
     }
 }

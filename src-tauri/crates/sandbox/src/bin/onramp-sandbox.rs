@@ -22,15 +22,17 @@ usage: onramp-sandbox --state-dir DIR [--listen 127.0.0.1:PORT] [--api-key KEY]
                            service takes 15-20 minutes)
   --token-seconds N        lifetime of IAM tokens (default 3600, as IAM)
   --faults SPEC            inject faults, e.g. 'rc:status=503@first=2;vpc:throttle=1@rate=0.1;seed=7'
-                           rules: [API[.METHOD]:]ACTION[@WHEN], API one of iam rc gc vpc cbr kms *
+                           rules: [API[.METHOD]:]ACTION[@WHEN], API one of iam rc gc vpc cbr kms
+                                  tags search *
                            ACTION latency=MS | status=CODE | throttle=SECONDS | reset |
                                   expire-token | provision-fail
                            WHEN   always | rate=P | first=N | calls=N,N
                            change them at run time: PUT /sandbox/faults {\"spec\": \"...\"}
 
 On start it writes DIR/endpoints.json: the API key, the account id, and each service's base
-URL exactly as IBM's SDKs take it (iam, resource_controller, global_catalog, cbr, and per
-region vpc and key_protect). For example, with IBM's Python SDK:
+URL exactly as IBM's SDKs take it (iam, resource_controller, global_catalog, cbr,
+global_tagging, global_search, and per region vpc and key_protect). For example, with
+IBM's Python SDK:
 
   ep = json.load(open('DIR/endpoints.json'))
   auth = IAMAuthenticator(ep['api_key'], url=ep['iam'])
@@ -39,6 +41,8 @@ region vpc and key_protect). For example, with IBM's Python SDK:
 Databases are real PostgreSQL servers (the machine's initdb and pg_ctl) with TLS from the
 sandbox CA (DIR/ca.pem); VPC instances are real SSH servers. The addresses the APIs show are
 virtual: GET /sandbox/addresses maps each to the loopback socket behind it.
+POST /sandbox/members {\"name\": \"...\"} with the owner's bearer token adds another user of
+the account and answers its API key, so resources can be made by someone other than the owner.
 Only ever listens on loopback.";
 
 fn parse(args: &[String]) -> Result<SandboxConfig, String> {

@@ -27,6 +27,8 @@ let api;
 let driver;
 let session;
 let appHome;
+/** The plan's name suffix (`3f2a` in `onramp-vpc-3f2a`), read from the suggestion. */
+let suffix;
 
 before(async () => {
   sandbox = await startSandbox(KEY, ['--provision-seconds', '4']);
@@ -83,7 +85,11 @@ test('Connectivity: new resources are suggested; a bad SSH source is refused at 
   // The suggestion fills the image and, in the sandbox, the SSH source.
   await waitFor('the suggested image', async () => (await value('conn-jump-image')) !== '');
   assert.equal(await value('conn-ssh-cidr'), '127.0.0.1/32');
-  assert.equal(await value('conn-vpc-name'), 'onramp-vpc');
+  // Default names carry the plan's suffix, so two plans never share one.
+  const suggestedVpc = await value('conn-vpc-name');
+  const named = /^onramp-vpc-([0-9a-f]{4})$/.exec(suggestedVpc);
+  assert.ok(named, `a suffixed VPC name: ${suggestedVpc}`);
+  suffix = named[1];
   await session.screenshot('30-connectivity');
   await session.accessible('Connectivity');
 
@@ -101,7 +107,7 @@ test('Connectivity: new resources are suggested; a bad SSH source is refused at 
   const name = await session.find('#conn-vpc-name');
   await session.type(name, 'My VPC');
   assert.match(await session.waitForText('#conn-vpc-name-error-msg', (t) => t.length > 0), /capital letter 'M'/);
-  await session.type(name, 'onramp-vpc');
+  await session.type(name, suggestedVpc);
   await session.gone('#conn-vpc-name-error-msg');
 
   // The optional context-based restriction, marked as a preview with the doubt in words.
@@ -114,9 +120,10 @@ test('Connectivity: new resources are suggested; a bad SSH source is refused at 
 });
 
 test('Review: the private path is part of the one plan; apply builds it with the database', async () => {
-  await session.waitForText('#step', (t) => t.includes(NAME) && t.includes('onramp-jump'), 30000);
+  await session.waitForText('#step', (t) => t.includes(NAME) && t.includes(`onramp-jump-${suffix}`), 30000);
   const text = await session.text(await session.find('#step'));
-  for (const part of ['onramp-vpc', 'onramp-subnet', 'onramp-key', 'onramp-jump', 'onramp-vpe', 'onramp-vpc-zone']) {
+  for (const kind of ['vpc', 'subnet', 'key', 'jump', 'vpe']) {
+    const part = `onramp-${kind}-${suffix}`;
     assert.ok(text.includes(part), `${part} in Review`);
   }
   await session.screenshot('32-review-with-path');
@@ -131,7 +138,7 @@ test('Review: the private path is part of the one plan; apply builds it with the
   assert.equal(rules.length, 1);
   const instance = rules[0].resources[0].attributes.find((a) => a.name === 'serviceInstance');
   assert.equal(instance.value, database.guid, 'the rule restricts this database');
-  assert.equal((await api.cbr('zones'))[0].name, 'onramp-vpc-zone');
+  assert.equal((await api.cbr('zones'))[0].name, `onramp-vpc-${suffix}-zone`);
   await session.click(await session.waitFor('#go-connect'));
 });
 
@@ -293,8 +300,9 @@ test('Teardown removes the private path and the database', async () => {
   await session.click(await session.waitFor('#teardown-button'));
   // What the Users step made is listed first, then the plan's resources in reverse.
   const items = await session.waitForText('#teardown-items', (t) => t.includes('app-writer'));
-  assert.ok(items.indexOf('app-writer') < items.indexOf('onramp-vpc-zone'), items);
-  assert.ok(items.indexOf('onramp-vpc-zone') < items.indexOf('onramp-vpe'), items);
+  const zone = `onramp-vpc-${suffix}-zone`;
+  assert.ok(items.indexOf('app-writer') < items.indexOf(zone), items);
+  assert.ok(items.indexOf(zone) < items.indexOf(`onramp-vpe-${suffix}`), items);
   await session.screenshot('41-teardown-preview');
   await session.accessible('Teardown preview');
   await session.click(await session.waitFor('#teardown-confirm'));

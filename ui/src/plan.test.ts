@@ -11,7 +11,7 @@ describe('which fields a change touches', () => {
     expect(fieldsOfPatch({ connectivity: { ...path, vpc: { kind: 'New', name: 'team-vpc' } } }, before)).toEqual([
       'connectivity.vpc',
     ]);
-    const subnet = { kind: 'New' as const, name: 'onramp-subnet', zone: 'ca-mon-2', addressCount: 32 };
+    const subnet = { kind: 'New' as const, name: 'onramp-subnet-0000', zone: 'ca-mon-2', addressCount: 32 };
     expect(fieldsOfPatch({ connectivity: { ...path, subnet } }, before)).toEqual([
       'connectivity.subnetZone',
       'connectivity.subnetSize',

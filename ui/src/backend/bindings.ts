@@ -145,8 +145,8 @@ async reviewPlan(plan: DraftPlan) : Promise<Result<Review, AppError>> {
 },
 /**
  * Applies a reviewed plan: checks it again (a problem refuses it, at its field), writes
- * the journal's first record, and starts the engine. Returns the first progress; the rest
- * arrives on `on_progress`. A plan already applied is resumed instead.
+ * the journal's first record (or amends an earlier one), and starts the engine. Returns
+ * the first progress; the rest arrives on `on_progress`.
  */
 async applyPlan(plan: DraftPlan, onProgress: TAURI_CHANNEL<PlanProgress>) : Promise<Result<PlanProgress, AppError>> {
     try {
@@ -228,9 +228,9 @@ async teardownPlan(planId: string, onProgress: TAURI_CHANNEL<PlanProgress>) : Pr
  * The VPCs, subnets, zones, SSH keys, stock images and small profiles of the database's
  * region, and the Connectivity step's suggested private path.
  */
-async connectivityOptions(location: string) : Promise<Result<ConnectivityOptions, AppError>> {
+async connectivityOptions(location: string, planId: string) : Promise<Result<ConnectivityOptions, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("connectivity_options", { location }) };
+    return { status: "ok", data: await TAURI_INVOKE("connectivity_options", { location, planId }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -933,6 +933,9 @@ export type RoleRow = { name: string; superuser: boolean; inherit: boolean; crea
  */
 memberOf: string[]; kind: RoleKind }
 export type Setting = { label: string; value: string }
+/**
+ * What a SQL change did, for the window: no secret.
+ */
 export type SqlChange = { 
 /**
  * What ran, password masked.
@@ -1057,9 +1060,13 @@ export type StepStatus =
  */
 "Paused" | "Deleting" | "Deleted" | "DeleteFailed" | 
 /**
- * Teardown leaves it: it existed before Onramp (adopted), e.g. an authorization.
+ * Teardown leaves it: it existed before Onramp, or the user chose it.
  */
-"Kept"
+"Kept" | 
+/**
+ * A resource under its name that this plan did not make: left in place.
+ */
+"NotOurs"
 export type SubnetChoice = 
 /**
  * One already in the chosen (existing) VPC: kept by teardown. Its zone is the VSI's.

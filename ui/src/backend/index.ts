@@ -121,8 +121,11 @@ export interface Backend {
   teardownPreview(planId: string): Promise<TeardownItem[]>;
   teardownPlan(planId: string, onProgress: ProgressListener): Promise<PlanProgress>;
 
-  /** The region's VPCs, zones, SSH keys, images and profiles, and the suggested private path. */
-  connectivityOptions(location: string): Promise<ConnectivityOptions>;
+  /**
+   * The region's VPCs, zones, SSH keys, images and profiles, and the private path suggested
+   * for the plan `planId` (its default names carry the plan's suffix).
+   */
+  connectivityOptions(location: string, planId: string): Promise<ConnectivityOptions>;
   /**
    * Where a provisioned plan's database is and how to reach it. `keyFile` is the private key
    * file the OpenSSH command names (the user's own key, or where to save the generated one).

@@ -55,7 +55,7 @@ export const tauriBackend: Backend = {
   teardownPreview: (planId) => unwrap(commands.teardownPreview(planId)),
   teardownPlan: (planId, onProgress) => unwrap(commands.teardownPlan(planId, channel(onProgress))),
 
-  connectivityOptions: (location) => unwrap(commands.connectivityOptions(location)),
+  connectivityOptions: (location, planId) => unwrap(commands.connectivityOptions(location, planId)),
   connectionInfo: (planId, keyFile) => unwrap(commands.connectionInfo(planId, keyFile)),
   openTunnel: (planId, keyFile, onStatus) => unwrap(commands.openTunnel(planId, keyFile, channel(onStatus))),
   closeTunnel: async (planId) => {

@@ -36,7 +36,7 @@ describe('reaching Connect', () => {
     await waitFor(() => expect(text('connect-host')).toMatch(/\.private\.databases\.appdomain\.cloud$/));
     expect([text('connect-database'), text('connect-user'), text('connect-jump'), text('connect-vpe')]).toEqual([
       'ibmclouddb',
-      'ibm_cloud_draft000',
+      'ibm_cloud_00000000',
       '198.51.100.23',
       '10.249.0.5',
     ]);
@@ -101,7 +101,7 @@ describe('the tunnel', () => {
     expect(status().getAttribute('aria-live')).toBe('polite');
     await waitFor(() => expect(text('psql-command')).toMatch(/^psql 'host=\S+ hostaddr=127\.0\.0\.1 port=54321 /));
     expect(text('psql-command')).toMatch(/sslmode=verify-full/);
-    expect(text('connection-string')).toMatch(/^postgresql:\/\/ibm_cloud_draft000@\S+:54321\/ibmclouddb\?hostaddr=127\.0\.0\.1/);
+    expect(text('connection-string')).toMatch(/^postgresql:\/\/ibm_cloud_00000000@\S+:54321\/ibmclouddb\?hostaddr=127\.0\.0\.1/);
     await waitFor(() => expect(document.activeElement?.id).toBe('tunnel-close-button'));
     await user.click(screen.getByRole('button', { name: 'Copy the psql command' }));
     expect(await navigator.clipboard.readText()).toBe(text('psql-command'));
@@ -237,13 +237,13 @@ describe('OpenSSH', () => {
   it('saves the generated key where the user says, and names it in the ssh command', async () => {
     const { user, backend, plan } = await connect();
     const file = screen.getByLabelText('Private key file for OpenSSH') as HTMLInputElement;
-    expect(file.value).toBe('/home/ada/.ssh/onramp-draft000');
-    expect(text('ssh-command')).toMatch(/^ssh -i \/home\/ada\/\.ssh\/onramp-draft000 -N -L 127\.0\.0\.1:15432:10\.249\.0\.5:5432 /);
+    expect(file.value).toBe('/home/ada/.ssh/onramp-00000000');
+    expect(text('ssh-command')).toMatch(/^ssh -i \/home\/ada\/\.ssh\/onramp-00000000 -N -L 127\.0\.0\.1:15432:10\.249\.0\.5:5432 /);
     expect(text('openssh-psql-command')).toMatch(/hostaddr=127\.0\.0\.1 port=15432 /);
 
     await user.click(screen.getByRole('button', { name: 'Save the key to this file' }));
-    await waitFor(() => expect(text('save-key-result')).toBe('Saved to /home/ada/.ssh/onramp-draft000.'));
-    expect(backend.savedKeys.get('/home/ada/.ssh/onramp-draft000')).toBe(plan.id);
+    await waitFor(() => expect(text('save-key-result')).toBe('Saved to /home/ada/.ssh/onramp-00000000.'));
+    expect(backend.savedKeys.get('/home/ada/.ssh/onramp-00000000')).toBe(plan.id);
 
     await user.clear(file);
     await user.type(file, '~/.ssh/id_ed25519');

@@ -58,13 +58,13 @@ describe('the suggested private path', () => {
     expect(screen.getByText(/In the sandbox the jump server runs on this computer/)).toBeTruthy();
     expect((control('conn-build') as HTMLInputElement).checked).toBe(true);
     expect([value('conn-vpc-name'), value('conn-subnet-name'), value('conn-subnet-zone'), value('conn-subnet-size')]).toEqual(
-      ['onramp-vpc', 'onramp-subnet', 'ca-mon-1', '16'],
+      ['onramp-vpc-0000', 'onramp-subnet-0000', 'ca-mon-1', '16'],
     );
     expect([value('conn-key-name'), value('conn-jump-name'), value('conn-jump-profile'), value('conn-vpe-name')]).toEqual([
-      'onramp-key',
-      'onramp-jump',
+      'onramp-key-0000',
+      'onramp-jump-0000',
       'bx2-2x8',
-      'onramp-vpe',
+      'onramp-vpe-0000',
     ]);
     expect(screen.getByRole('option', { name: 'bx2-2x8 · 2 vCPU, 8 GiB' })).toBeTruthy();
     expect(
@@ -76,14 +76,14 @@ describe('the suggested private path', () => {
     expect(screen.getByText(/no “trust this host\?” prompt/)).toBeTruthy();
     expect(screen.getByText(/let the jump server reach it on TCP 5432, and your address reach the jump server on TCP 22/)).toBeTruthy();
     const derived = document.getElementById('conn-derived-names') as HTMLElement;
-    for (const name of ['onramp-jump-ip', 'onramp-jump-ssh', 'onramp-jump-postgres', 'onramp-vpe-ip']) {
+    for (const name of ['onramp-jump-0000-ip', 'onramp-jump-0000-ssh', 'onramp-jump-0000-postgres', 'onramp-vpe-0000-ip']) {
       expect(within(derived).getByText(name)).toBeTruthy();
     }
     // The context-based restriction is offered, off, as a preview with the doubt in words.
     const restrict = document.getElementById('conn-restrict') as HTMLInputElement;
     expect(restrict.checked).toBe(false);
     expect(screen.getByText(/Gen 2 pages disagree on whether context-based restrictions work/)).toBeTruthy();
-    expect(screen.getByText(/A network zone onramp-vpc-zone holding the VPC/)).toBeTruthy();
+    expect(screen.getByText(/A network zone onramp-vpc-0000-zone holding the VPC/)).toBeTruthy();
 
     await waitFor(() => expect(lastChecked(backend).connectivity).toEqual(connectivity()));
     await waitFor(() => expect(stepButton('review').disabled).toBe(false));
@@ -161,11 +161,11 @@ describe('existing resources', () => {
 
     // A new VPC has no subnets: the subnet is a new one again, as it was.
     await user.click(screen.getByLabelText('Create a new VPC'));
-    expect(value('conn-vpc-name')).toBe('onramp-vpc');
-    expect(value('conn-subnet-name')).toBe('onramp-subnet');
+    expect(value('conn-vpc-name')).toBe('onramp-vpc-0000');
+    expect(value('conn-subnet-name')).toBe('onramp-subnet-0000');
     expect(control('conn-subnet-existing').disabled).toBe(true);
     await user.click(screen.getByLabelText('Let Onramp generate a new key'));
-    expect(value('conn-key-name')).toBe('onramp-key');
+    expect(value('conn-key-name')).toBe('onramp-key-0000');
     await waitFor(() => expect(lastChecked(backend).connectivity).toEqual(connectivity()));
   });
 
@@ -214,7 +214,7 @@ describe('existing resources', () => {
     );
     await user.click(screen.getByLabelText('Create a new subnet'));
     await waitFor(() => expect(fieldError('conn-subnet-select')).toBeNull());
-    expect(value('conn-subnet-name')).toBe('onramp-subnet');
+    expect(value('conn-subnet-name')).toBe('onramp-subnet-0000');
   });
 });
 
@@ -258,7 +258,7 @@ describe('the rules', () => {
 
   it('shows a subnet size that is not a power of two, until a listed one is chosen', async () => {
     const { user } = await connectivityStep({
-      connectivity: connectivity({ subnet: { kind: 'New', name: 'onramp-subnet', zone: 'ca-mon-2', addressCount: 24 } }),
+      connectivity: connectivity({ subnet: { kind: 'New', name: 'onramp-subnet-0000', zone: 'ca-mon-2', addressCount: 24 } }),
     });
     await waitFor(() => expect(fieldError('conn-subnet-size')).toMatch(/power of two from 8 to 65536 addresses \(you entered 24\)/));
     expect(value('conn-subnet-size')).toBe('24');
@@ -271,9 +271,9 @@ describe('the rules', () => {
 
   it('adds the context-based restriction to the plan when asked, and takes it out again', async () => {
     const { user, backend } = await connectivityStep();
-    await user.click(screen.getByLabelText(/Let only the VPC onramp-vpc reach the database/));
+    await user.click(screen.getByLabelText(/Let only the VPC onramp-vpc-0000 reach the database/));
     await waitFor(() => expect(lastChecked(backend).connectivity?.restrict).toBe(true));
-    await user.click(screen.getByLabelText(/Let only the VPC onramp-vpc reach the database/));
+    await user.click(screen.getByLabelText(/Let only the VPC onramp-vpc-0000 reach the database/));
     await waitFor(() => expect(lastChecked(backend).connectivity?.restrict).toBe(false));
     await waitFor(() => expect(stepButton('review').disabled).toBe(false));
   });
@@ -335,12 +335,12 @@ describe('loading the region’s lists', () => {
   it('shows a failure with a way to try again', async () => {
     class Flaky extends FakeBackend {
       refusals = 1;
-      async connectivityOptions(location: string): Promise<ConnectivityOptions> {
+      async connectivityOptions(location: string, planId: string): Promise<ConnectivityOptions> {
         if (this.refusals-- > 0) {
           this.calls.push('connectivityOptions');
           throw new BackendError({ code: 'Network', message: 'The VPC API did not answer in time.', hint: 'Try again.' });
         }
-        return super.connectivityOptions(location);
+        return super.connectivityOptions(location, planId);
       }
     }
     const backend = new Flaky();

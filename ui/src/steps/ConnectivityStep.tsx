@@ -104,7 +104,7 @@ export function ConnectivityStep({ backend, plan, shown, onChange, onLocalProble
       setLoading(true);
       setError(null);
       try {
-        const found = await backend.connectivityOptions(location);
+        const found = await backend.connectivityOptions(location, latest.current.id);
         if (!alive.current || mine !== request.current) return;
         setOptions(found);
         const c = latest.current.connectivity;

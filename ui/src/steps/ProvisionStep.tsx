@@ -55,6 +55,7 @@ const STATUS: Record<StepStatus, { text: string; tag: TagType }> = {
   Deleted: { text: 'Deleted', tag: 'cool-gray' },
   DeleteFailed: { text: 'Delete failed', tag: 'red' },
   Kept: { text: 'Kept', tag: 'teal' },
+  NotOurs: { text: 'Not made by this plan, left in place', tag: 'warm-gray' },
 };
 
 /** The overall state in one sentence: what the live region announces, once per change. */
@@ -66,7 +67,8 @@ function summary(p: PlanProgress): string {
     const working = p.steps.find((s) => s.status === 'Working');
     return `Applying ${name}: ${count(['Ready'])} of ${total} resources ready.${working ? ` Working on: ${working.label}.` : ''}`;
   }
-  if (p.activity === 'TearingDown') return `Tearing down ${name}: ${count(['Deleted', 'Kept'])} of ${total} done.`;
+  if (p.activity === 'TearingDown')
+    return `Tearing down ${name}: ${count(['Deleted', 'Kept', 'NotOurs'])} of ${total} done.`;
   switch (p.outcome) {
     case 'Succeeded':
       return `${name} is provisioned: every resource is ready.`;
@@ -277,7 +279,7 @@ export function ProvisionStep({ backend, progress, notice, startError, follow, o
     outcome === 'Succeeded' || outcome === 'TornDown'
       ? 1
       : progress.activity === 'TearingDown'
-        ? share(['Deleted', 'Kept'])
+        ? share(['Deleted', 'Kept', 'NotOurs'])
         : Math.max(share(['Ready']), Math.min(0.95, progress.estimateMs > 0 ? elapsed / progress.estimateMs : 0));
   const barStatus =
     outcome === 'Succeeded' || outcome === 'TornDown'

@@ -235,15 +235,16 @@ export function validate(plan: DraftPlan, offerings: Offerings): Problem[] {
 const VPC_NAME_MAX = 63;
 const JUMP_NAME_MAX = VPC_NAME_MAX - '-postgres'.length;
 
-/** A port of `Connectivity::suggested`: new resources, the image and SSH source still to choose. */
-export function suggestedConnectivity(location: string): Connectivity {
+/** A port of `Connectivity::suggested`: new resources named after the plan, the image and SSH source still to choose. */
+export function suggestedConnectivity(location: string, planId: string): Connectivity {
+  const suffix = planId.replace(/[^0-9a-fA-F]/g, '').slice(0, 4).toLowerCase() || 'plan';
   return {
-    vpc: { kind: 'New', name: 'onramp-vpc' },
-    subnet: { kind: 'New', name: 'onramp-subnet', zone: `${location}-1`, addressCount: 16 },
-    sshKey: { kind: 'New', name: 'onramp-key' },
-    jump: { name: 'onramp-jump', profile: 'bx2-2x8', imageId: '', imageName: '' },
+    vpc: { kind: 'New', name: `onramp-vpc-${suffix}` },
+    subnet: { kind: 'New', name: `onramp-subnet-${suffix}`, zone: `${location}-1`, addressCount: 16 },
+    sshKey: { kind: 'New', name: `onramp-key-${suffix}` },
+    jump: { name: `onramp-jump-${suffix}`, profile: 'bx2-2x8', imageId: '', imageName: '' },
     sshCidr: '',
-    vpeName: 'onramp-vpe',
+    vpeName: `onramp-vpe-${suffix}`,
     restrict: false,
   };
 }
@@ -853,8 +854,9 @@ export class FakeBackend implements Backend {
     const group = this.offerings.resourceGroups.find((g) => g.isDefault) ?? this.offerings.resourceGroups[0];
     const smallest = [...(first?.flavors ?? [])].sort((a, b) => a.cpu - b.cpu || a.memoryGb - b.memoryGb)[0];
     this.planCount += 1;
+    const id = `00000000-0000-4000-8000-${String(this.planCount).padStart(12, '0')}`;
     return {
-      id: `00000000-0000-4000-8000-${String(this.planCount).padStart(12, '0')}`,
+      id,
       name: '',
       location: first?.id ?? '',
       resourceGroupId: group?.id ?? '',
@@ -864,7 +866,7 @@ export class FakeBackend implements Backend {
       version: first?.versions[0] ?? '',
       encryption: { kind: 'ProviderManaged' },
       // Gen 2 is private-only: a new plan builds the way in unless the user opts out.
-      connectivity: suggestedConnectivity(first?.id ?? ''),
+      connectivity: suggestedConnectivity(first?.id ?? '', id),
     };
   }
 
@@ -1426,7 +1428,7 @@ export class FakeBackend implements Backend {
 
   // --- The private path's options ----------------------------------------------------------
 
-  async connectivityOptions(location: string): Promise<ConnectivityOptions> {
+  async connectivityOptions(location: string, planId: string): Promise<ConnectivityOptions> {
     this.record('connectivityOptions', location);
     this.signedIn();
     const region = this.regions[location];
@@ -1442,7 +1444,7 @@ export class FakeBackend implements Backend {
     const sshSource = sandbox
       ? { cidr: '127.0.0.1/32', explanation: SANDBOX_SSH_SOURCE }
       : { cidr: null, explanation: CLOUD_SSH_SOURCE };
-    const suggested = suggestedConnectivity(location);
+    const suggested = suggestedConnectivity(location, planId);
     suggested.jump.imageId = images[0].id;
     suggested.jump.imageName = images[0].name;
     if (suggested.subnet.kind === 'New') suggested.subnet.zone = region.zones[0] ?? suggested.subnet.zone;

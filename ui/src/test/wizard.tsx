@@ -23,7 +23,8 @@ export async function renderWizard(backend = new FakeBackend()) {
 /** A draft as an earlier session left it (a good one unless `change` says otherwise). */
 export function draft(change: Partial<DraftPlan> = {}): DraftPlan {
   return {
-    id: 'draft-0001',
+    // Its default names end in `-0000`, like the first plan the fake makes.
+    id: '00000000-0000-4000-8000-00000000d001',
     name: 'pg-demo',
     location: 'ca-mon',
     resourceGroupId: 'rg-default',
@@ -36,10 +37,13 @@ export function draft(change: Partial<DraftPlan> = {}): DraftPlan {
   };
 }
 
+/** The id of the first plan the fake makes; its default names end in `-0000`. */
+export const FIRST_PLAN_ID = '00000000-0000-4000-8000-000000000001';
+
 /** A private path in ca-mon with nothing left to fill in (unless `change` says otherwise). */
 export function connectivity(change: Partial<Connectivity> = {}): Connectivity {
   const image = fakeImages('ca-mon')[0];
-  const path = suggestedConnectivity('ca-mon');
+  const path = suggestedConnectivity('ca-mon', FIRST_PLAN_ID);
   return {
     ...path,
     jump: { ...path.jump, imageId: image.id, imageName: image.name },

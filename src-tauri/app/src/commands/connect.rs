@@ -93,12 +93,7 @@ async fn load(
     let journal = open_journal(state, plan_id).await?;
     let js = journal.state().clone();
     let key_file = key_file.filter(|k| !k.trim().is_empty()).map(expand);
-    let keychain = state.keychain.clone();
-    let target = tokio::task::spawn_blocking(move || {
-        Target::load(&js, &keychain, key_file.as_deref(), need_key)
-    })
-    .await
-    .map_err(|e| AppError::internal(format!("keychain task: {e}")))??;
+    let target = Target::load(&js, &state.keychain, key_file.as_deref(), need_key).await?;
     let network = state.network(&session).await?;
     Ok(Loaded { target, network })
 }

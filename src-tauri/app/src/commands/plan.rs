@@ -59,6 +59,7 @@ pub async fn new_plan(state: State<'_, AppState>) -> Result<DraftPlan, AppError>
     // Gen 2 is private-only: a new plan builds the way in unless the user opts out.
     plan.connectivity = Some(onramp_onboarding::connectivity::Connectivity::suggested(
         &plan.location,
+        &plan.id,
     ));
     Ok(plan)
 }
@@ -141,6 +142,7 @@ pub async fn review_plan(state: State<'_, AppState>, plan: DraftPlan) -> Result<
 pub async fn connectivity_options(
     state: State<'_, AppState>,
     location: String,
+    plan_id: String,
 ) -> Result<onramp_onboarding::connect::ConnectivityOptions, AppError> {
     let session = state.signed_in().await?;
     let sandbox = session.account.mode == onramp_onboarding::settings::Mode::Sandbox
@@ -148,6 +150,7 @@ pub async fn connectivity_options(
     onramp_onboarding::connect::connectivity_options(
         &session.cloud(&state.http),
         &location,
+        &plan_id,
         sandbox,
     )
     .await

@@ -6,7 +6,8 @@ use tauri::{ipc::Channel, State};
 
 use onramp_onboarding::{
     engine::{self, EngineContext, Job, PlanProgress, TeardownItem},
-    journal::{journal_dir, Journal, JournalState, Phase},
+    journal::{journal_dir, Journal},
+    plans::{self, Owner},
     AppError, ErrorCode,
 };
 
@@ -81,52 +82,28 @@ async fn context(state: &AppState) -> Result<EngineContext, AppError> {
     })
 }
 
+/// Who is signed in, as the journals know an owner.
+async fn owner(state: &AppState) -> Result<(onramp_onboarding::settings::Mode, String), AppError> {
+    let session = state.signed_in().await?;
+    Ok((session.account.mode, session.account.account_id.clone()))
+}
+
 /// Opens a plan's journal for work, refusing one that belongs to another account.
 pub(crate) async fn open_journal(state: &AppState, plan_id: &str) -> Result<Journal, AppError> {
-    let session = state.signed_in().await?;
-    let dir = journal_dir(&state.data_dir);
-    if !Journal::exists(&dir, plan_id) {
-        return Err(AppError::new(
-            ErrorCode::NotFound,
-            "Onramp has no record of this plan being applied.",
-        ));
-    }
-    let journal = Journal::open(&dir, plan_id)?;
-    let js = journal.state();
-    if js.mode != session.account.mode || js.account_id != session.account.account_id {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            format!(
-                "This plan was applied in {} account {}; Onramp is signed in to {} account {}.",
-                mode_name(js.mode),
-                js.account_id,
-                mode_name(session.account.mode),
-                session.account.account_id
-            ),
-        )
-        .hint("Switch to that account in the Account step to resume or tear it down."));
-    }
-    Ok(journal)
-}
-
-fn mode_name(mode: onramp_onboarding::settings::Mode) -> &'static str {
-    match mode {
-        onramp_onboarding::settings::Mode::Sandbox => "the sandbox",
-        onramp_onboarding::settings::Mode::IbmCloud => "IBM Cloud",
-    }
-}
-
-/// True when the journal's plan created nothing that could exist, so an edited plan may
-/// start over with a fresh journal.
-fn created_nothing(journal: &JournalState) -> bool {
-    journal.steps.values().all(|s| {
-        s.id.is_none() && matches!(s.phase, Phase::NotStarted | Phase::Failed | Phase::Deleted)
-    })
+    let (mode, account_id) = owner(state).await?;
+    plans::open(
+        &journal_dir(&state.data_dir),
+        plan_id,
+        Owner {
+            mode,
+            account_id: &account_id,
+        },
+    )
 }
 
 /// Applies a reviewed plan: checks it again (a problem refuses it, at its field), writes
-/// the journal's first record, and starts the engine. Returns the first progress; the rest
-/// arrives on `on_progress`. A plan already applied is resumed instead.
+/// the journal's first record (or amends an earlier one), and starts the engine. Returns
+/// the first progress; the rest arrives on `on_progress`.
 #[tauri::command]
 #[specta::specta]
 pub async fn apply_plan(
@@ -137,49 +114,21 @@ pub async fn apply_plan(
     if let Some(progress) = attach(&state, &plan.id, &on_progress).await {
         return Ok(progress);
     }
-    let session = state.signed_in().await?;
+    let (mode, account_id) = owner(&state).await?;
+    let cloud = state.signed_in().await?.cloud(&state.http);
     let offerings = current_offerings(&state).await?;
     let dir = journal_dir(&state.data_dir);
-    let mut own = Journal::exists(&dir, &plan.id);
-    if own {
-        let existing = Journal::read_plan(&dir, &plan.id)?;
-        if existing.plan != plan && created_nothing(&existing) {
-            // The earlier attempt was refused before anything existed: start over.
-            Journal::supersede(&dir, &plan.id)?;
-            own = false;
-        }
-    }
-    let cloud = session.cloud(&state.http);
-    let problems = onramp_onboarding::review::check(
+    let journal = plans::prepare_apply(
         &cloud,
-        &session.account.account_id,
+        &dir,
+        Owner {
+            mode,
+            account_id: &account_id,
+        },
         &plan,
         &offerings,
-        own,
     )
     .await?;
-    if let Some(problem) = problems.first() {
-        return Err(AppError::invalid(&problem.field, problem.message.clone())
-            .hint("Fix this in the plan before applying it."));
-    }
-    let journal = if own {
-        let journal = open_journal(&state, &plan.id).await?;
-        if journal.state().plan != plan {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                "This plan already created resources with other settings.",
-            )
-            .hint("Resume it as it was applied, or tear it down and start a new plan."));
-        }
-        journal
-    } else {
-        Journal::create(
-            &dir,
-            &plan,
-            session.account.mode,
-            &session.account.account_id,
-        )?
-    };
     let job = engine::apply(context(&state).await?, journal, false);
     Ok(register(&state, plan.id.clone(), job, on_progress).await)
 }
@@ -189,31 +138,16 @@ pub async fn apply_plan(
 #[tauri::command]
 #[specta::specta]
 pub async fn list_plans(state: State<'_, AppState>) -> Result<Vec<PlanProgress>, AppError> {
-    let session = state.signed_in().await.ok();
+    let timing = match state.signed_in().await.ok() {
+        Some(s) => state.timing(&s),
+        None => engine::Timing::ibm_cloud(),
+    };
     let jobs = state.jobs.lock().await;
-    let mut plans = Vec::new();
-    for (path, journal) in Journal::list(&journal_dir(&state.data_dir)) {
-        let journal = match journal {
-            Ok(j) => j,
-            Err(error) => {
-                tracing::warn!(path = %path.display(), %error, "journal unreadable");
-                continue;
-            }
-        };
-        if journal.closed {
-            continue;
-        }
-        if let Some(job) = jobs.get(&journal.plan.id) {
-            plans.push(job.progress.borrow().clone());
-            continue;
-        }
-        let timing = match &session {
-            Some(s) => state.timing(s),
-            None => engine::Timing::ibm_cloud(),
-        };
-        plans.push(engine::progress_of(&journal, &timing));
-    }
-    Ok(plans)
+    Ok(plans::list(
+        &journal_dir(&state.data_dir),
+        |id| jobs.get(id).map(|j| j.progress.borrow().clone()),
+        &timing,
+    ))
 }
 
 /// Streams the progress of a plan: live if it runs, else its journal's picture.
@@ -247,14 +181,15 @@ pub async fn resume_plan(
     if let Some(progress) = attach(&state, &plan_id, &on_progress).await {
         return Ok(progress);
     }
-    let journal = open_journal(&state, &plan_id).await?;
-    if journal.state().teardown_started {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            "This plan is being torn down; it cannot be applied again.",
-        )
-        .hint("Finish the teardown, then start a new plan."));
-    }
+    let (mode, account_id) = owner(&state).await?;
+    let journal = plans::prepare_resume(
+        &journal_dir(&state.data_dir),
+        &plan_id,
+        Owner {
+            mode,
+            account_id: &account_id,
+        },
+    )?;
     let job = engine::apply(context(&state).await?, journal, retry_failed);
     Ok(register(&state, plan_id, job, on_progress).await)
 }

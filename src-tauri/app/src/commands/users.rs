@@ -3,15 +3,11 @@
 //! password changes. SQL runs as the plan's Manager credential through its tunnel. What
 //! Onramp keeps in the keychain is journalled, so teardown removes it.
 
-use serde::Serialize;
-use specta::Type;
 use tauri::State;
 
 use onramp_onboarding::{
-    connect::StoredCredential,
-    engine::credential_entry,
-    journal::{ExtraKind, Journal, Record, StepId},
-    users::{self, CredentialInfo, CredentialRole, Recipe, RoleRow},
+    journal::Journal,
+    users::{self, CredentialInfo, CredentialRole, Recipe, RoleRow, SqlChange},
     AppError, ErrorCode,
 };
 use onramp_secrets::Sensitive;
@@ -39,15 +35,6 @@ async fn journal_for_change(state: &AppState, plan_id: &str) -> Result<Journal, 
         ));
     }
     Ok(journal)
-}
-
-fn instance_id(journal: &Journal) -> Result<String, AppError> {
-    journal.state().step(StepId::Instance).id.ok_or_else(|| {
-        AppError::new(
-            ErrorCode::Conflict,
-            "The plan's database does not exist yet.",
-        )
-    })
 }
 
 /// The database's service credentials, the plan's own Manager first.
@@ -116,15 +103,10 @@ pub async fn credential_password(
     guid: String,
 ) -> Result<String, AppError> {
     open_journal(&state, &plan_id).await?;
-    let secret = state
-        .keychain
-        .read(&credential_entry(&guid))
-        .map_err(AppError::from_keychain)?
-        .ok_or_else(|| {
-            AppError::new(ErrorCode::NotFound, "Onramp has no copy of this credential's password.")
-                .hint("Passwords are shown once, when a credential is made; Onramp keeps those it made. Create a new credential to get one.")
-        })?;
-    Ok(StoredCredential::parse(&secret)?.password.expose().clone())
+    Ok(users::credential_password(&state.keychain, &guid)
+        .await?
+        .expose()
+        .clone())
 }
 
 /// The roles as `pg_roles` reports them (PostgreSQL's predefined `pg_*` only if asked).
@@ -156,15 +138,6 @@ pub async fn preview_user_sql(role: String, recipe: Recipe) -> Result<Vec<String
     Ok(first)
 }
 
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct SqlChange {
-    /// What ran, password masked.
-    pub statements: Vec<String>,
-    /// The keychain entry that holds the password.
-    pub keychain_entry: String,
-}
-
 fn check_typed(password: Option<String>, role: &str) -> Result<Sensitive<String>, AppError> {
     match password.filter(|p| !p.is_empty()) {
         Some(typed) => match users::check_password(&typed, role) {
@@ -189,49 +162,16 @@ pub async fn create_sql_user(
 ) -> Result<SqlChange, AppError> {
     let password = check_typed(password, &role)?;
     let mut journal = journal_for_change(&state, &plan_id).await?;
-    let entry = users::sql_user_entry(&instance_id(&journal)?, &role);
     let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
-    journal.write(Record::ExtraIntent {
-        kind: ExtraKind::SqlUser,
-        name: role.clone(),
-    })?;
-    let keychain = state.keychain.clone();
-    let result = users::create_user(
+    users::create_sql_user(
+        &mut journal,
+        &state.keychain,
         session.client(),
         &role,
         &recipe,
-        password.expose(),
-        || {
-            keychain
-                .save(&entry, &password)
-                .map_err(AppError::from_keychain)
-        },
-        || {
-            let _ = keychain.delete(&entry);
-        },
+        &password,
     )
-    .await;
-    match result {
-        Ok(statements) => {
-            journal.write(Record::ExtraCreated {
-                kind: ExtraKind::SqlUser,
-                name: role.clone(),
-                id: role,
-                keychain_entry: Some(entry.clone()),
-            })?;
-            Ok(SqlChange {
-                statements,
-                keychain_entry: entry,
-            })
-        }
-        Err(error) => {
-            journal.write(Record::ExtraDeleted {
-                kind: ExtraKind::SqlUser,
-                name: role,
-            })?;
-            Err(error)
-        }
-    }
+    .await
 }
 
 /// `ALTER ROLE … WITH PASSWORD` as the Manager; the keychain is updated only after
@@ -248,64 +188,17 @@ pub async fn change_password(
 ) -> Result<SqlChange, AppError> {
     let password = check_typed(password, &role)?;
     let mut journal = journal_for_change(&state, &plan_id).await?;
-    let keychain = state.keychain.clone();
-    // A service credential's user: its keychain entry holds the password with the rest.
     let cloud = state.signed_in().await?.cloud(&state.http);
-    let credential = users::list_credentials(&cloud, journal.state(), &keychain)
-        .await?
-        .into_iter()
-        .find(|c| c.stored && c.user.as_deref() == Some(role.as_str()));
-    let entry = match &credential {
-        Some(c) => credential_entry(&c.guid),
-        None => users::sql_user_entry(&instance_id(&journal)?, &role),
-    };
-    let existed = keychain
-        .read(&entry)
-        .map_err(AppError::from_keychain)?
-        .is_some();
     let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
-    let store = || -> Result<(), AppError> {
-        let value = match &credential {
-            Some(_) => {
-                let current = keychain
-                    .read(&entry)
-                    .map_err(AppError::from_keychain)?
-                    .ok_or_else(|| {
-                        AppError::internal("the credential's keychain entry vanished")
-                    })?;
-                let mut json: serde_json::Value =
-                    serde_json::from_str(current.expose()).map_err(|_| {
-                        AppError::internal(
-                            "the credential in the keychain is not in Onramp's format",
-                        )
-                    })?;
-                json["password"] = serde_json::Value::String(password.expose().clone());
-                Sensitive::new(json.to_string())
-            }
-            None => password.clone(),
-        };
-        keychain
-            .save(&entry, &value)
-            .map_err(AppError::from_keychain)
-    };
-    let statement =
-        users::change_password(session.client(), &role, password.expose(), store).await?;
-    if credential.is_none() && !existed {
-        journal.write(Record::ExtraIntent {
-            kind: ExtraKind::SqlUser,
-            name: role.clone(),
-        })?;
-        journal.write(Record::ExtraCreated {
-            kind: ExtraKind::SqlUser,
-            name: role.clone(),
-            id: role,
-            keychain_entry: Some(entry.clone()),
-        })?;
-    }
-    Ok(SqlChange {
-        statements: vec![statement],
-        keychain_entry: entry,
-    })
+    users::change_user_password(
+        &mut journal,
+        &state.keychain,
+        &cloud,
+        session.client(),
+        &role,
+        &password,
+    )
+    .await
 }
 
 /// A SQL user's password from the keychain, sent only when the user asks.
@@ -317,16 +210,10 @@ pub async fn sql_user_password(
     role: String,
 ) -> Result<String, AppError> {
     let journal = open_journal(&state, &plan_id).await?;
-    let entry = users::sql_user_entry(&instance_id(&journal)?, &role);
-    let secret = state
-        .keychain
-        .read(&entry)
-        .map_err(AppError::from_keychain)?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::NotFound,
-                format!("Onramp keeps no password for {role}."),
-            )
-        })?;
-    Ok(secret.expose().clone())
+    Ok(
+        users::sql_user_password(journal.state(), &state.keychain, &role)
+            .await?
+            .expose()
+            .clone(),
+    )
 }

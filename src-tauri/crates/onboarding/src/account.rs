@@ -17,7 +17,7 @@ use onramp_secrets::{Keychain, Sensitive};
 use crate::{settings::Mode, AppError, ErrorCode};
 
 /// The keychain entry that holds the IBM Cloud API key.
-pub const API_KEY_ENTRY: &str = "ibmcloud-api-key";
+pub const API_KEY_ENTRY: &str = crate::vault::entry::API_KEY;
 /// The UI's name for the API-key input, used as `AppError::field`.
 pub const API_KEY_FIELD: &str = "apiKey";
 
@@ -144,7 +144,7 @@ pub async fn connect_with_key(
     let key = check_api_key(raw_key)?;
     let to_store = key.clone();
     let mut session = sign_in(http, endpoints, Mode::IbmCloud, key).await?;
-    on_keychain(keychain, move |k| k.save(API_KEY_ENTRY, &to_store)).await?;
+    crate::vault::on_keychain(keychain, move |k| k.save(API_KEY_ENTRY, &to_store)).await?;
     session.account.key_stored = true;
     Ok(session)
 }
@@ -155,7 +155,7 @@ pub async fn restore(
     keychain: &Keychain,
     endpoints: &Endpoints,
 ) -> Result<Option<Session>, AppError> {
-    let stored = on_keychain(keychain, |k| k.read(API_KEY_ENTRY)).await?;
+    let stored = crate::vault::on_keychain(keychain, |k| k.read(API_KEY_ENTRY)).await?;
     let Some(key) = stored else { return Ok(None) };
     let mut session = sign_in(http, endpoints, Mode::IbmCloud, key).await?;
     session.account.key_stored = true;
@@ -164,21 +164,7 @@ pub async fn restore(
 
 /// Deletes the stored key; returns whether there was one.
 pub async fn forget(keychain: &Keychain) -> Result<bool, AppError> {
-    on_keychain(keychain, |k| k.delete(API_KEY_ENTRY)).await
-}
-
-/// Runs a keychain operation off the async threads (the Secret Service client blocks on
-/// D-Bus) and maps its failure to the UI's error.
-async fn on_keychain<T, F>(keychain: &Keychain, operation: F) -> Result<T, AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&Keychain) -> Result<T, onramp_secrets::KeychainError> + Send + 'static,
-{
-    let keychain = keychain.clone();
-    tokio::task::spawn_blocking(move || operation(&keychain))
-        .await
-        .map_err(|e| AppError::internal(format!("keychain task failed: {e}")))?
-        .map_err(AppError::from_keychain)
+    crate::vault::on_keychain(keychain, |k| k.delete(API_KEY_ENTRY)).await
 }
 
 /// IAM answers a wrong, deleted or disabled key with 400 (most recordings) or 401; both

@@ -115,6 +115,7 @@ const JUMP_PROFILE_MAX_VCPU: u64 = 4;
 pub async fn connectivity_options(
     cloud: &Cloud,
     location: &str,
+    plan_id: &str,
     sandbox: bool,
 ) -> Result<ConnectivityOptions, AppError> {
     let vpc = cloud.vpc(location).map_err(AppError::from_cloud)?;
@@ -240,7 +241,7 @@ pub async fn connectivity_options(
         }
     };
 
-    let mut suggested = Connectivity::suggested(location);
+    let mut suggested = Connectivity::suggested(location, plan_id);
     if let Some(image) = images.first() {
         suggested.jump.image_id = image.id.clone();
         suggested.jump.image_name = image.name.clone();
@@ -284,85 +285,7 @@ fn image_rank(name: &str) -> u8 {
 
 // ------------------------------------------------------------------ the way in
 
-/// The Manager credential as Onramp stored it in the keychain (`credential:<key guid>`).
-#[derive(Clone)]
-pub struct StoredCredential {
-    pub username: String,
-    pub password: Sensitive<String>,
-    pub host: String,
-    pub port: Option<u16>,
-    pub database: String,
-    /// The CA certificate (PEM) the credential carries, if any.
-    pub ca_pem: Option<String>,
-}
-
-impl std::fmt::Debug for StoredCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredCredential")
-            .field("username", &self.username)
-            .field("host", &self.host)
-            .field("database", &self.database)
-            .finish_non_exhaustive()
-    }
-}
-
-impl StoredCredential {
-    /// Parses the keychain entry's JSON.
-    pub fn parse(secret: &Sensitive<String>) -> Result<StoredCredential, AppError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Entry {
-            username: Option<String>,
-            password: Option<String>,
-            host: Option<String>,
-            port: Option<u16>,
-            database: Option<String>,
-            certificate_base64: Option<String>,
-        }
-        let entry: Entry = serde_json::from_str(secret.expose()).map_err(|_| {
-            AppError::internal("the credential in the keychain is not in Onramp's format")
-        })?;
-        let missing = |what: &str| {
-            AppError::internal(format!("the credential in the keychain has no {what}"))
-        };
-        let ca_pem = match entry.certificate_base64 {
-            Some(b64) => Some(
-                decode_base64(&b64)
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .ok_or_else(|| missing("readable CA certificate"))?,
-            ),
-            None => None,
-        };
-        Ok(StoredCredential {
-            username: entry.username.ok_or_else(|| missing("user name"))?,
-            password: Sensitive::new(entry.password.ok_or_else(|| missing("password"))?),
-            host: entry.host.ok_or_else(|| missing("host name"))?,
-            port: entry.port,
-            database: entry.database.unwrap_or_else(|| "postgres".into()),
-            ca_pem,
-        })
-    }
-}
-
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for byte in text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
-    {
-        let value = ALPHABET.iter().position(|c| *c == byte)? as u32;
-        buffer = (buffer << 6) | value;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
+pub use crate::credential::StoredCredential;
 
 /// Everything needed to reach the database of an applied plan, secrets included. Built by
 /// [`Target::load`]; never serialized.
@@ -387,7 +310,7 @@ impl Target {
     /// Reads the private path from the journal and the secrets from the keychain (or, for
     /// a key the user brought, from `key_file`). With `need_key` false the SSH key is not
     /// read (`private_key` is empty): enough to show the commands.
-    pub fn load(
+    pub async fn load(
         state: &JournalState,
         keychain: &Keychain,
         key_file: Option<&Path>,
@@ -431,9 +354,8 @@ impl Target {
             .step(StepId::ManagerKey)
             .keychain_entry
             .ok_or_else(|| internal("credential entry"))?;
-        let credential = keychain
-            .read(&entry)
-            .map_err(AppError::from_keychain)?
+        let credential = crate::vault::read(keychain, &entry)
+            .await?
             .ok_or_else(|| {
                 AppError::new(
                     ErrorCode::NotFound,
@@ -449,9 +371,8 @@ impl Target {
 
         let private_key = match (&path.ssh_key_entry, key_file) {
             _ if !need_key => Sensitive::new(String::new()),
-            (Some(entry), _) => keychain
-                .read(entry)
-                .map_err(AppError::from_keychain)?
+            (Some(entry), _) => crate::vault::read(keychain, entry)
+                .await?
                 .ok_or_else(|| {
                     AppError::new(
                         ErrorCode::NotFound,
@@ -564,7 +485,7 @@ pub async fn explain_unreachable(
     let nic_id = state
         .step(StepId::JumpVsi)
         .detail
-        .get(crate::engine::private_path::detail::NETWORK_INTERFACE)
+        .get(crate::engine::resources::detail::NETWORK_INTERFACE)
         .cloned()
         .or_else(|| {
             jump.primary_network_interface
@@ -1174,24 +1095,5 @@ mod tests {
             .unwrap_err()
             .message
             .contains("public half"));
-    }
-
-    #[test]
-    fn the_credential_entry_parses_with_its_ca() {
-        let entry = Sensitive::new(
-            serde_json::json!({
-                "username": "ibm_cloud_1", "password": "pw", "host": "h.private.x",
-                "port": 5432, "database": "postgres",
-                "certificateBase64": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==",
-            })
-            .to_string(),
-        );
-        let parsed = StoredCredential::parse(&entry).unwrap();
-        assert_eq!(
-            parsed.ca_pem.as_deref(),
-            Some("-----BEGIN CERTIFICATE-----\n")
-        );
-        assert_eq!(parsed.database, "postgres");
-        assert!(!format!("{parsed:?}").contains("pw"));
     }
 }

@@ -22,9 +22,20 @@ pub const SUBNET_ADDRESSES_MIN: i64 = 8;
 pub const SUBNET_ADDRESSES_MAX: i64 = 65536;
 /// The smallest balanced profile: enough for an SSH jump host.
 pub const DEFAULT_JUMP_PROFILE: &str = "bx2-2x8";
-/// The keychain entry of a generated SSH login key: `ssh-key:<plan id>`.
-pub fn ssh_key_entry(plan_id: &str) -> String {
-    format!("ssh-key:{plan_id}")
+/// The short suffix of a plan's default names: the first four hex digits of its id, so two
+/// plans in one account and region never pick the same names (`onramp-vpc-3f2a`).
+pub fn name_suffix(plan_id: &str) -> String {
+    let hex: String = plan_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(4)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if hex.is_empty() {
+        "plan".to_owned()
+    } else {
+        hex
+    }
 }
 
 /// The fields of the Connectivity step, as the UI names them.
@@ -130,29 +141,31 @@ pub struct JumpServer {
 }
 
 impl Connectivity {
-    /// What the step starts with: new resources with Onramp's names in the location's first
-    /// zone; the image and the SSH source still to choose.
-    pub fn suggested(location: &str) -> Connectivity {
+    /// What the step starts with: new resources in the location's first zone, named after
+    /// Onramp and the plan (`onramp-vpc-3f2a`), so two plans never meet; the image and the
+    /// SSH source still to choose.
+    pub fn suggested(location: &str, plan_id: &str) -> Connectivity {
+        let suffix = name_suffix(plan_id);
         Connectivity {
             vpc: VpcChoice::New {
-                name: "onramp-vpc".into(),
+                name: format!("onramp-vpc-{suffix}"),
             },
             subnet: SubnetChoice::New {
-                name: "onramp-subnet".into(),
+                name: format!("onramp-subnet-{suffix}"),
                 zone: format!("{location}-1"),
                 address_count: DEFAULT_SUBNET_ADDRESSES,
             },
             ssh_key: SshKeyChoice::New {
-                name: "onramp-key".into(),
+                name: format!("onramp-key-{suffix}"),
             },
             jump: JumpServer {
-                name: "onramp-jump".into(),
+                name: format!("onramp-jump-{suffix}"),
                 profile: DEFAULT_JUMP_PROFILE.into(),
                 image_id: String::new(),
                 image_name: String::new(),
             },
             ssh_cidr: String::new(),
-            vpe_name: "onramp-vpe".into(),
+            vpe_name: format!("onramp-vpe-{suffix}"),
             restrict: false,
         }
     }
@@ -398,7 +411,7 @@ mod tests {
     use super::*;
 
     fn good() -> Connectivity {
-        let mut c = Connectivity::suggested("ca-mon");
+        let mut c = Connectivity::suggested("ca-mon", "3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b");
         c.jump.image_id = "img".into();
         c.jump.image_name = "ibm-ubuntu-24-04-6-minimal-amd64-3".into();
         c.ssh_cidr = "198.51.100.7/32".into();
@@ -418,8 +431,31 @@ mod tests {
     }
 
     #[test]
+    fn default_names_carry_the_plans_suffix_so_two_plans_never_meet() {
+        let a = Connectivity::suggested("ca-mon", "3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b");
+        let b = Connectivity::suggested("ca-mon", "9c1b0000-0000-4000-8000-000000000000");
+        assert_eq!(a.vpc_name(), "onramp-vpc-3f2a");
+        assert_eq!(a.ssh_rule_name(), "onramp-jump-3f2a-ssh");
+        assert_eq!(a.cbr_zone_name(), "onramp-vpc-3f2a-zone");
+        for (x, y) in [
+            (a.vpc_name(), b.vpc_name()),
+            (a.subnet_name(), b.subnet_name()),
+            (a.ssh_key_name(), b.ssh_key_name()),
+            (a.jump.name.as_str(), b.jump.name.as_str()),
+            (a.vpe_name.as_str(), b.vpe_name.as_str()),
+        ] {
+            assert_ne!(x, y);
+        }
+        // Every derived name still fits the VPC's 63 characters.
+        assert!(a.postgres_rule_name().len() <= VPC_NAME_MAX);
+        assert!(a.jump.name.len() <= JUMP_NAME_MAX);
+        assert_eq!(name_suffix("not-a-uuid"), "ad", "only hex digits are taken");
+        assert_eq!(name_suffix("zzz"), "plan");
+    }
+
+    #[test]
     fn the_suggestion_needs_only_an_image_and_an_ssh_source() {
-        let c = Connectivity::suggested("ca-mon");
+        let c = Connectivity::suggested("ca-mon", "3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b");
         let fields: Vec<String> = problems(&c).into_iter().map(|p| p.0).collect();
         assert_eq!(fields, [field::JUMP_IMAGE, field::SSH_CIDR]);
         assert!(problems(&good()).is_empty());
@@ -623,7 +659,7 @@ mod tests {
         assert_eq!(json["subnet"]["addressCount"], 16);
         assert_eq!(json["jump"]["imageId"], "img");
         assert_eq!(json["sshCidr"], "198.51.100.7/32");
-        assert_eq!(json["vpeName"], "onramp-vpe");
+        assert_eq!(json["vpeName"], "onramp-vpe-3f2a");
         assert_eq!(serde_json::from_value::<Connectivity>(json).unwrap(), c);
     }
 }

@@ -95,6 +95,32 @@ impl From<&AppError> for StepError {
     }
 }
 
+/// Whose a resource the journal names is: what teardown may do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum Owner {
+    /// This plan's create call made it.
+    Made,
+    /// Found after a create whose answer was lost, and proved this plan's (DESIGN,
+    /// "Ownership by proof").
+    Proved,
+    /// Found and used, but not this plan's: an authorization that was already in the
+    /// account, or a resource the user chose. Teardown keeps it.
+    Kept,
+    /// Recorded by an Onramp from before ownership was proved: "adopted" then meant only
+    /// "found by name". Teardown proves it again before deleting it.
+    Legacy,
+}
+
+/// What the journal says of a resource that is not this plan's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ForeignResource {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+}
+
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
@@ -105,16 +131,28 @@ pub enum Record {
         mode: Mode,
         account_id: String,
     },
-    /// About to look for, or create, the resource.
+    /// About to create the resource (older journals: about to look for it, then create).
     CreateIntent {
         step: StepId,
     },
-    /// The resource exists: created now, or found (adopted) after an interrupted create.
+    /// The create's answer left open whether it happened (none, a 5xx, a 409): a resource
+    /// it made exists from before this record, if at all.
+    CreateUnclear {
+        step: StepId,
+        message: String,
+    },
+    /// The resource exists: created now, or found after an interrupted create and proved
+    /// this plan's, or found and used without being this plan's (kept by teardown).
     Created {
         step: StepId,
         id: String,
         name: String,
+        /// Found rather than made by this call.
         adopted: bool,
+        /// Whose it is (absent in journals written before ownership was recorded: see
+        /// [`Owner::Legacy`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<Owner>,
         /// Where its secrets went, e.g. the keychain entry of a credential.
         keychain_entry: Option<String>,
         /// Public facts worth keeping (a security group id, an address, a public key).
@@ -140,6 +178,25 @@ pub enum Record {
     Failed {
         step: StepId,
         error: StepError,
+        /// The create was answered with a refusal (or never sent), so nothing exists for this
+        /// step; teardown need not look for it. Absent (false) in older journals and after an
+        /// unclear answer: then the create may have happened.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        made_nothing: bool,
+    },
+    /// A resource under the step's name that this plan cannot prove it made: named to the
+    /// user and left in place (apply stops at it; teardown does not delete it).
+    Foreign {
+        step: StepId,
+        id: String,
+        name: String,
+        /// Why it is not this plan's, in the user's words.
+        reason: String,
+    },
+    /// The user changed the plan where nothing was made yet (a rename after a namesake
+    /// stopped apply): the journal's plan from here on.
+    Amended {
+        plan: Box<DraftPlan>,
     },
     /// The user asked to try a failed step again.
     Retry {
@@ -206,6 +263,14 @@ pub enum Phase {
     DeleteFailed,
 }
 
+/// One create call a step announced: when, and when an unclear answer came back (none if
+/// none came). A resource that call made was made in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateCall {
+    pub asked_at: String,
+    pub answered_at: Option<String>,
+}
+
 /// What the journal knows of one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRecord {
@@ -213,6 +278,14 @@ pub struct StepRecord {
     pub id: Option<String>,
     pub name: Option<String>,
     pub adopted: bool,
+    /// Whose the resource is, once it exists.
+    pub owner: Option<Owner>,
+    /// The last failure was a clear refusal: nothing was made.
+    pub made_nothing: bool,
+    /// A namesake found and left in place, the last time one was looked for.
+    pub foreign: Option<ForeignResource>,
+    /// The create calls announced since the resource was last replaced.
+    pub creates: Vec<CreateCall>,
     pub keychain_entry: Option<String>,
     /// The merged `detail` of its `Created` and `Noted` records.
     pub detail: BTreeMap<String, String>,
@@ -224,6 +297,26 @@ pub struct StepRecord {
     pub finished_at: Option<String>,
 }
 
+impl StepRecord {
+    /// Teardown leaves it: found and used, not made by this plan. (A resource the user chose
+    /// in the wizard is kept too; the plan says so, see `engine::resources`.)
+    pub fn kept(&self) -> bool {
+        self.owner == Some(Owner::Kept)
+    }
+
+    /// Its create was announced and no clear answer says nothing was made: a resource may
+    /// exist that the journal has no id for.
+    pub fn maybe_made(&self) -> bool {
+        self.id.is_none()
+            && self.started_at.is_some()
+            && !self.made_nothing
+            && matches!(
+                self.phase,
+                Phase::Creating | Phase::Failed | Phase::Deleting | Phase::DeleteFailed
+            )
+    }
+}
+
 impl Default for StepRecord {
     fn default() -> Self {
         StepRecord {
@@ -231,6 +324,10 @@ impl Default for StepRecord {
             id: None,
             name: None,
             adopted: false,
+            owner: None,
+            made_nothing: false,
+            foreign: None,
+            creates: Vec::new(),
             keychain_entry: None,
             detail: BTreeMap::new(),
             last_state: None,
@@ -349,7 +446,7 @@ impl JournalState {
                 self.cancelled = false;
                 let s = step(self, *id);
                 if s.started_at.is_none() {
-                    s.started_at = Some(at);
+                    s.started_at = Some(at.clone());
                 }
                 if s.phase == Phase::Deleted {
                     // A failed resource was deleted to be made again.
@@ -361,12 +458,24 @@ impl JournalState {
                 if s.id.is_none() {
                     s.phase = Phase::Creating;
                 }
+                // A new create call is about to be made: it may make something.
+                s.made_nothing = false;
+                s.creates.push(CreateCall {
+                    asked_at: at,
+                    answered_at: None,
+                });
+            }
+            Record::CreateUnclear { step: id, .. } => {
+                if let Some(call) = step(self, *id).creates.last_mut() {
+                    call.answered_at.get_or_insert(at);
+                }
             }
             Record::Created {
                 step: id,
                 id: resource,
                 name,
                 adopted,
+                owner,
                 keychain_entry,
                 detail,
             } => {
@@ -375,6 +484,16 @@ impl JournalState {
                 s.id = Some(resource.clone());
                 s.name = Some(name.clone());
                 s.adopted = *adopted;
+                s.owner = Some(match owner {
+                    Some(owner) => *owner,
+                    None if !*adopted => Owner::Made,
+                    // Older Onramps recorded an authorization that was already in the
+                    // account as adopted, and kept it: it still is.
+                    None if *id == StepId::Authorization => Owner::Kept,
+                    None => Owner::Legacy,
+                });
+                s.made_nothing = false;
+                s.foreign = None;
                 s.keychain_entry = keychain_entry.clone();
                 s.detail.extend(detail.clone());
                 s.error = None;
@@ -397,22 +516,42 @@ impl JournalState {
                 s.finished_at = Some(at);
                 s.error = None;
             }
-            Record::Failed { step: id, error } => {
+            Record::Failed {
+                step: id,
+                error,
+                made_nothing,
+            } => {
                 let s = step(self, *id);
                 s.phase = Phase::Failed;
                 s.error = Some(error.clone());
                 s.finished_at = Some(at);
+                s.made_nothing = *made_nothing;
+            }
+            Record::Foreign {
+                step: id,
+                id: resource,
+                name,
+                reason,
+            } => {
+                step(self, *id).foreign = Some(ForeignResource {
+                    id: resource.clone(),
+                    name: name.clone(),
+                    reason: reason.clone(),
+                });
             }
             Record::Retry { step: id } => {
                 let s = step(self, *id);
                 s.error = None;
                 s.finished_at = None;
+                s.made_nothing = false;
+                s.foreign = None;
                 s.phase = if s.id.is_some() {
                     Phase::Created
                 } else {
                     Phase::NotStarted
                 };
             }
+            Record::Amended { plan } => self.plan = (**plan).clone(),
             Record::Cancelled => self.cancelled = true,
             Record::TeardownStarted => {
                 self.teardown_started = true;
@@ -703,6 +842,7 @@ mod tests {
             id: id.into(),
             name: "pg-demo".into(),
             adopted: false,
+            owner: Some(Owner::Made),
             keychain_entry: None,
             detail: BTreeMap::new(),
         }
@@ -732,6 +872,7 @@ mod tests {
                 id: "vsi-1".into(),
                 name: "onramp-jump".into(),
                 adopted: true,
+                owner: Some(Owner::Proved),
                 keychain_entry: None,
                 detail: note("networkInterfaceId", "nic-1"),
             })
@@ -751,6 +892,103 @@ mod tests {
             serde_json::to_value(StepId::FloatingIp).unwrap(),
             "floating-ip"
         );
+    }
+
+    #[test]
+    fn older_records_say_whose_a_resource_is_as_they_meant_it() {
+        let line = |step: &str, adopted: bool| {
+            format!(
+                r#"{{"seq":2,"at":"2026-01-01T00:00:00.000Z","event":"created","step":"{step}","id":"x","name":"n","adopted":{adopted},"keychain_entry":null}}"#
+            )
+        };
+        let owner = |step: &str, adopted: bool| {
+            let entry: Entry = serde_json::from_str(&line(step, adopted)).unwrap();
+            let mut state = JournalState::fold(&[Entry {
+                seq: 1,
+                at: "2026-01-01T00:00:00.000Z".into(),
+                record: Record::Opened {
+                    plan: Box::new(plan()),
+                    mode: Mode::Sandbox,
+                    account_id: "a".into(),
+                },
+            }])
+            .unwrap();
+            state.apply(&entry);
+            let id: StepId =
+                serde_json::from_value(serde_json::Value::String(step.into())).unwrap();
+            state.step(id).owner
+        };
+        assert_eq!(owner("instance", false), Some(Owner::Made));
+        assert_eq!(
+            owner("instance", true),
+            Some(Owner::Legacy),
+            "found by name alone: proved again before teardown deletes it"
+        );
+        assert_eq!(
+            owner("authorization", true),
+            Some(Owner::Kept),
+            "an authorization that was there before was always kept"
+        );
+    }
+
+    #[test]
+    fn create_calls_are_remembered_with_their_unclear_answers_and_what_may_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        let step = StepId::Vpc;
+        assert!(!j.state().step(step).maybe_made());
+        j.write(Record::CreateIntent { step }).unwrap();
+        assert!(
+            j.state().step(step).maybe_made(),
+            "an intent without an answer"
+        );
+        j.write(Record::CreateUnclear {
+            step,
+            message: "503".into(),
+        })
+        .unwrap();
+        j.write(Record::CreateIntent { step }).unwrap();
+        let calls = j.state().step(step).creates;
+        assert_eq!(calls.len(), 2);
+        assert!(calls[0].answered_at.is_some() && calls[1].answered_at.is_none());
+        j.write(Record::Failed {
+            step,
+            error: StepError {
+                message: "refused".into(),
+                request_id: None,
+                field: None,
+                hint: None,
+            },
+            made_nothing: true,
+        })
+        .unwrap();
+        assert!(
+            !j.state().step(step).maybe_made(),
+            "a clear refusal made nothing"
+        );
+        j.write(Record::Foreign {
+            step,
+            id: "r-9".into(),
+            name: "theirs".into(),
+            reason: "made before".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            j.state().step(step).foreign.as_ref().map(|f| f.id.as_str()),
+            Some("r-9")
+        );
+        let mut renamed = plan();
+        renamed.name = "pg-other".into();
+        j.write(Record::Amended {
+            plan: Box::new(renamed.clone()),
+        })
+        .unwrap();
+        let read = Journal::read(j.path()).unwrap();
+        assert_eq!(
+            read.plan, renamed,
+            "the amended plan is the journal's from then on"
+        );
+        assert_eq!(read.step(step).creates.len(), 2);
     }
 
     #[test]
@@ -895,6 +1133,7 @@ mod tests {
                 field: Some("members".into()),
                 hint: None,
             },
+            made_nothing: true,
         })
         .unwrap();
         assert_eq!(j.state().step(StepId::Instance).phase, Phase::Failed);

@@ -5,13 +5,16 @@ pub mod account;
 pub mod connect;
 pub mod connectivity;
 pub mod cost;
+pub mod credential;
 pub mod engine;
 pub mod error;
 pub mod journal;
 pub mod offerings;
 pub mod plan;
+pub mod plans;
 pub mod review;
 pub mod settings;
 pub mod users;
+pub mod vault;
 
 pub use error::{AppError, ErrorCode};

@@ -598,7 +598,7 @@ mod tests {
     #[test]
     fn the_private_path_is_validated_with_the_plan_and_warns_about_an_open_ssh_port() {
         let mut plan = good();
-        let mut path = Connectivity::suggested("ca-mon");
+        let mut path = Connectivity::suggested("ca-mon", "3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b");
         path.jump.image_id = "img".into();
         path.ssh_cidr = "0.0.0.0/0".into();
         plan.connectivity = Some(path.clone());

@@ -14,12 +14,9 @@ use onramp_cloud::{
 };
 
 use crate::{
-    connectivity::{Connectivity, SshKeyChoice, SubnetChoice, VpcChoice},
     cost::{self, CostEstimate},
     engine::{DATABASE_SERVICE, KMS_SERVICE},
-    plan::{
-        field, validate, Authorization, DraftPlan, Encryption, Offerings, Problem, MANAGER_KEY_NAME,
-    },
+    plan::{field, validate, Authorization, DraftPlan, Encryption, Offerings, Problem},
     settings::Mode,
     AppError,
 };
@@ -153,233 +150,19 @@ pub struct Review {
     pub cost: CostEstimate,
 }
 
-fn setting(label: &str, value: impl Into<String>) -> Setting {
+pub(crate) fn setting(label: &str, value: impl Into<String>) -> Setting {
     Setting {
         label: label.to_owned(),
         value: value.into(),
     }
 }
 
-/// What the plan creates, in the order it is created.
+/// What the plan creates (or uses), in the order it is created: each kind's own line.
 pub fn planned_resources(plan: &DraftPlan, offerings: &Offerings) -> Vec<PlannedResource> {
-    let mut resources = Vec::new();
-    let location = offerings.location(&plan.location);
-    let group = offerings
-        .resource_groups
-        .iter()
-        .find(|g| g.id == plan.resource_group_id)
-        .map(|g| g.name.clone())
-        .unwrap_or_else(|| plan.resource_group_id.clone());
-    if let Encryption::KeyProtect(choice) = &plan.encryption {
-        if choice.authorization == Authorization::Create {
-            resources.push(PlannedResource {
-                label: "Service authorization".to_owned(),
-                name: "databases-for-postgresql → kms".to_owned(),
-                settings: vec![
-                    setting(
-                        "Source",
-                        "Databases for PostgreSQL (all instances in the account)",
-                    ),
-                    setting("Target", "Key Protect (all instances in the account)"),
-                    setting("Roles", "Reader, Authorization Delegator"),
-                ],
-            });
-        }
-    }
-    let flavor = location
-        .and_then(|l| l.flavors.iter().find(|f| f.id == plan.host_flavor))
-        .map(|f| {
-            format!(
-                "{} ({} vCPU × {} GB RAM per member)",
-                f.id, f.cpu, f.memory_gb
-            )
-        })
-        .unwrap_or_else(|| plan.host_flavor.clone());
-    let encryption = match &plan.encryption {
-        Encryption::ProviderManaged => "Provider-managed key (LUKS AES-256)".to_owned(),
-        Encryption::KeyProtect(choice) => format!(
-            "Key Protect root key '{}' in '{}' ({})",
-            choice.key_name, choice.instance_name, choice.region
-        ),
-    };
-    resources.push(PlannedResource {
-        label: "Databases for PostgreSQL (Gen 2)".to_owned(),
-        name: plan.name.clone(),
-        settings: vec![
-            setting("Plan", "standard-gen2"),
-            setting(
-                "Location",
-                location
-                    .map(|l| l.label.clone())
-                    .unwrap_or_else(|| plan.location.clone()),
-            ),
-            setting("Resource group", group),
-            setting(
-                "Members",
-                format!(
-                    "{} (high availability across {} zones)",
-                    plan.members, plan.members
-                ),
-            ),
-            setting("Host flavor", flavor),
-            setting(
-                "Storage",
-                format!(
-                    "{} GB per member (can grow later, never shrink)",
-                    plan.storage_gb
-                ),
-            ),
-            setting(
-                "PostgreSQL version",
-                format!("{} (set only at deployment)", plan.version),
-            ),
-            setting("Disk encryption", encryption),
-            setting("Endpoints", "Private only (Gen 2)"),
-            setting("Tags", format!("onramp, onramp-plan:{}", plan.id)),
-        ],
-    });
-    resources.push(PlannedResource {
-        label: "Service credential".to_owned(),
-        name: MANAGER_KEY_NAME.to_owned(),
-        settings: vec![
-            setting("Role", "Manager: a PostgreSQL user in ibm_admin and ibm_writer, with CREATEROLE and CREATEDB"),
-            setting("Password", "Kept in your OS keychain, never on disk"),
-        ],
-    });
-    if let Some(path) = &plan.connectivity {
-        resources.extend(private_path_resources(plan, path));
-    }
-    resources
-}
-
-/// The private path's resources, in the order they are created.
-fn private_path_resources(plan: &DraftPlan, c: &Connectivity) -> Vec<PlannedResource> {
-    let resource = |label: &str, name: &str, settings: Vec<Setting>| PlannedResource {
-        label: label.to_owned(),
-        name: name.to_owned(),
-        settings,
-    };
-    let existing = "Existing: Onramp uses it and teardown keeps it";
-    let mut out = Vec::new();
-    out.push(match &c.vpc {
-        VpcChoice::Existing { name, id } => resource(
-            "VPC",
-            name,
-            vec![setting("Choice", existing), setting("ID", id.clone())],
-        ),
-        VpcChoice::New { name } => resource(
-            "VPC",
-            name,
-            vec![
-                setting("Region", plan.location.clone()),
-                setting("Address prefixes", "Automatic (one per zone)"),
-            ],
-        ),
-    });
-    out.push(match &c.subnet {
-        SubnetChoice::Existing { name, id } => resource(
-            "Subnet",
-            name,
-            vec![setting("Choice", existing), setting("ID", id.clone())],
-        ),
-        SubnetChoice::New {
-            name,
-            zone,
-            address_count,
-        } => resource(
-            "Subnet",
-            name,
-            vec![
-                setting("Zone", zone.clone()),
-                setting(
-                    "Size",
-                    format!("{address_count} addresses (IBM keeps 5 of them)"),
-                ),
-            ],
-        ),
-    });
-    out.push(match &c.ssh_key {
-        SshKeyChoice::Existing { name, id } => resource(
-            "SSH key",
-            name,
-            vec![setting("Choice", existing), setting("ID", id.clone())],
-        ),
-        SshKeyChoice::New { name } => resource(
-            "SSH key",
-            name,
-            vec![
-                setting("Type", "ed25519, generated on this computer"),
-                setting("Private key", "Kept in your OS keychain, never on disk"),
-            ],
-        ),
-    });
-    out.push(resource(
-        "Security-group rule",
-        &c.ssh_rule_name(),
-        vec![
-            setting("Rule", format!("Inbound TCP 22 (SSH) from {}", c.ssh_cidr)),
-            setting("Security group", "The VPC's default security group"),
-        ],
-    ));
-    out.push(resource("Security-group rule", &c.postgres_rule_name(), vec![
-        setting("Rule", "Inbound TCP 5432 (PostgreSQL) from the same security group: the jump server to the endpoint gateway"),
-        setting("Security group", "The VPC's default security group"),
-    ]));
-    let image = if c.jump.image_name.is_empty() {
-        c.jump.image_id.clone()
-    } else {
-        c.jump.image_name.clone()
-    };
-    out.push(resource("Jump server (virtual server instance)", &c.jump.name, vec![
-        setting("Profile", c.jump.profile.clone()),
-        setting("Image", image),
-        setting("Subnet", c.subnet_name().to_owned()),
-        setting("SSH key", c.ssh_key_name().to_owned()),
-        setting("SSH host key", "Generated by Onramp and installed through cloud-init, so its fingerprint is known before the first connection"),
-    ]));
-    out.push(resource(
-        "Floating IP",
-        &c.floating_ip_name(),
-        vec![setting(
-            "Bound to",
-            format!("{} (its network interface)", c.jump.name),
-        )],
-    ));
-    out.push(resource(
-        "Endpoint gateway (VPE)",
-        &c.vpe_name,
-        vec![
-            setting(
-                "Target",
-                format!("The database '{}' (its CRN), once it is active", plan.name),
-            ),
-            setting(
-                "Reserved IP",
-                format!("{} in the subnet {}", c.vpe_ip_name(), c.subnet_name()),
-            ),
-            setting("Security group", "The VPC's default security group"),
-        ],
-    ));
-    if c.restrict {
-        out.push(resource(
-            "Context-based restriction: network zone (preview)",
-            &c.cbr_zone_name(),
-            vec![setting(
-                "Holds",
-                format!("The VPC {} (its CRN)", c.vpc_name()),
-            )],
-        ));
-        out.push(resource(
-            "Context-based restriction: rule (preview)",
-            &c.cbr_rule_description(&plan.name),
-            vec![
-                setting("Restricts", format!("The database '{}': data plane only, enforced", plan.name)),
-                setting("Allows", format!("Private endpoints, from the zone {}", c.cbr_zone_name())),
-                setting("Gen 2", "IBM's Gen 2 docs disagree on whether CBR applies. If IBM refuses the rule, the plan still succeeds and the step shows IBM's answer"),
-            ],
-        ));
-    }
-    out
+    crate::engine::graph(plan)
+        .into_iter()
+        .map(|(step, _)| crate::engine::planned(step, plan, offerings))
+        .collect()
 }
 
 /// The Review step: the local rules, then what only the cloud knows, then the cost.
@@ -460,7 +243,10 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{FlavorOffer, ListSource, LocationOffer, ResourceGroupOffer};
+    use crate::{
+        connectivity::{Connectivity, SubnetChoice, VpcChoice},
+        plan::{FlavorOffer, ListSource, LocationOffer, ResourceGroupOffer},
+    };
 
     #[test]
     fn every_resource_of_the_private_path_is_listed_with_its_settings() {
@@ -494,7 +280,7 @@ mod tests {
             2,
             "no path, no path resources"
         );
-        let mut path = Connectivity::suggested("ca-mon");
+        let mut path = Connectivity::suggested("ca-mon", "3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b");
         path.ssh_cidr = "198.51.100.7/32".into();
         path.jump.image_name = "ibm-ubuntu-24-04-6-minimal-amd64-3".into();
         path.vpc = VpcChoice::Existing {
@@ -515,12 +301,12 @@ mod tests {
                 "onramp-manager",
                 "team-vpc",
                 "team-subnet",
-                "onramp-key",
-                "onramp-jump-ssh",
-                "onramp-jump-postgres",
-                "onramp-jump",
-                "onramp-jump-ip",
-                "onramp-vpe"
+                "onramp-key-3f2a",
+                "onramp-jump-3f2a-ssh",
+                "onramp-jump-3f2a-postgres",
+                "onramp-jump-3f2a",
+                "onramp-jump-3f2a-ip",
+                "onramp-vpe-3f2a"
             ]
         );
         let text = |name: &str| {
@@ -534,10 +320,10 @@ mod tests {
                 .join("\n")
         };
         assert!(text("team-vpc").contains("teardown keeps it"));
-        assert!(text("onramp-jump-ssh").contains("from 198.51.100.7/32"));
-        assert!(text("onramp-jump").contains("bx2-2x8"));
-        assert!(text("onramp-jump").contains("ibm-ubuntu-24-04"));
-        assert!(text("onramp-key").contains("keychain"));
-        assert!(text("onramp-vpe").contains("'pg-demo'"));
+        assert!(text("onramp-jump-3f2a-ssh").contains("from 198.51.100.7/32"));
+        assert!(text("onramp-jump-3f2a").contains("bx2-2x8"));
+        assert!(text("onramp-jump-3f2a").contains("ibm-ubuntu-24-04"));
+        assert!(text("onramp-key-3f2a").contains("keychain"));
+        assert!(text("onramp-vpe-3f2a").contains("'pg-demo'"));
     }
 }

@@ -38,7 +38,7 @@ fn vpc(env: &Env, region: &str) -> VpcClient {
 
 async fn path_plan(env: &Env, name: &str) -> DraftPlan {
     let mut plan = env.plan(name).await;
-    let options = connect::connectivity_options(&env.cloud, &plan.location, true)
+    let options = connect::connectivity_options(&env.cloud, &plan.location, &plan.id, true)
         .await
         .unwrap();
     // What the Connectivity step starts from in the sandbox needs nothing more.
@@ -139,9 +139,13 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
     let state = env.journal(&plan.id);
 
     // Before anything else: the commands need no secret, the tunnel and doctor need both.
-    let public = Target::load(&state, &env.keychain, None, false).unwrap();
+    let public = Target::load(&state, &env.keychain, None, false)
+        .await
+        .unwrap();
     assert!(public.private_key.expose().is_empty());
-    let target = Target::load(&state, &env.keychain, None, true).unwrap();
+    let target = Target::load(&state, &env.keychain, None, true)
+        .await
+        .unwrap();
     assert!(target.private_key.expose().contains("PRIVATE KEY"));
 
     let files = ConnectFiles::write(env.data.path(), &target).unwrap();
@@ -306,7 +310,9 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
     assert_eq!(report.select_one, Some(1));
 
     // A wrong login key, and a host key other than the pinned one.
-    let mut wrong_key = Target::load(&state, &env.keychain, None, true).unwrap();
+    let mut wrong_key = Target::load(&state, &env.keychain, None, true)
+        .await
+        .unwrap();
     wrong_key.private_key = onramp_connect::generate_user_key("x")
         .unwrap()
         .private_openssh;
@@ -315,7 +321,9 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
         StageKind::Tcp,
         &["refused the SSH key"],
     );
-    let mut wrong_host = Target::load(&state, &env.keychain, None, true).unwrap();
+    let mut wrong_host = Target::load(&state, &env.keychain, None, true)
+        .await
+        .unwrap();
     wrong_host.host_key = onramp_connect::generate_host_key()
         .unwrap()
         .public_line()
@@ -349,7 +357,11 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
     failed_at(
         &report,
         StageKind::Tcp,
-        &["5432", "security-group rule", "onramp-jump-postgres"],
+        &[
+            "5432",
+            "security-group rule",
+            &plan.connectivity.as_ref().unwrap().postgres_rule_name(),
+        ],
     );
     assert!(report
         .stage(StageKind::Tcp)
@@ -369,7 +381,7 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
             }),
             local: None,
             ip_version: Some("ipv4".into()),
-            name: Some("onramp-jump-postgres".into()),
+            name: Some(plan.connectivity.as_ref().unwrap().postgres_rule_name()),
         },
         onramp_cloud::Idempotency::Unsafe,
     )
@@ -395,7 +407,14 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
         .await
         .unwrap();
     let report = doctor(&env, &state, &target).await;
-    failed_at(&report, StageKind::Dns, &["VPE onramp-vpe was deleted"]);
+    failed_at(
+        &report,
+        StageKind::Dns,
+        &[&format!(
+            "VPE {} was deleted",
+            plan.connectivity.as_ref().unwrap().vpe_name
+        )],
+    );
     assert!(report.stages[1..]
         .iter()
         .all(|s| s.status == StageStatus::Skipped));
@@ -406,6 +425,58 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
     assert!(!written.contains(&password));
     assert!(
         all_text(Path::new(&files.known_hosts.parent().unwrap())).contains(&target.jump_address)
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_plans_with_default_names_in_one_region_never_meet_and_one_teardown_spares_the_other() {
+    let env = Env::start("connect", "", 1.0).await;
+    let first = path_plan(&env, "pg-first").await;
+    let second = path_plan(&env, "pg-second").await;
+    let (a, b) = (
+        first.connectivity.as_ref().unwrap(),
+        second.connectivity.as_ref().unwrap(),
+    );
+    assert_eq!(first.location, second.location, "one region");
+    assert_ne!(
+        a.vpc_name(),
+        b.vpc_name(),
+        "default names carry each plan's suffix"
+    );
+    assert_ne!(a.ssh_rule_name(), b.ssh_rule_name());
+
+    let (one, two) = tokio::join!(env.apply(&first, false), env.apply(&second, false));
+    assert_eq!(one.outcome, Some(Outcome::Succeeded), "{one:#?}");
+    assert_eq!(two.outcome, Some(Outcome::Succeeded), "{two:#?}");
+
+    let gone = env.teardown(&first.id).await;
+    assert_eq!(gone.outcome, Some(Outcome::TornDown), "{gone:#?}");
+    let state = env.journal(&second.id);
+    let target = Target::load(&state, &env.keychain, None, true)
+        .await
+        .unwrap();
+    let report = doctor(&env, &state, &target).await;
+    assert!(
+        report.passed(),
+        "the second plan still reaches its database: {report:#?}"
+    );
+    let vpc = vpc(&env, &second.location);
+    let left = vpc.list_vpcs(None).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].name, b.vpc_name());
+    let rules: Vec<String> = vpc
+        .default_security_group(&left[0].id)
+        .await
+        .unwrap()
+        .rules
+        .into_iter()
+        .filter_map(|r| r.name)
+        .collect();
+    assert!(rules.contains(&b.ssh_rule_name()) && rules.contains(&b.postgres_rule_name()));
+    assert_eq!(
+        env.teardown(&second.id).await.outcome,
+        Some(Outcome::TornDown)
     );
     env.stop().await;
 }

@@ -17,11 +17,13 @@ use onramp_connect::{
     Tunnel, TunnelConfig,
 };
 use onramp_onboarding::{
-    connectivity::{ssh_key_entry, Connectivity},
-    engine::{self, credential_entry, private_path_of, Outcome, StepStatus},
+    connectivity::Connectivity,
+    engine::{self, private_path_of, Outcome, StepStatus},
     journal::{JournalState, StepId},
     offerings, plan,
     plan::DraftPlan,
+    vault::entry::credential as credential_entry,
+    vault::entry::ssh_key as ssh_key_entry,
 };
 use onramp_secrets::Sensitive;
 
@@ -35,7 +37,7 @@ fn vpc(env: &Env, region: &str) -> VpcClient {
 async fn path_plan(env: &Env, name: &str) -> DraftPlan {
     let offerings = offerings::load(&env.cloud, &env.account_id).await.unwrap();
     let mut plan = env.plan(name).await;
-    let mut path = Connectivity::suggested(&plan.location);
+    let mut path = Connectivity::suggested(&plan.location, &plan.id);
     let image = vpc(env, &plan.location)
         .list_images(&ImageFilter {
             visibility: Some("public".into()),
@@ -95,7 +97,9 @@ struct Census {
 }
 
 impl Census {
-    fn one_of_each() -> Census {
+    /// One of each resource of `plan`'s path, whose rules carry its names.
+    fn one_of_each(plan: &DraftPlan) -> Census {
+        let c = plan.connectivity.as_ref().unwrap();
         Census {
             vpcs: 1,
             subnets: 1,
@@ -103,7 +107,7 @@ impl Census {
             instances: 1,
             floating_ips: 1,
             gateways: 1,
-            rules: vec!["onramp-jump-postgres".into(), "onramp-jump-ssh".into()],
+            rules: vec![c.postgres_rule_name(), c.ssh_rule_name()],
         }
     }
 
@@ -159,7 +163,7 @@ async fn a_new_private_path_is_built_while_the_database_provisions_and_reaches_i
         );
     }
     assert!(at(&state, StepId::Vpe) >= at(&state, StepId::Instance));
-    assert_eq!(census(&env, &region).await, Census::one_of_each());
+    assert_eq!(census(&env, &region).await, Census::one_of_each(&plan));
 
     // The VPE targets the database.
     let database = env.live_databases().await.remove(0);
@@ -318,7 +322,7 @@ async fn killed_at_random_points_the_engine_leaves_exactly_one_of_each_resource(
     assert!(kills >= 3, "only {kills} kills landed");
     let ok = tokio::task::block_in_place(|| env.engine_process(&apply_args, None));
     assert_eq!(ok, Some(true), "the last run finishes the plan");
-    assert_eq!(census(&env, &region).await, Census::one_of_each());
+    assert_eq!(census(&env, &region).await, Census::one_of_each(&plan));
     assert_eq!(env.live_databases().await.len(), 1);
     let state = env.journal(&plan.id);
     let path = private_path_of(&state).unwrap();
@@ -418,7 +422,10 @@ async fn a_context_based_restriction_lets_only_the_vpc_reach_the_database_and_te
     let database = env.live_databases().await.remove(0);
     let (zones, rules) = restrictions(&env).await;
     assert_eq!(zones.len(), 1, "{zones:?}");
-    assert_eq!(zones[0].name, "onramp-vpc-zone");
+    assert_eq!(
+        zones[0].name,
+        plan.connectivity.as_ref().unwrap().cbr_zone_name()
+    );
     assert_eq!(
         state.step(StepId::CbrZone).id.as_deref(),
         Some(zones[0].id.as_str())

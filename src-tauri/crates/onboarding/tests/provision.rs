@@ -11,12 +11,13 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 
 use onramp_onboarding::{
-    engine::{self, credential_entry, Outcome, StepStatus},
+    engine::{self, Outcome, StepStatus},
     journal::{Journal, Phase, StepId},
     offerings,
     plan::{self, Authorization, Encryption, KeyProtectChoice},
     review,
     settings::Mode,
+    vault::entry::credential as credential_entry,
 };
 
 use support::{all_text, Env};

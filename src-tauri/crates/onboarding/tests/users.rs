@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use onramp_cloud::{rc::CreateResourceKey, Idempotency, Network};
 use onramp_connect::postgres::{PgError, PgSession, PgTarget};
 use onramp_onboarding::{
-    connect::StoredCredential,
-    engine::{self, credential_entry, Outcome},
+    credential::StoredCredential,
+    engine::{self, Outcome},
     journal::StepId,
     users::{self, field, Recipe, RoleKind, RoleRow},
+    vault::entry::credential as credential_entry,
     AppError, ErrorCode,
 };
 use onramp_secrets::Sensitive;
@@ -189,9 +190,9 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
         "Xx1-long-enough-pw",
         || {
             stored_anyway = true;
-            Ok(())
+            async { Ok(()) }
         },
-        || {},
+        || async {},
     )
     .await
     .unwrap_err();
@@ -254,9 +255,9 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
             &password,
             || {
                 stored.insert((*name).to_owned(), password.clone());
-                Ok(())
+                async { Ok(()) }
             },
-            || {},
+            || async {},
         )
         .await
         .unwrap();
@@ -363,8 +364,8 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
             name,
             &Recipe::Monitoring,
             "Xx1-long-enough-pw",
-            || Ok(()),
-            || {},
+            || async { Ok(()) },
+            || async {},
         )
         .await
         .unwrap_err();
@@ -378,8 +379,8 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
             database: "app db".into(),
         },
         "Xx1-long-enough-pw",
-        || Ok(()),
-        || {},
+        || async { Ok(()) },
+        || async {},
     )
     .await
     .unwrap_err();
@@ -390,13 +391,13 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
         "halfmade",
         &Recipe::ReadOnly,
         "Xx1-long-enough-pw",
-        || {
+        || async {
             Err(AppError::new(
                 ErrorCode::KeychainUnavailable,
                 "the keychain is locked",
             ))
         },
-        || {},
+        || async {},
     )
     .await
     .unwrap_err();
@@ -418,7 +419,7 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
     let mut updated = None;
     let shown = users::change_password(c, "monitor", &new, || {
         updated = Some(new.clone());
-        Ok(())
+        async { Ok(()) }
     })
     .await
     .unwrap();
@@ -432,7 +433,7 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
     let mut touched = false;
     let e = users::change_password(c, "nobody", &new, || {
         touched = true;
-        Ok(())
+        async { Ok(()) }
     })
     .await
     .unwrap_err();

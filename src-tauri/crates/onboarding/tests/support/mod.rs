@@ -42,7 +42,18 @@ impl Env {
     /// A sandbox with `faults` whose databases take `provision_seconds`, and a keychain
     /// service of this test's own (`purpose` names it).
     pub async fn start(purpose: &str, faults: &str, provision_seconds: f64) -> Env {
+        Env::start_in(purpose, faults, provision_seconds, |_| {}).await
+    }
+
+    /// [`Env::start`] on a state dir `prepare` fills first (a world from a fixture).
+    pub async fn start_in(
+        purpose: &str,
+        faults: &str,
+        provision_seconds: f64,
+        prepare: impl FnOnce(&Path),
+    ) -> Env {
         let state = tempfile::tempdir().unwrap();
+        prepare(state.path());
         let mut config = SandboxConfig::new(state.path());
         config.provision_seconds = provision_seconds;
         config.faults = FaultSpec::parse(faults).unwrap();
@@ -96,6 +107,39 @@ impl Env {
         plan.name = name.to_owned();
         assert!(plan::validate(&plan, &offerings).is_empty());
         plan
+    }
+
+    /// A plan with the private path the Connectivity step suggests in the sandbox (new
+    /// VPC, subnet, key, jump server and VPE, named after the plan), which the rules accept.
+    pub async fn path_plan(&self, name: &str) -> DraftPlan {
+        let mut plan = self.plan(name).await;
+        let options = onramp_onboarding::connect::connectivity_options(
+            &self.cloud,
+            &plan.location,
+            &plan.id,
+            true,
+        )
+        .await
+        .unwrap();
+        plan.connectivity = Some(options.suggested);
+        let offerings = offerings::load(&self.cloud, &self.account_id)
+            .await
+            .unwrap();
+        let problems = plan::validate(&plan, &offerings);
+        assert!(problems.is_empty(), "{problems:?}");
+        plan
+    }
+
+    /// Another user of the same account (a colleague), signed in with their own API key.
+    pub fn colleague(&self, name: &str) -> Cloud {
+        let member = self.sandbox.add_member(Some(name)).unwrap();
+        let endpoints = Endpoints::from_file(self.sandbox.endpoints_path()).unwrap();
+        Cloud::with_api_key(
+            HttpClient::new().unwrap(),
+            endpoints,
+            Sensitive::new(member.api_key.clone()),
+        )
+        .unwrap()
     }
 
     /// Every database that is not removed (RC lists active and provisioning by default).

@@ -1,0 +1,268 @@
+//! The SSH login key registered in the VPC for the jump server: an ed25519 pair Onramp
+//! generates (its private half in the keychain, `ssh-key:<plan id>`, saved before the
+//! public half is registered, so a crash never leaves a registered key nobody can use), or
+//! the user's own. A namesake is this plan's only if it holds the public key this plan
+//! generated and appeared after the plan asked for it.
+
+use std::time::Duration;
+
+use onramp_cloud::{
+    vpc::{CreateKey, IdRef, Key, KeyType},
+    CloudError, Idempotency,
+};
+
+use super::{
+    super::{
+        resource::{Found, Proof, Resource, Work},
+        run::{one, Run},
+        Timing,
+    },
+    detail, EXISTING,
+};
+use crate::{
+    connectivity::{field, SshKeyChoice},
+    journal::{StepId, StepRecord},
+    plan::{DraftPlan, Offerings},
+    review::{setting, PlannedResource},
+    vault, AppError,
+};
+
+pub(crate) struct SshKeyKind;
+pub(crate) static SSH_KEY: SshKeyKind = SshKeyKind;
+
+/// The first two fields of an OpenSSH public key line (type and key), without the comment.
+fn key_body(line: &str) -> String {
+    line.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn found(key: Key) -> Found {
+    Found {
+        detail: key
+            .fingerprint
+            .clone()
+            .map(|f| one(detail::FINGERPRINT, f))
+            .unwrap_or_default(),
+        id: key.id,
+        name: key.name,
+        crn: Some(key.crn),
+        created_at: key.created_at,
+        ..Found::default()
+    }
+}
+
+/// The region's keys that carry `name`; one holding another public key than `ours` (the
+/// line this plan generated, if it did) is someone else's whatever its age.
+pub(crate) fn namesakes(name: &str, ours: Option<&str>, listed: Vec<Key>) -> Vec<Found> {
+    listed
+        .into_iter()
+        .filter(|k| k.name == name)
+        .map(|k| {
+            let same = match (ours, k.public_key.as_deref()) {
+                (Some(ours), Some(theirs)) => key_body(ours) == key_body(theirs),
+                _ => false,
+            };
+            let mut f = found(k);
+            if !same {
+                f.mismatch =
+                    Some("it holds another public key than the one this plan generated".into());
+            }
+            f
+        })
+        .collect()
+}
+
+fn choice(plan: &DraftPlan) -> Option<&SshKeyChoice> {
+    plan.connectivity.as_ref().map(|c| &c.ssh_key)
+}
+
+impl SshKeyKind {
+    /// The public line of the login key: the one kept from an earlier run if the keychain
+    /// still has its private half, else a new pair, saved and journalled first.
+    async fn login_key(&self, run: &Run, name: &str) -> Result<String, super::super::Stop> {
+        let step = StepId::SshKey;
+        let entry = vault::entry::ssh_key(&run.plan().id);
+        let stored = vault::read(&run.ctx.keychain, &entry).await?;
+        let noted = run
+            .state()
+            .step(step)
+            .detail
+            .get(detail::PUBLIC_KEY)
+            .cloned();
+        if let (Some(_), Some(line)) = (stored, noted) {
+            return Ok(line);
+        }
+        let pair = onramp_connect::keys::generate_user_key(&format!("onramp-{name}"))
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        vault::save(&run.ctx.keychain, &entry, pair.private_openssh.clone()).await?;
+        let mut note = one(detail::PUBLIC_KEY, pair.public_line.clone());
+        note.insert(detail::FINGERPRINT.to_owned(), pair.fingerprint.clone());
+        run.note(step, note)?;
+        Ok(pair.public_line)
+    }
+}
+
+impl Resource for SshKeyKind {
+    fn step(&self) -> StepId {
+        StepId::SshKey
+    }
+    fn label(&self) -> &'static str {
+        "SSH key"
+    }
+    fn noun(&self) -> &'static str {
+        "SSH key"
+    }
+    fn estimate(&self, _: &Timing) -> Duration {
+        Duration::from_secs(2)
+    }
+    fn name(&self, plan: &DraftPlan) -> String {
+        plan.connectivity
+            .as_ref()
+            .map(|c| c.ssh_key_name().to_owned())
+            .unwrap_or_default()
+    }
+    fn field(&self) -> &'static str {
+        field::SSH_KEY
+    }
+    fn chosen(&self, plan: &DraftPlan) -> bool {
+        matches!(choice(plan), Some(SshKeyChoice::Existing { .. }))
+    }
+    fn planned(&self, plan: &DraftPlan, _: &Offerings) -> PlannedResource {
+        let settings = match choice(plan) {
+            Some(SshKeyChoice::Existing { id, .. }) => {
+                vec![setting("Choice", EXISTING), setting("ID", id.clone())]
+            }
+            _ => vec![
+                setting("Type", "ed25519, generated on this computer"),
+                setting("Private key", "Kept in your OS keychain, never on disk"),
+            ],
+        };
+        PlannedResource {
+            label: "SSH key".to_owned(),
+            name: self.name(plan),
+            settings,
+        }
+    }
+    fn teardown_wording(&self, _: bool) -> String {
+        "Deletes the SSH key from the VPC and its private half from your keychain.".to_owned()
+    }
+    fn proof(&self) -> Proof {
+        Proof {
+            time: true,
+            creator: false,
+            tag: false,
+        }
+    }
+
+    fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
+        Box::pin(async move {
+            let vpc = run.vpc_client()?;
+            let name = self.name(&run.plan());
+            let ours = run
+                .state()
+                .step(StepId::SshKey)
+                .detail
+                .get(detail::PUBLIC_KEY)
+                .cloned();
+            let entry = vault::entry::ssh_key(&run.plan().id);
+            let mut found = namesakes(&name, ours.as_deref(), run.call(vpc.list_keys()).await?);
+            for f in found.iter_mut().filter(|f| f.mismatch.is_none()) {
+                // Its private half is the one this plan saved before registering it.
+                f.keychain_entry = Some(entry.clone());
+            }
+            Ok(found)
+        })
+    }
+
+    fn create<'a>(&'a self, run: &'a Run) -> Work<'a, Result<Found, CloudError>> {
+        Box::pin(async move {
+            let plan = run.plan();
+            let name = self.name(&plan);
+            let public_line = self.login_key(run, &name).await?;
+            let vpc = run.vpc_client()?;
+            let body = CreateKey {
+                name: Some(name),
+                public_key: public_line,
+                kind: Some(KeyType::Ed25519),
+                resource_group: Some(IdRef::new(&plan.resource_group_id)),
+            };
+            Ok(vpc.create_key(&body, Idempotency::Unsafe).await.map(|k| {
+                let mut f = found(k);
+                f.keychain_entry = Some(vault::entry::ssh_key(&plan.id));
+                f
+            }))
+        })
+    }
+
+    fn adopt_chosen<'a>(&'a self, run: &'a Run) -> Work<'a, Found> {
+        Box::pin(async move {
+            let Some(SshKeyChoice::Existing { id, .. }) = choice(&run.plan()).cloned() else {
+                return Err(AppError::internal("the plan chose no SSH key").into());
+            };
+            let vpc = run.vpc_client()?;
+            Ok(found(run.call(vpc.get_key(&id)).await?))
+        })
+    }
+
+    fn delete<'a>(&'a self, run: &'a Run, id: &'a str, _: &'a StepRecord) -> Work<'a, ()> {
+        Box::pin(async move {
+            let vpc = run.vpc_client()?;
+            run.delete_once(vpc.delete_key(id)).await
+        })
+    }
+
+    fn forget<'a>(&'a self, run: &'a Run) -> Work<'a, ()> {
+        Box::pin(async move {
+            vault::delete(&run.ctx.keychain, &vault::entry::ssh_key(&run.plan().id)).await?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{
+        ownership::{judge, Verdict},
+        resources::testing::{asked, at, plan},
+    };
+
+    fn listed(name: &str, public: &str, created_at: String) -> Key {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("key-{name}"), "crn": "crn:key", "name": name, "public_key": public,
+            "fingerprint": "SHA256:abc", "created_at": created_at
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_the_key_this_plan_generated_can_be_ours() {
+        let name = SSH_KEY.name(&plan());
+        assert_eq!(name, "onramp-key-3f2a");
+        let ours = "ssh-ed25519 AAAAmine onramp-key";
+        let same = &namesakes(
+            &name,
+            Some(ours),
+            vec![listed(&name, "ssh-ed25519 AAAAmine other-comment", at(1))],
+        )[0];
+        assert_eq!(judge(same, SSH_KEY.proof(), &asked(), ""), Verdict::Ours);
+        let other = &namesakes(
+            &name,
+            Some(ours),
+            vec![listed(&name, "ssh-ed25519 AAAAtheirs", at(1))],
+        )[0];
+        assert!(
+            matches!(judge(other, SSH_KEY.proof(), &asked(), ""), Verdict::NotOurs(why) if why.contains("public key"))
+        );
+        let before = &namesakes(&name, None, vec![listed(&name, ours, at(1))])[0];
+        assert!(
+            matches!(
+                judge(before, SSH_KEY.proof(), &asked(), ""),
+                Verdict::NotOurs(_)
+            ),
+            "no key generated yet"
+        );
+    }
+}

@@ -215,6 +215,10 @@ impl HttpClient {
             .https_only(false) // loopback HTTP is allowed for the sandbox; require_secure guards the rest
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
+            // Every request carries an API key or a token; a redirect would re-send it to
+            // wherever the answer points. IBM's APIs do not redirect, so none is followed:
+            // a 3xx comes back as an error naming where it pointed.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("onramp/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CloudError::config(format!("cannot build the HTTP client: {e}")))?;
@@ -236,7 +240,8 @@ impl HttpClient {
         let Some(date) = headers
             .get(reqwest::header::DATE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .and_then(|v| parse_imf_fixdate(v.trim()))
+            .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
         else {
             return;
         };
@@ -372,6 +377,22 @@ impl HttpClient {
         );
         if (200..300).contains(&status) {
             return Ok(RawResponse { request_id, body });
+        }
+        if (300..400).contains(&status) {
+            let to = headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(|l| l.split('?').next().unwrap_or(l).to_owned())
+                .unwrap_or_else(|| "nowhere".to_owned());
+            let mut error = CloudError::from_response(status, request_id, "");
+            error.message = format!(
+                "{service} answered with a redirect (HTTP {status}) to {to}. Onramp does not follow redirects: they would send your API key or token to another address."
+            );
+            error.retryable = false;
+            return Err(Failure {
+                error,
+                retry_after: None,
+            });
         }
         let text = String::from_utf8_lossy(&body);
         Err(Failure {

@@ -2,10 +2,7 @@
 //! and keeping a token cached until 80% of its lifetime has passed (as IBM's own SDK cores
 //! do), so a long session makes one exchange per ~48 minutes.
 
-use std::{
-    sync::Arc,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::sync::Arc;
 
 use base64::Engine;
 use reqwest::Method;
@@ -30,8 +27,11 @@ pub struct Token {
     pub access_token: Sensitive<String>,
     /// Lifetime in seconds, as IAM reported it.
     pub expires_in: u64,
-    /// Absolute expiry, Unix seconds.
+    /// Absolute expiry, Unix seconds, in IAM's clock: kept for reference only. This
+    /// computer's clock may disagree with IAM's, so the lifetime counts from receipt.
     pub expiration: u64,
+    /// When this computer received it (a monotonic clock).
+    pub received: std::time::Instant,
 }
 
 impl std::fmt::Debug for Token {
@@ -45,13 +45,15 @@ impl std::fmt::Debug for Token {
 }
 
 impl Token {
-    /// When to get a new one: after 80% of the lifetime.
-    pub fn refresh_at(&self) -> u64 {
-        self.expiration.saturating_sub(self.expires_in / 5)
+    /// How long after receipt to get a new one: 80% of the lifetime IAM gave it.
+    pub fn refresh_after(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.expires_in.saturating_mul(4) / 5)
     }
 
-    pub fn needs_refresh(&self, now: u64) -> bool {
-        now >= self.refresh_at()
+    /// Past 80% of its lifetime, counted on this computer's monotonic clock from receipt,
+    /// so a clock that is off (or jumps) never makes every call exchange the key again.
+    pub fn needs_refresh(&self) -> bool {
+        self.received.elapsed() >= self.refresh_after()
     }
 
     /// The identity in the token's claims. The signature is not checked: the token came
@@ -156,13 +158,15 @@ impl IamClient {
             access_token: body.access_token,
             expires_in: body.expires_in,
             expiration: body.expiration,
+            received: std::time::Instant::now(),
         })
     }
 }
 
+#[cfg(test)]
 pub(crate) fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
@@ -200,7 +204,7 @@ impl Authenticator {
     pub async fn token(&self) -> Result<Token, CloudError> {
         let mut cached = self.cached.lock().await;
         if let Some(token) = cached.as_ref() {
-            if !token.needs_refresh(now_unix()) {
+            if !token.needs_refresh() {
                 return Ok(token.clone());
             }
         }
@@ -245,6 +249,7 @@ mod tests {
             access_token: Sensitive::new(jwt),
             expires_in,
             expiration,
+            received: std::time::Instant::now(),
         }
     }
 
@@ -260,11 +265,16 @@ mod tests {
     }
 
     #[test]
-    fn refreshes_after_eighty_percent_of_the_lifetime() {
-        let token = token_with("{}", 3600, 10_000);
-        assert_eq!(token.refresh_at(), 10_000 - 720);
-        assert!(!token.needs_refresh(10_000 - 721));
-        assert!(token.needs_refresh(10_000 - 720));
+    fn refreshes_after_eighty_percent_of_the_lifetime_whatever_its_expiration_says() {
+        // An `expiration` an hour in the past (IAM's clock, or this one, is off).
+        let token = token_with("{}", 3600, now_unix().saturating_sub(3600));
+        assert_eq!(token.refresh_after(), std::time::Duration::from_secs(2880));
+        assert!(!token.needs_refresh(), "good for 48 minutes from receipt");
+        let mut old = token.clone();
+        old.received = std::time::Instant::now() - std::time::Duration::from_secs(2881);
+        assert!(old.needs_refresh());
+        let short = token_with("{}", 0, 0);
+        assert!(short.needs_refresh(), "a zero lifetime is never reused");
     }
 
     #[test]
@@ -273,6 +283,7 @@ mod tests {
             access_token: Sensitive::from("opaque"),
             expires_in: 1,
             expiration: 1,
+            received: std::time::Instant::now(),
         };
         assert!(token.identity().is_err());
     }

@@ -336,3 +336,45 @@ async fn the_clocks_difference_is_read_from_the_answers_date() {
     // `Date` has one-second resolution.
     assert!((3_598_000..=3_601_000).contains(&offset), "{offset}");
 }
+
+#[tokio::test]
+async fn a_redirect_is_never_followed_with_the_token() {
+    let server = TestServer::start(vec![
+        Reply::json(307, "").with_header("Location", "https://elsewhere.example/steal?token=x")
+    ])
+    .await;
+    let error = server
+        .cloud(fast_policy())
+        .resource_controller()
+        .unwrap()
+        .get_instance("guid-1")
+        .await
+        .unwrap_err();
+    assert_eq!(error.status, Some(307));
+    assert!(
+        error.message.contains("https://elsewhere.example/steal"),
+        "{}",
+        error.message
+    );
+    assert!(
+        !error.message.contains("token=x"),
+        "the query is not repeated"
+    );
+    assert_eq!(server.api_requests().len(), 1, "sent once, not followed");
+}
+
+#[tokio::test]
+async fn an_iam_clock_an_hour_off_still_gets_one_token_per_lifetime() {
+    let server = TestServer::start((0..5).map(|_| Reply::json(200, INSTANCE)).collect()).await;
+    // IAM says every token expired an hour ago.
+    server.skew_iam_clock(-2 * 3600);
+    let rc = server.cloud(fast_policy()).resource_controller().unwrap();
+    for _ in 0..5 {
+        rc.get_instance("guid-1").await.unwrap();
+    }
+    assert_eq!(
+        server.token_exchanges(),
+        1,
+        "one exchange for the token's lifetime"
+    );
+}

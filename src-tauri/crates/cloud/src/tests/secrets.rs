@@ -82,6 +82,7 @@ fn models_do_not_show_secrets() {
         access_token: Sensitive::new(format!("{TOKEN_PREFIX}-1")),
         expires_in: 3600,
         expiration: 0,
+        received: std::time::Instant::now(),
     };
     assert_clean("Token Debug", &format!("{token:?}"));
 

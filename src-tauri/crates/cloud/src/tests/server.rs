@@ -74,6 +74,8 @@ struct State {
     script: VecDeque<Reply>,
     api_requests: Vec<Recorded>,
     token_exchanges: u32,
+    /// Seconds added to the `expiration` IAM reports: a clock that is off.
+    expiration_skew: i64,
 }
 
 pub(crate) struct TestServer {
@@ -141,6 +143,11 @@ impl TestServer {
         self.state.lock().expect("state").api_requests.clone()
     }
 
+    /// IAM's `expiration` from now on is `seconds` off (negative: in the past).
+    pub(crate) fn skew_iam_clock(&self, seconds: i64) {
+        self.state.lock().expect("state").expiration_skew = seconds;
+    }
+
     pub(crate) fn token_exchanges(&self) -> u32 {
         self.state.lock().expect("state").token_exchanges
     }
@@ -163,7 +170,8 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     let reply = if request.target.contains("/identity/token") {
         let mut state = state.lock().expect("state");
         state.token_exchanges += 1;
-        let expiration = crate::iam::now_unix() + 3600;
+        let expiration =
+            (crate::iam::now_unix() as i64 + 3600 + state.expiration_skew).max(0) as u64;
         Reply::json(
             200,
             &format!(

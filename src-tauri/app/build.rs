@@ -40,6 +40,7 @@ const ONRAMP_COMMANDS: &[&str] = &[
     "close_tunnel",
     "run_doctor",
     "run_query",
+    "cancel_query",
     "manager_password",
     "list_credentials",
     "create_credential",

@@ -43,6 +43,7 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::connect::close_tunnel,
             commands::connect::run_doctor,
             commands::connect::run_query,
+            commands::connect::cancel_query,
             commands::connect::manager_password,
             commands::users::list_credentials,
             commands::users::create_credential,

@@ -57,6 +57,8 @@ pub struct AppState {
     pub jobs: Arc<Mutex<HashMap<String, RunningJob>>>,
     /// Open SSH tunnels to plans' databases, by plan id. Closed on exit.
     pub tunnels: Mutex<HashMap<String, Tunnel>>,
+    /// The Connect step's running query, by plan id: its stop switch.
+    pub queries: Mutex<HashMap<String, tokio_util::sync::CancellationToken>>,
 }
 
 /// A running engine job: its latest progress and a way to cancel it.
@@ -100,6 +102,7 @@ impl AppState {
             offerings: Mutex::new(None),
             jobs: Arc::new(Mutex::new(HashMap::new())),
             tunnels: Mutex::new(HashMap::new()),
+            queries: Mutex::new(HashMap::new()),
         })
     }
 

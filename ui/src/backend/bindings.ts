@@ -308,6 +308,17 @@ async runQuery(planId: string, keyFile: string | null, sql: string) : Promise<Re
 }
 },
 /**
+ * Stops the query running for the plan, if one is (PostgreSQL's cancel request).
+ */
+async cancelQuery(planId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_query", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The Manager credential's password, for `psql` to be given by hand. Sent only when the
  * user asks (the Copy password button); never logged.
  */
@@ -882,9 +893,13 @@ export type QueryResult = { sql: string; columns: string[];
  */
 rows: ((string | null)[])[]; 
 /**
- * All rows returned (more than `rows` holds when truncated).
+ * The rows read (`rows` holds them all unless `stopped`).
  */
 rowCount: number; 
+/**
+ * Onramp stopped the query at the limit (or the user did): there were more rows.
+ */
+stopped: string | null; 
 /**
  * The command tag of the last statement, e.g. `SELECT 1`.
  */

@@ -138,6 +138,8 @@ export interface Backend {
   runDoctor(planId: string, keyFile: string | null, onStage: (stage: Stage) => void): Promise<DoctorReport>;
   /** Runs SQL as the Manager credential through the tunnel; errors in the SQL name `connect.query`. */
   runQuery(planId: string, keyFile: string | null, sql: string): Promise<QueryResult>;
+  /** Stops the query running for the plan (the result so far comes back from `runQuery`). */
+  cancelQuery(planId: string): Promise<void>;
   /** Writes the generated SSH key to `path` for OpenSSH; resolves with the full path written. */
   saveSshKey(planId: string, path: string): Promise<string>;
   /** The Manager credential's password: asked only when the user copies it, never kept. */

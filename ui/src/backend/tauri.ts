@@ -63,6 +63,9 @@ export const tauriBackend: Backend = {
   },
   runDoctor: (planId, keyFile, onStage) => unwrap(commands.runDoctor(planId, keyFile, channel(onStage))),
   runQuery: (planId, keyFile, sql) => unwrap(commands.runQuery(planId, keyFile, sql)),
+  cancelQuery: async (planId) => {
+    await unwrap(commands.cancelQuery(planId));
+  },
   saveSshKey: (planId, path) => unwrap(commands.saveSshKey(planId, path)),
   managerPassword: (planId) => unwrap(commands.managerPassword(planId)),
 

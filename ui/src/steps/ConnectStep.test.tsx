@@ -219,6 +219,28 @@ describe('the first query', () => {
     expect(backend.calls.filter((c) => c === 'openTunnel')).toHaveLength(1);
   });
 
+  it('says when the back end stopped a query with no end, and offers to stop one that runs', async () => {
+    const { user, backend } = await connect();
+    const box = screen.getByLabelText('SQL') as HTMLTextAreaElement;
+    await user.clear(box);
+    await user.type(box, 'SELECT g FROM generate_series(1, 1000000000) g');
+    await user.click(screen.getByRole('button', { name: 'Run query' }));
+    const table = await screen.findByRole('table');
+    expect(within(table).getByText(/more than 200 rows; Onramp stopped it there/)).toBeTruthy();
+    expect(within(table).getAllByRole('row')).toHaveLength(201);
+
+    let release: () => void = () => {};
+    backend.runQuery = async () => {
+      await new Promise<void>((done) => (release = done));
+      return { sql: 'SELECT pg_sleep(30)', columns: [], rows: [], rowCount: 0, stopped: 'You stopped the query.', command: '0 row(s) read', elapsedMs: 300 };
+    };
+    await user.click(screen.getByRole('button', { name: 'Run query' }));
+    await user.click(await screen.findByRole('button', { name: 'Stop the query' }));
+    expect(backend.calls).toContain('cancelQuery');
+    release();
+    expect(await screen.findByText(/You stopped the query\./)).toBeTruthy();
+  });
+
   it('shows an SQL error at the query box', async () => {
     const { user } = await connect();
     const box = screen.getByLabelText('SQL') as HTMLTextAreaElement;

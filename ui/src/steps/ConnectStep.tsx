@@ -560,7 +560,14 @@ export function ConnectStep({ backend, planId, keyFile, onKeyFile }: Props) {
                 <Button id="query-run-button" kind="primary" disabled={queryRunning} onClick={() => void runQuery()}>
                   Run query
                 </Button>
-                {queryRunning && <InlineLoading description="Running…" />}
+                {queryRunning && (
+                  <>
+                    <InlineLoading description="Running…" />
+                    <Button id="query-stop-button" kind="ghost" onClick={() => void backend.cancelQuery(planId)}>
+                      Stop the query
+                    </Button>
+                  </>
+                )}
               </div>
               {queryError && (
                 <InlineNotification
@@ -658,12 +665,15 @@ function QueryTable({ result }: { result: QueryResult }) {
   return (
     <div id="query-result" className="onramp-connect__result">
       {result.columns.length === 0 ? (
-        <p>{caption}</p>
+        <p>
+          {caption}
+          {result.stopped && ` ${result.stopped}`}
+        </p>
       ) : (
         <Table size="sm">
           <caption className="onramp-connect__caption">
             {caption}
-            {result.rowCount > result.rows.length && ` (the first ${result.rows.length} of ${result.rowCount} rows)`}
+            {result.stopped && ` ${result.stopped}`}
           </caption>
           <TableHead>
             <TableRow>

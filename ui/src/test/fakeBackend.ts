@@ -1651,16 +1651,33 @@ export class FakeBackend implements Backend {
       refuse(`PostgreSQL: column "${column[1]}" does not exist (SQLSTATE 42703)`);
     }
     if (/^select\s+null\b/i.test(text)) {
-      return { sql: text, columns: ['?column?'], rows: [[null]], rowCount: 1, command: '1 row(s)', elapsedMs: 3 };
+      return { sql: text, columns: ['?column?'], rows: [[null]], rowCount: 1, stopped: null, command: '1 row(s)', elapsedMs: 3 };
+    }
+    if (/generate_series/i.test(text)) {
+      // A query with no end: the back end stops it after the rows the window shows.
+      return {
+        sql: text,
+        columns: ['g'],
+        rows: Array.from({ length: 200 }, (_, i) => [String(i + 1)]),
+        rowCount: 200,
+        stopped: 'The query returns more than 200 rows; Onramp stopped it there.',
+        command: '200 row(s) read',
+        elapsedMs: 40,
+      };
     }
     return {
       sql: text,
       columns: ['user', 'database', 'server', 'tls', 'cipher'],
       rows: [[t.user, 'ibmclouddb', 'PostgreSQL 18.1', 'TLSv1.3', 'TLS_AES_256_GCM_SHA384']],
       rowCount: 1,
+      stopped: null,
       command: '1 row(s)',
       elapsedMs: 12,
     };
+  }
+
+  async cancelQuery(planId: string): Promise<void> {
+    this.record('cancelQuery', planId);
   }
 
   async saveSshKey(planId: string, path: string): Promise<string> {

@@ -384,7 +384,25 @@ pub async fn run_query(
     sql: String,
 ) -> Result<QueryResult, AppError> {
     let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
-    connect::run_query(&session, &sql).await
+    let stop = tokio_util::sync::CancellationToken::new();
+    state
+        .queries
+        .lock()
+        .await
+        .insert(plan_id.clone(), stop.clone());
+    let result = connect::run_query(&session, &sql, &stop).await;
+    state.queries.lock().await.remove(&plan_id);
+    result
+}
+
+/// Stops the query running for the plan, if one is (PostgreSQL's cancel request).
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_query(state: State<'_, AppState>, plan_id: String) -> Result<(), AppError> {
+    if let Some(stop) = state.queries.lock().await.get(&plan_id) {
+        stop.cancel();
+    }
+    Ok(())
 }
 
 /// The Manager credential's password, for `psql` to be given by hand. Sent only when the

@@ -312,6 +312,10 @@ pub async fn check_tls(
 pub struct PgSession {
     client: Client,
     task: tokio::task::JoinHandle<()>,
+    /// Where and how to reach the server again, to cancel what runs.
+    addr: SocketAddr,
+    host_name: String,
+    ca_pem: Option<String>,
 }
 
 impl std::fmt::Debug for PgSession {
@@ -357,11 +361,36 @@ impl PgSession {
                 tracing::debug!(error = %e, "PostgreSQL connection ended");
             }
         });
-        Ok(PgSession { client, task })
+        Ok(PgSession {
+            client,
+            task,
+            addr,
+            host_name: target.host_name.clone(),
+            ca_pem: target.ca_pem.clone(),
+        })
     }
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Asks the server to cancel the statement this session runs (PostgreSQL's cancel
+    /// request, over a connection of its own through the same tunnel, with the same TLS
+    /// check). The statement then ends with SQLSTATE 57014. Keep reading the running
+    /// statement's results meanwhile: a tunnel stalls when one of its streams is not read.
+    pub async fn cancel_running(&self) -> Result<(), PgError> {
+        let tls = VerifyFull::new(&self.host_name, self.ca_pem.as_deref())?;
+        let tcp = TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| PgError::Transport {
+                addr: self.addr,
+                reason: e.to_string(),
+            })?;
+        self.client
+            .cancel_token()
+            .cancel_query_raw(tcp, tls)
+            .await
+            .map_err(|e| PgError::Query(e.to_string()))
     }
 
     /// `SELECT 1`, the doctor's last check.

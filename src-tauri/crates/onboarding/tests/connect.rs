@@ -267,7 +267,8 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
     )
     .await
     .unwrap();
-    let first = connect::run_query(&session, connect::FIRST_QUERY)
+    let go = tokio_util::sync::CancellationToken::new();
+    let first = connect::run_query(&session, connect::FIRST_QUERY, &go)
         .await
         .unwrap();
     assert_eq!(
@@ -287,18 +288,69 @@ async fn what_the_connect_step_shows_works_and_the_doctor_names_each_broken_hop(
         .as_deref()
         .unwrap_or_default()
         .starts_with("TLSv1."));
+    // A query with no end is stopped after the rows the window shows.
+    let started = Instant::now();
     let many = connect::run_query(
         &session,
-        "SELECT g, NULL AS nothing FROM generate_series(1, 500) g",
+        "SELECT generate_series(1, 1000000000) AS g, NULL AS nothing",
+        &go,
     )
     .await
     .unwrap();
-    assert_eq!(
-        (many.row_count, many.rows.len()),
-        (500, connect::QUERY_ROW_LIMIT)
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "stopped, not run to the end"
+    );
+    assert_eq!(many.rows.len(), connect::QUERY_ROW_LIMIT);
+    assert!(
+        many.stopped
+            .as_deref()
+            .is_some_and(|s| s.contains("more than 200 rows")),
+        "{many:?}"
     );
     assert_eq!(many.rows[0], [Some("1".to_owned()), None]);
-    let bad = connect::run_query(&session, "SELEC 1").await.unwrap_err();
+    // Wide rows stop at the byte limit; a long cell is cut and says by how much.
+    let wide = connect::run_query(
+        &session,
+        "SELECT repeat('x', 5000) AS a, repeat('y', 5000) AS b FROM generate_series(1, 1000)",
+        &go,
+    )
+    .await
+    .unwrap();
+    assert!(
+        wide.rows.len() < connect::QUERY_ROW_LIMIT,
+        "{}",
+        wide.rows.len()
+    );
+    assert!(wide
+        .stopped
+        .as_deref()
+        .is_some_and(|s| s.contains("KB of text")));
+    assert!(wide.rows[0][0]
+        .as_deref()
+        .unwrap()
+        .ends_with("(904 more characters)"));
+    // The user stops a long statement; the session stays usable.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let stopper = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            stop.cancel();
+        })
+    };
+    let started = Instant::now();
+    let slept = connect::run_query(&session, "SELECT pg_sleep(30)", &stop)
+        .await
+        .unwrap();
+    stopper.await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(slept.stopped.as_deref(), Some("You stopped the query."));
+    let after = connect::run_query(&session, "SELECT 1", &go).await.unwrap();
+    assert_eq!(after.rows, [[Some("1".to_owned())]]);
+    let bad = connect::run_query(&session, "SELEC 1", &go)
+        .await
+        .unwrap_err();
     assert_eq!(bad.field.as_deref(), Some(connect::QUERY_FIELD));
     assert!(bad.message.contains("42601"), "{}", bad.message);
     drop(session);

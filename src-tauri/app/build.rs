@@ -14,6 +14,7 @@ fn main() {
 
 /// Every command in src-tauri/app/src/commands; a command missing here cannot be allowed.
 const ONRAMP_COMMANDS: &[&str] = &[
+    "startup_problems",
     "account_status",
     "use_sandbox",
     "use_ibm_cloud",
@@ -28,6 +29,7 @@ const ONRAMP_COMMANDS: &[&str] = &[
     "review_plan",
     "apply_plan",
     "list_plans",
+    "damaged_journals",
     "watch_plan",
     "resume_plan",
     "cancel_plan",

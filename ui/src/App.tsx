@@ -15,6 +15,7 @@ import {
 import { asAppError, type AccountStatus, type AppError, type Backend, type Problem } from './backend';
 import { FIELDS, hasPrivatePath, stepOfField } from './plan';
 import { STEPS } from './steps';
+import { StartupNotices } from './StartupNotices';
 import { StepNav, type NextInfo } from './StepNav';
 import { AccountStep } from './steps/AccountStep';
 import { BasicsStep } from './steps/BasicsStep';
@@ -371,6 +372,7 @@ export function App({ backend }: { backend: Backend }) {
           </ProgressIndicator>
         </nav>
         <main className="onramp__content" id="step" tabIndex={-1}>
+          <StartupNotices backend={backend} refresh={`${accountKey}:${plan?.id ?? ''}`} />
           {renderStep()}
           {model.saveError && (
             <div className="onramp-step onramp-step__notice">

@@ -17,6 +17,7 @@ pub use state::AppState;
 pub fn ipc() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
+            commands::status::startup_problems,
             commands::account::account_status,
             commands::account::use_sandbox,
             commands::account::use_ibm_cloud,
@@ -31,6 +32,7 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::plan::review_plan,
             commands::provision::apply_plan,
             commands::provision::list_plans,
+            commands::provision::damaged_journals,
             commands::provision::watch_plan,
             commands::provision::resume_plan,
             commands::provision::cancel_plan,
@@ -67,6 +69,14 @@ pub fn bindings_typescript() -> String {
     ipc().export_str(language).expect("bindings export")
 }
 
+/// Whether a file can be made in `dir` (made if missing).
+fn writable(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".onramp-write-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(probe)
+}
+
 pub fn run() {
     let ipc = ipc();
     let result = tauri::Builder::default()
@@ -75,10 +85,24 @@ pub fn run() {
         .setup(move |app| {
             let log_dir = app.path().app_log_dir()?;
             let data_dir = app.path().app_data_dir()?;
-            logging::init(&log_dir);
+            let logged = logging::init(&log_dir);
             let identifier = app.config().identifier.clone();
             tracing::info!(%identifier, version = env!("CARGO_PKG_VERSION"), log_dir = %log_dir.display(), "Onramp starting");
-            app.manage(AppState::new(identifier, data_dir)?);
+            let state = AppState::new(identifier, data_dir.clone())?;
+            // Nothing here stops the window from opening: it says what is wrong instead.
+            if let Err(why) = logged {
+                state.problem(
+                    format!("Onramp cannot write its log to {} ({why}).", log_dir.display()),
+                    "It logs to the terminal instead. Check that folder's permissions and free space.",
+                );
+            }
+            if let Err(why) = writable(&data_dir) {
+                state.problem(
+                    format!("Onramp cannot write to its data folder {} ({why}).", data_dir.display()),
+                    "Plans cannot be saved or applied until it can: their journals live there. Check that folder's permissions and free space.",
+                );
+            }
+            app.manage(state);
             ipc.mount_events(app);
             Ok(())
         })

@@ -2,11 +2,11 @@
 //! dirs are per build kind), the shared HTTP client, the signed-in session, and the
 //! embedded sandbox once Sandbox mode needs it.
 
-use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
+use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use serde::Serialize;
 use specta::Type;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_store::StoreExt;
 use tokio::sync::Mutex;
 
@@ -14,7 +14,7 @@ use onramp_cloud::{Endpoints, HttpClient, Network};
 use onramp_connect::Tunnel;
 use onramp_onboarding::{
     account::{self, Session},
-    engine::{PlanProgress, Timing},
+    engine::Timing,
     plan::Offerings,
     settings::{Mode, Settings},
     AppError, ErrorCode,
@@ -54,17 +54,21 @@ pub struct AppState {
     /// The catalog and account data the plan is checked against, per account.
     pub offerings: Mutex<Option<(String, Offerings)>>,
     /// Apply and teardown jobs that are running, by plan id.
-    pub jobs: Arc<Mutex<HashMap<String, RunningJob>>>,
+    pub jobs: onramp_onboarding::jobs::Jobs,
     /// Open SSH tunnels to plans' databases, by plan id. Closed on exit.
     pub tunnels: Mutex<HashMap<String, Tunnel>>,
     /// The Connect step's running query, by plan id: its stop switch.
     pub queries: Mutex<HashMap<String, tokio_util::sync::CancellationToken>>,
+    /// What went wrong while starting that the user should know (the window lists it).
+    problems: std::sync::Mutex<Vec<StartupProblem>>,
 }
 
-/// A running engine job: its latest progress and a way to cancel it.
-pub struct RunningJob {
-    pub progress: tokio::sync::watch::Receiver<PlanProgress>,
-    pub cancel: tokio_util::sync::CancellationToken,
+/// Something wrong that did not stop Onramp from opening: what, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StartupProblem {
+    pub message: String,
+    pub hint: String,
 }
 
 impl AppState {
@@ -100,10 +104,31 @@ impl AppState {
                 .filter(|s| s.is_finite() && *s >= 0.0)
                 .unwrap_or(30.0),
             offerings: Mutex::new(None),
-            jobs: Arc::new(Mutex::new(HashMap::new())),
+            jobs: onramp_onboarding::jobs::Jobs::default(),
             tunnels: Mutex::new(HashMap::new()),
             queries: Mutex::new(HashMap::new()),
+            problems: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// Notes a problem the window should show (start-up and after).
+    pub fn problem(&self, message: impl Into<String>, hint: impl Into<String>) {
+        let problem = StartupProblem {
+            message: message.into(),
+            hint: hint.into(),
+        };
+        tracing::warn!(message = %problem.message, "problem shown in the window");
+        let mut problems = self.problems.lock().unwrap_or_else(|p| p.into_inner());
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
+
+    pub fn problems(&self) -> Vec<StartupProblem> {
+        self.problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The endpoints for IBM Cloud mode: IBM's public ones unless overridden.
@@ -217,9 +242,37 @@ impl AppState {
     }
 }
 
+/// Opens the settings store; one that cannot be read is set aside (and reported) and a new
+/// one starts, so a damaged file never leaves the app unable to save the mode.
+fn settings_store<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, AppError> {
+    match app.store(SETTINGS_FILE) {
+        Ok(store) => Ok(store),
+        Err(error) => {
+            let path = app
+                .path()
+                .app_data_dir()
+                .map(|d| d.join(SETTINGS_FILE))
+                .map_err(|e| AppError::internal(format!("settings store: {e}")))?;
+            let kept = onramp_onboarding::drafts::set_aside(&path);
+            if let Some(state) = app.try_state::<AppState>() {
+                state.problem(
+                    format!("Onramp's settings could not be read ({error})."),
+                    format!(
+                        "They were kept as {} and the defaults are used: Sandbox mode.",
+                        kept.display()
+                    ),
+                );
+            }
+            app.store(SETTINGS_FILE)
+                .map_err(|e| AppError::internal(format!("settings store: {e}")))
+        }
+    }
+}
+
 pub fn load_settings<R: Runtime>(app: &AppHandle<R>) -> Settings {
-    let stored = app
-        .store(SETTINGS_FILE)
+    let stored = settings_store(app)
         .ok()
         .and_then(|store| store.get(SETTINGS_KEY));
     match stored.map(serde_json::from_value::<Settings>) {
@@ -233,9 +286,7 @@ pub fn load_settings<R: Runtime>(app: &AppHandle<R>) -> Settings {
 }
 
 pub fn save_settings<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), AppError> {
-    let store = app
-        .store(SETTINGS_FILE)
-        .map_err(|e| AppError::internal(format!("settings store: {e}")))?;
+    let store = settings_store(app)?;
     let value =
         serde_json::to_value(settings).map_err(|e| AppError::internal(format!("settings: {e}")))?;
     store.set(SETTINGS_KEY, value);

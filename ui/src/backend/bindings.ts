@@ -8,6 +8,17 @@
 
 export const commands = {
 /**
+ * Everything wrong that the window should show at the top.
+ */
+async startupProblems() : Promise<Result<StartupProblem[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("startup_problems") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The saved mode and its account (signing in with the stored key or the sandbox).
  */
 async accountStatus() : Promise<Result<AccountStatus, AppError>> {
@@ -110,7 +121,8 @@ async saveDraft(plan: DraftPlan) : Promise<Result<null, AppError>> {
 }
 },
 /**
- * The saved draft, if any (an unreadable one is reported in the log and ignored).
+ * The saved draft, if any. One that cannot be read is set aside and reported (the window
+ * lists it with the other start-up problems) and a new plan starts.
  */
 async loadDraft() : Promise<Result<DraftPlan | null, AppError>> {
     try {
@@ -163,6 +175,17 @@ async applyPlan(plan: DraftPlan, onProgress: TAURI_CHANNEL<PlanProgress>) : Prom
 async listPlans() : Promise<Result<PlanProgress[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_plans") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Journals Onramp cannot read: their plans may still have resources that bill.
+ */
+async damagedJournals() : Promise<Result<DamagedJournal[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("damaged_journals") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -680,6 +703,14 @@ export type CredentialRole =
  */
 "Writer"
 /**
+ * A journal Onramp cannot read: the plan it names may still have resources that bill.
+ */
+export type DamagedJournal = { path: string; problem: string; 
+/**
+ * What to do about it.
+ */
+hint: string }
+/**
  * What the doctor found; `stages` always has all five, in order.
  */
 export type DoctorReport = { stages: Stage[]; 
@@ -985,6 +1016,10 @@ explanation: string }
 export type Stage = { kind: StageKind; status: StageStatus; detail: string; cause: string | null; fix: string | null }
 export type StageKind = "dns" | "tcp" | "tls" | "login" | "query"
 export type StageStatus = "running" | "passed" | "failed" | "skipped"
+/**
+ * Something wrong that did not stop Onramp from opening: what, and what to do.
+ */
+export type StartupProblem = { message: string; hint: string }
 /**
  * A cloud failure as the journal keeps it.
  */

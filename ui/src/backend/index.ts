@@ -7,6 +7,7 @@ import type {
   ConnectivityOptions,
   CredentialInfo,
   CredentialRole,
+  DamagedJournal,
   DoctorReport,
   DraftPlan,
   EncryptionOptions,
@@ -19,6 +20,7 @@ import type {
   RoleRow,
   SqlChange,
   Stage,
+  StartupProblem,
   TeardownItem,
   TunnelInfo,
   TunnelStatus,
@@ -40,6 +42,7 @@ export type {
   CostLine,
   CredentialInfo,
   CredentialRole,
+  DamagedJournal,
   DoctorReport,
   DraftPlan,
   Encryption,
@@ -72,6 +75,7 @@ export type {
   SshKeyChoice,
   SshSource,
   Stage,
+  StartupProblem,
   StageKind,
   StageStatus,
   StepError,
@@ -91,6 +95,10 @@ export type {
 export type ProgressListener = (progress: PlanProgress) => void;
 
 export interface Backend {
+  /** What went wrong while starting (a log folder, an unreadable draft) that the window shows. */
+  startupProblems(): Promise<StartupProblem[]>;
+  /** Journals Onramp cannot read: their plans may still have resources that bill. */
+  damagedJournals(): Promise<DamagedJournal[]>;
   accountStatus(): Promise<AccountStatus>;
   useSandbox(): Promise<AccountStatus>;
   useIbmCloud(): Promise<AccountStatus>;

@@ -27,6 +27,7 @@ function channel<T>(listener: (message: T) => void): Channel<T> {
 }
 
 export const tauriBackend: Backend = {
+  startupProblems: () => unwrap(commands.startupProblems()),
   accountStatus: () => unwrap(commands.accountStatus()),
   useSandbox: () => unwrap(commands.useSandbox()),
   useIbmCloud: () => unwrap(commands.useIbmCloud()),
@@ -46,6 +47,7 @@ export const tauriBackend: Backend = {
 
   applyPlan: (plan, onProgress) => unwrap(commands.applyPlan(plan, channel(onProgress))),
   listPlans: () => unwrap(commands.listPlans()),
+  damagedJournals: () => unwrap(commands.damagedJournals()),
   watchPlan: (planId, onProgress) => unwrap(commands.watchPlan(planId, channel(onProgress))),
   resumePlan: (planId, retryFailed, onProgress) =>
     unwrap(commands.resumePlan(planId, retryFailed, channel(onProgress))),

@@ -17,6 +17,7 @@ import {
   type ConnectivityOptions,
   type CredentialInfo,
   type CredentialRole,
+  type DamagedJournal,
   type DoctorReport,
   type DraftPlan,
   type EncryptionOptions,
@@ -30,6 +31,7 @@ import {
   type Problem,
   type ProfileOption,
   type ProgressListener,
+  type StartupProblem,
   type QueryResult,
   type Recipe,
   type Review,
@@ -1252,6 +1254,20 @@ export class FakeBackend implements Backend {
         : `${working.step}-${job.plan.id.slice(-4)}`;
     if (this.kept(job, working.step)) working.detail = 'Uses the existing one';
     this.startNext(job);
+  }
+
+  /** What `startupProblems` and `damagedJournals` answer. */
+  startup: StartupProblem[] = [];
+  damaged: DamagedJournal[] = [];
+
+  async startupProblems(): Promise<StartupProblem[]> {
+    this.record('startupProblems');
+    return clone(this.startup);
+  }
+
+  async damagedJournals(): Promise<DamagedJournal[]> {
+    this.record('damagedJournals');
+    return clone(this.damaged);
   }
 
   async listPlans() {

@@ -24,7 +24,7 @@ use onramp_onboarding::{
     AppError, ErrorCode,
 };
 
-use crate::{commands::provision::open_journal, state::AppState};
+use crate::{commands::provision::read_journal, state::AppState};
 
 /// How long Onramp's tunnel stays open without a connection through it.
 const TUNNEL_IDLE: Duration = Duration::from_secs(15 * 60);
@@ -90,8 +90,7 @@ async fn load(
     need_key: bool,
 ) -> Result<Loaded, AppError> {
     let session = state.signed_in().await?;
-    let journal = open_journal(state, plan_id).await?;
-    let js = journal.state().clone();
+    let js = read_journal(state, plan_id).await?;
     let key_file = key_file.filter(|k| !k.trim().is_empty()).map(expand);
     let target = Target::load(&js, &state.keychain, key_file.as_deref(), need_key).await?;
     let network = state.network(&session).await?;
@@ -171,10 +170,10 @@ pub async fn connection_info(
         local_port: free_port(OPENSSH_PORT, tunnel.as_ref().map(|o| o.local_port)),
         key_file: Some(&key_file),
     });
-    let journal = open_journal(&state, &plan_id).await?;
+    let journal = read_journal(&state, &plan_id).await?;
     Ok(ConnectionInfo {
         plan_id: plan_id.clone(),
-        plan_name: journal.state().plan.name.clone(),
+        plan_name: journal.plan.name.clone(),
         host_name: t.host_name.clone(),
         database: t.credential.database.clone(),
         user: t.credential.username.clone(),
@@ -356,18 +355,13 @@ pub async fn run_doctor(
 ) -> Result<DoctorReport, AppError> {
     let loaded = load(&state, &plan_id, key_file.as_deref(), true).await?;
     let session = state.signed_in().await?;
-    let journal = open_journal(&state, &plan_id).await?;
+    let journal = read_journal(&state, &plan_id).await?;
     let input = loaded
         .target
         .doctor_input(loaded.network, state.http.clone());
-    let report = connect::run_doctor(
-        &session.cloud(&state.http),
-        journal.state(),
-        &input,
-        |stage| {
-            let _ = on_stage.send(stage.clone());
-        },
-    )
+    let report = connect::run_doctor(&session.cloud(&state.http), &journal, &input, |stage| {
+        let _ = on_stage.send(stage.clone());
+    })
     .await;
     tracing::info!(plan = %plan_id, passed = report.passed(), "connection doctor");
     Ok(report)

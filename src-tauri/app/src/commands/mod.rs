@@ -6,4 +6,5 @@ pub mod account;
 pub mod connect;
 pub mod plan;
 pub mod provision;
+pub mod status;
 pub mod users;

@@ -1,11 +1,10 @@
 //! Basics, Sizing, Encryption and Review: the draft plan, what the cloud offers for it, the
 //! rules (asked as the user types), and the reviewed plan with its cost.
 
-use std::path::PathBuf;
-
 use tauri::State;
 
 use onramp_onboarding::{
+    drafts,
     journal::{journal_dir, Journal},
     offerings,
     plan::{self, DraftPlan, Offerings, Problem},
@@ -14,8 +13,6 @@ use onramp_onboarding::{
 };
 
 use crate::state::AppState;
-
-const DRAFT_FILE: &str = "draft.json";
 
 /// The offerings for the signed-in account, read once per account and kept.
 pub(crate) async fn current_offerings(state: &AppState) -> Result<Offerings, AppError> {
@@ -29,10 +26,6 @@ pub(crate) async fn current_offerings(state: &AppState) -> Result<Offerings, App
     let loaded = offerings::load(&session.cloud(&state.http), &account).await?;
     *state.offerings.lock().await = Some((account, loaded.clone()));
     Ok(loaded)
-}
-
-fn draft_path(state: &AppState) -> PathBuf {
-    state.data_dir.join(DRAFT_FILE)
 }
 
 /// Locations offering Gen 2 (with their flavors and versions) and the account's resource
@@ -78,34 +71,28 @@ pub async fn validate_plan(
 #[tauri::command]
 #[specta::specta]
 pub async fn save_draft(state: State<'_, AppState>, plan: DraftPlan) -> Result<(), AppError> {
-    let path = draft_path(&state);
-    let text =
-        serde_json::to_vec_pretty(&plan).map_err(|e| AppError::internal(format!("draft: {e}")))?;
-    let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(&state.data_dir)?;
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, &text)?;
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| AppError::internal(format!("saving the draft to {}: {e}", path.display())))
+    drafts::save(&state.data_dir, &plan)
 }
 
-/// The saved draft, if any (an unreadable one is reported in the log and ignored).
+/// The saved draft, if any. One that cannot be read is set aside and reported (the window
+/// lists it with the other start-up problems) and a new plan starts.
 #[tauri::command]
 #[specta::specta]
 pub async fn load_draft(state: State<'_, AppState>) -> Result<Option<DraftPlan>, AppError> {
-    let path = draft_path(&state);
-    let Ok(text) = std::fs::read(&path) else {
-        return Ok(None);
-    };
-    match serde_json::from_slice(&text) {
-        Ok(plan) => Ok(Some(plan)),
-        Err(error) => {
-            tracing::warn!(%error, path = %path.display(), "draft unreadable; starting a new one");
-            Ok(None)
+    Ok(match drafts::load(&state.data_dir) {
+        drafts::Loaded::None => None,
+        drafts::Loaded::Draft(plan) => Some(*plan),
+        drafts::Loaded::SetAside { kept, why } => {
+            state.problem(
+                format!("Your saved draft could not be read ({why})."),
+                format!(
+                    "Onramp kept it as {} and started a new plan.",
+                    kept.display()
+                ),
+            );
+            None
         }
-    }
+    })
 }
 
 /// The account's Key Protect instances and root keys, and whether the service-to-service

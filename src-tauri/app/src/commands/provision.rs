@@ -5,27 +5,24 @@
 use tauri::{ipc::Channel, State};
 
 use onramp_onboarding::{
-    engine::{self, EngineContext, Job, PlanProgress, TeardownItem},
-    journal::{journal_dir, Journal},
-    plans::{self, Owner},
+    engine::{self, Activity, EngineContext, PlanProgress, TeardownItem},
+    jobs::Begun,
+    journal::journal_dir,
+    plans::{self, DamagedJournal, Owner},
     AppError, ErrorCode,
 };
 
-use crate::{
-    commands::plan::current_offerings,
-    state::{AppState, RunningJob},
-};
+use crate::{commands::plan::current_offerings, state::AppState};
 
-/// Sends every progress change to `channel` until the job ends or the window goes.
+/// Sends every progress change to `channel` until the job ends or the window goes;
+/// returns the progress now.
 fn forward(
     mut progress: tokio::sync::watch::Receiver<PlanProgress>,
     channel: Channel<PlanProgress>,
-) {
+) -> PlanProgress {
+    let now = progress.borrow_and_update().clone();
+    let _ = channel.send(now.clone());
     tauri::async_runtime::spawn(async move {
-        let first = progress.borrow_and_update().clone();
-        if channel.send(first).is_err() {
-            return;
-        }
         while progress.changed().await.is_ok() {
             let next = progress.borrow_and_update().clone();
             if channel.send(next).is_err() {
@@ -33,44 +30,7 @@ fn forward(
             }
         }
     });
-}
-
-/// Streams the running job of `plan_id`, if there is one, to `channel`; returns its
-/// progress now, or None when nothing runs for the plan.
-async fn attach(
-    state: &AppState,
-    plan_id: &str,
-    channel: &Channel<PlanProgress>,
-) -> Option<PlanProgress> {
-    let jobs = state.jobs.lock().await;
-    let job = jobs.get(plan_id)?;
-    forward(job.progress.clone(), channel.clone());
-    let progress = job.progress.borrow().clone();
-    Some(progress)
-}
-
-/// Keeps `job` in the registry while it runs, and streams it to `channel`.
-async fn register(
-    state: &AppState,
-    plan_id: String,
-    job: Job,
-    channel: Channel<PlanProgress>,
-) -> PlanProgress {
-    let first = job.progress.borrow().clone();
-    forward(job.progress.clone(), channel);
-    state.jobs.lock().await.insert(
-        plan_id.clone(),
-        RunningJob {
-            progress: job.progress.clone(),
-            cancel: job.cancel.clone(),
-        },
-    );
-    let jobs = state.jobs.clone();
-    tauri::async_runtime::spawn(async move {
-        let _ = job.done.await;
-        jobs.lock().await.remove(&plan_id);
-    });
-    first
+    now
 }
 
 async fn context(state: &AppState) -> Result<EngineContext, AppError> {
@@ -88,10 +48,30 @@ async fn owner(state: &AppState) -> Result<(onramp_onboarding::settings::Mode, S
     Ok((session.account.mode, session.account.account_id.clone()))
 }
 
-/// Opens a plan's journal for work, refusing one that belongs to another account.
-pub(crate) async fn open_journal(state: &AppState, plan_id: &str) -> Result<Journal, AppError> {
+/// Opens a plan's journal for a change (under its lock), refusing one that belongs to
+/// another account.
+pub(crate) async fn open_journal(
+    state: &AppState,
+    plan_id: &str,
+) -> Result<onramp_onboarding::journal::Journal, AppError> {
     let (mode, account_id) = owner(state).await?;
     plans::open(
+        &journal_dir(&state.data_dir),
+        plan_id,
+        Owner {
+            mode,
+            account_id: &account_id,
+        },
+    )
+}
+
+/// Reads a plan's journal (no lock), refusing one that belongs to another account.
+pub(crate) async fn read_journal(
+    state: &AppState,
+    plan_id: &str,
+) -> Result<onramp_onboarding::journal::JournalState, AppError> {
+    let (mode, account_id) = owner(state).await?;
+    plans::read(
         &journal_dir(&state.data_dir),
         plan_id,
         Owner {
@@ -111,9 +91,10 @@ pub async fn apply_plan(
     plan: onramp_onboarding::plan::DraftPlan,
     on_progress: Channel<PlanProgress>,
 ) -> Result<PlanProgress, AppError> {
-    if let Some(progress) = attach(&state, &plan.id, &on_progress).await {
-        return Ok(progress);
-    }
+    let reserved = match state.jobs.begin(&plan.id)? {
+        Begun::Running(progress) => return Ok(forward(progress, on_progress)),
+        Begun::Reserved(reserved) => reserved,
+    };
     let (mode, account_id) = owner(&state).await?;
     let cloud = state.signed_in().await?.cloud(&state.http);
     let offerings = current_offerings(&state).await?;
@@ -130,7 +111,7 @@ pub async fn apply_plan(
     )
     .await?;
     let job = engine::apply(context(&state).await?, journal, false);
-    Ok(register(&state, plan.id.clone(), job, on_progress).await)
+    Ok(forward(reserved.start(job), on_progress))
 }
 
 /// Every plan Onramp has applied and not finished tearing down, newest first: running,
@@ -142,12 +123,18 @@ pub async fn list_plans(state: State<'_, AppState>) -> Result<Vec<PlanProgress>,
         Some(s) => state.timing(&s),
         None => engine::Timing::ibm_cloud(),
     };
-    let jobs = state.jobs.lock().await;
     Ok(plans::list(
         &journal_dir(&state.data_dir),
-        |id| jobs.get(id).map(|j| j.progress.borrow().clone()),
+        |id| state.jobs.progress(id).map(|p| p.borrow().clone()),
         &timing,
     ))
+}
+
+/// Journals Onramp cannot read: their plans may still have resources that bill.
+#[tauri::command]
+#[specta::specta]
+pub async fn damaged_journals(state: State<'_, AppState>) -> Result<Vec<DamagedJournal>, AppError> {
+    Ok(plans::damaged(&journal_dir(&state.data_dir)))
 }
 
 /// Streams the progress of a plan: live if it runs, else its journal's picture.
@@ -158,10 +145,10 @@ pub async fn watch_plan(
     plan_id: String,
     on_progress: Channel<PlanProgress>,
 ) -> Result<PlanProgress, AppError> {
-    if let Some(progress) = attach(&state, &plan_id, &on_progress).await {
-        return Ok(progress);
+    if let Some(progress) = state.jobs.progress(&plan_id) {
+        return Ok(forward(progress, on_progress));
     }
-    let journal = Journal::read_plan(&journal_dir(&state.data_dir), &plan_id)?;
+    let journal = read_journal(&state, &plan_id).await?;
     let session = state.signed_in().await?;
     let progress = engine::progress_of(&journal, &state.timing(&session));
     let _ = on_progress.send(progress.clone());
@@ -178,9 +165,10 @@ pub async fn resume_plan(
     retry_failed: bool,
     on_progress: Channel<PlanProgress>,
 ) -> Result<PlanProgress, AppError> {
-    if let Some(progress) = attach(&state, &plan_id, &on_progress).await {
-        return Ok(progress);
-    }
+    let reserved = match state.jobs.begin(&plan_id)? {
+        Begun::Running(progress) => return Ok(forward(progress, on_progress)),
+        Begun::Reserved(reserved) => reserved,
+    };
     let (mode, account_id) = owner(&state).await?;
     let journal = plans::prepare_resume(
         &journal_dir(&state.data_dir),
@@ -191,22 +179,20 @@ pub async fn resume_plan(
         },
     )?;
     let job = engine::apply(context(&state).await?, journal, retry_failed);
-    Ok(register(&state, plan_id, job, on_progress).await)
+    Ok(forward(reserved.start(job), on_progress))
 }
 
 /// Stops a running job after the call in flight; its journal keeps it resumable.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_plan(state: State<'_, AppState>, plan_id: String) -> Result<(), AppError> {
-    match state.jobs.lock().await.get(&plan_id) {
-        Some(job) => {
-            job.cancel.cancel();
-            Ok(())
-        }
-        None => Err(AppError::new(
+    if state.jobs.cancel(&plan_id) {
+        Ok(())
+    } else {
+        Err(AppError::new(
             ErrorCode::NotFound,
             "Nothing is running for this plan.",
-        )),
+        ))
     }
 }
 
@@ -217,8 +203,9 @@ pub async fn teardown_preview(
     state: State<'_, AppState>,
     plan_id: String,
 ) -> Result<Vec<TeardownItem>, AppError> {
-    let journal = Journal::read_plan(&journal_dir(&state.data_dir), &plan_id)?;
-    Ok(engine::teardown_preview(&journal))
+    Ok(engine::teardown_preview(
+        &read_journal(&state, &plan_id).await?,
+    ))
 }
 
 /// Deletes everything the plan created, in reverse order, after the preview was shown.
@@ -229,18 +216,17 @@ pub async fn teardown_plan(
     plan_id: String,
     on_progress: Channel<PlanProgress>,
 ) -> Result<PlanProgress, AppError> {
-    if let Some(job) = state.jobs.lock().await.get(&plan_id) {
-        if job.progress.borrow().activity == engine::Activity::Applying {
+    let reserved = match state.jobs.begin(&plan_id)? {
+        Begun::Running(progress) if progress.borrow().activity == Activity::Applying => {
             return Err(
                 AppError::new(ErrorCode::Conflict, "This plan is still being applied.")
                     .hint("Cancel it first, then tear it down."),
-            );
+            )
         }
-    }
-    if let Some(progress) = attach(&state, &plan_id, &on_progress).await {
-        return Ok(progress);
-    }
+        Begun::Running(progress) => return Ok(forward(progress, on_progress)),
+        Begun::Reserved(reserved) => reserved,
+    };
     let journal = open_journal(&state, &plan_id).await?;
     let job = engine::teardown(context(&state).await?, journal);
-    Ok(register(&state, plan_id, job, on_progress).await)
+    Ok(forward(reserved.start(job), on_progress))
 }

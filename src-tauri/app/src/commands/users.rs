@@ -13,14 +13,17 @@ use onramp_onboarding::{
 use onramp_secrets::Sensitive;
 
 use crate::{
-    commands::{connect::manager_session, provision::open_journal},
+    commands::{
+        connect::manager_session,
+        provision::{open_journal, read_journal},
+    },
     state::AppState,
 };
 
 /// Opens the plan's journal for a change, refusing while apply or teardown runs on it (one
 /// writer at a time).
 async fn journal_for_change(state: &AppState, plan_id: &str) -> Result<Journal, AppError> {
-    if state.jobs.lock().await.contains_key(plan_id) {
+    if state.jobs.busy(plan_id) {
         return Err(AppError::new(
             ErrorCode::Conflict,
             "The plan is being applied or torn down.",
@@ -45,13 +48,8 @@ pub async fn list_credentials(
     plan_id: String,
 ) -> Result<Vec<CredentialInfo>, AppError> {
     let session = state.signed_in().await?;
-    let journal = open_journal(&state, &plan_id).await?;
-    users::list_credentials(
-        &session.cloud(&state.http),
-        journal.state(),
-        &state.keychain,
-    )
-    .await
+    let journal = read_journal(&state, &plan_id).await?;
+    users::list_credentials(&session.cloud(&state.http), &journal, &state.keychain).await
 }
 
 /// Creates a Manager or Writer credential; its password goes straight to the keychain.
@@ -102,7 +100,7 @@ pub async fn credential_password(
     plan_id: String,
     guid: String,
 ) -> Result<String, AppError> {
-    open_journal(&state, &plan_id).await?;
+    read_journal(&state, &plan_id).await?;
     Ok(users::credential_password(&state.keychain, &guid)
         .await?
         .expose()
@@ -209,11 +207,9 @@ pub async fn sql_user_password(
     plan_id: String,
     role: String,
 ) -> Result<String, AppError> {
-    let journal = open_journal(&state, &plan_id).await?;
-    Ok(
-        users::sql_user_password(journal.state(), &state.keychain, &role)
-            .await?
-            .expose()
-            .clone(),
-    )
+    let journal = read_journal(&state, &plan_id).await?;
+    Ok(users::sql_user_password(&journal, &state.keychain, &role)
+        .await?
+        .expose()
+        .clone())
 }

@@ -10,14 +10,14 @@
 use std::{
     collections::BTreeMap,
     fs::{self, File, OpenOptions},
-    io::{Seek, SeekFrom, Write},
+    io::Write,
     path::{Path, PathBuf},
 };
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::{plan::DraftPlan, settings::Mode, AppError};
+use crate::{plan::DraftPlan, settings::Mode, AppError, ErrorCode};
 
 /// A resource the plan creates.
 #[derive(
@@ -597,13 +597,19 @@ impl JournalState {
     }
 }
 
-/// An open journal file.
+/// An open journal file, held under an exclusive advisory lock (`flock`) so that one
+/// process at a time writes it: a second window or `onramp-engine` gets "in use".
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: File,
+    /// The length of the whole records written: a failed write is cut back to it.
+    len: u64,
     next_seq: u64,
     state: JournalState,
+    /// Tests: the next write puts half its line down, then fails (as a full disk would).
+    #[cfg(test)]
+    fail_next_write: bool,
 }
 
 /// Where journals live under the app's data dir.
@@ -611,8 +617,32 @@ pub fn journal_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("journals")
 }
 
-fn journal_path(dir: &Path, plan_id: &str) -> PathBuf {
-    dir.join(format!("{plan_id}.jsonl"))
+/// A plan id must be a UUID before it names a file: anything else (a path, `..`, a NUL)
+/// never reaches the file system.
+pub fn check_plan_id(plan_id: &str) -> Result<(), AppError> {
+    let ok = plan_id.len() == 36
+        && plan_id.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "A plan id is a UUID (8-4-4-4-12 hexadecimal digits).",
+        ))
+    }
+}
+
+fn journal_path(dir: &Path, plan_id: &str) -> Result<PathBuf, AppError> {
+    check_plan_id(plan_id)?;
+    Ok(dir.join(format!("{plan_id}.jsonl")))
+}
+
+/// The file naming who holds a journal's lock, for the message a second writer gets.
+fn holder_path(journal: &Path) -> PathBuf {
+    journal.with_extension("holder")
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> AppError {
@@ -623,42 +653,58 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Parses whole lines; a torn (unterminated, unparsable) last line is dropped. Returns the
-/// entries and the length of the whole-record prefix.
-fn parse(text: &str, path: &Path) -> Result<(Vec<Entry>, usize), AppError> {
+/// Why a journal cannot be read, as the user should read it.
+fn damaged(path: &Path, why: impl std::fmt::Display) -> AppError {
+    AppError::internal(format!("journal {} is damaged: {why}", path.display())).hint(
+        "Onramp will not act on a damaged journal. Keep the file for support; the resources it lists may still exist in your account, so look for them in the IBM Cloud console.",
+    )
+}
+
+/// Parses whole lines; a torn (unterminated) last line is dropped, whatever it holds (even
+/// half a UTF-8 character). Returns the entries and the length of the whole-record prefix.
+fn parse(bytes: &[u8], path: &Path) -> Result<(Vec<Entry>, usize), AppError> {
     let mut entries = Vec::new();
     let mut good = 0;
-    let mut rest = text;
-    let mut line_no = 0;
-    while !rest.is_empty() {
-        line_no += 1;
-        let (line, terminated) = match rest.find('\n') {
-            Some(end) => (&rest[..end], true),
-            None => (rest, false),
+    for (index, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+        let Some(body) = line.strip_suffix(b"\n") else {
+            // Written but not terminated: the crash came mid-write.
+            break;
         };
-        match serde_json::from_str::<Entry>(line) {
-            Ok(entry) if terminated => {
-                entries.push(entry);
-                good += line.len() + 1;
-            }
-            // Written but not terminated, or cut short: the crash came mid-write.
-            Ok(_) | Err(_) if !terminated => break,
-            Err(error) => {
-                return Err(AppError::internal(format!(
-                    "journal {} is damaged at line {line_no}: {error}",
-                    path.display()
-                ))
-                .hint("Onramp will not act on a damaged journal. Keep the file for support; the resources it lists may still exist."));
-            }
-            Ok(_) => unreachable!(),
-        }
-        rest = if terminated {
-            &rest[line.len() + 1..]
-        } else {
-            ""
-        };
+        let entry = std::str::from_utf8(body)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str::<Entry>(text).map_err(|e| e.to_string()))
+            .map_err(|why| damaged(path, format!("line {}: {why}", index + 1)))?;
+        entries.push(entry);
+        good += line.len();
     }
     Ok((entries, good))
+}
+
+/// Takes the journal's lock, or says who holds it.
+fn lock(file: &File, path: &Path) -> Result<(), AppError> {
+    match file.try_lock() {
+        Ok(()) => {
+            let me = std::env::current_exe()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "onramp".into());
+            let _ = fs::write(
+                holder_path(path),
+                format!("{me}, process {}", std::process::id()),
+            );
+            Ok(())
+        }
+        Err(fs::TryLockError::WouldBlock) => {
+            let holder =
+                fs::read_to_string(holder_path(path)).unwrap_or_else(|_| "another Onramp".into());
+            Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("This plan is in use by {holder}."),
+            )
+            .hint("Only one window or onramp-engine works on a plan at a time. Close the other, or wait until it finishes."))
+        }
+        Err(fs::TryLockError::Error(e)) => Err(io_error(path, e)),
+    }
 }
 
 impl Journal {
@@ -669,18 +715,22 @@ impl Journal {
         mode: Mode,
         account_id: &str,
     ) -> Result<Journal, AppError> {
+        let path = journal_path(dir, &plan.id)?;
         fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
-        let path = journal_path(dir, &plan.id);
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
             .open(&path)
             .map_err(|e| io_error(&path, e))?;
+        lock(&file, &path)?;
         let opened_at = now();
         let mut journal = Journal {
             path,
             file,
+            len: 0,
             next_seq: 1,
+            #[cfg(test)]
+            fail_next_write: false,
             state: JournalState {
                 plan: plan.clone(),
                 mode,
@@ -701,50 +751,67 @@ impl Journal {
         Ok(journal)
     }
 
-    /// Opens the journal of `plan_id` for more records, cutting off a torn last line.
+    /// Opens the journal of `plan_id` for more records, under its lock, cutting off a torn
+    /// last line.
     pub fn open(dir: &Path, plan_id: &str) -> Result<Journal, AppError> {
-        let path = journal_path(dir, plan_id);
-        let text = fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
-        let (entries, good) = parse(&text, &path)?;
-        let state = JournalState::fold(&entries)
-            .map_err(|why| AppError::internal(format!("journal {}: {why}", path.display())))?;
-        let mut file = OpenOptions::new()
-            .write(true)
+        let path = journal_path(dir, plan_id)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
             .open(&path)
             .map_err(|e| io_error(&path, e))?;
-        if good < text.len() {
-            tracing::warn!(path = %path.display(), torn = text.len() - good, "cutting a torn record off the journal");
+        lock(&file, &path)?;
+        let bytes = fs::read(&path).map_err(|e| io_error(&path, e))?;
+        let (entries, good) = parse(&bytes, &path)?;
+        if entries.is_empty() {
+            return Err(empty(&path));
+        }
+        let state = JournalState::fold(&entries).map_err(|why| damaged(&path, why))?;
+        if good < bytes.len() {
+            tracing::warn!(path = %path.display(), torn = bytes.len() - good, "cutting a torn record off the journal");
             file.set_len(good as u64).map_err(|e| io_error(&path, e))?;
             file.sync_all().map_err(|e| io_error(&path, e))?;
         }
-        file.seek(SeekFrom::End(0))
-            .map_err(|e| io_error(&path, e))?;
         let next_seq = entries.last().map_or(1, |e| e.seq + 1);
         Ok(Journal {
             path,
             file,
+            len: good as u64,
             next_seq,
             state,
+            #[cfg(test)]
+            fail_next_write: false,
         })
     }
 
-    /// Reads a journal without opening it for writing.
+    /// Reads a journal without opening it for writing (no lock: readers never block).
     pub fn read(path: &Path) -> Result<JournalState, AppError> {
-        let text = fs::read_to_string(path).map_err(|e| io_error(path, e))?;
-        let (entries, _) = parse(&text, path)?;
-        JournalState::fold(&entries)
-            .map_err(|why| AppError::internal(format!("journal {}: {why}", path.display())))
+        let bytes = fs::read(path).map_err(|e| io_error(path, e))?;
+        let (entries, _) = parse(&bytes, path)?;
+        if entries.is_empty() {
+            return Err(empty(path));
+        }
+        JournalState::fold(&entries).map_err(|why| damaged(path, why))
     }
 
     /// Reads the journal of `plan_id` in `dir`.
     pub fn read_plan(dir: &Path, plan_id: &str) -> Result<JournalState, AppError> {
-        Journal::read(&journal_path(dir, plan_id))
+        Journal::read(&journal_path(dir, plan_id)?)
+    }
+
+    /// True when the plan's journal exists but holds no whole record: its first write
+    /// failed or was torn, so nothing was made under it.
+    pub fn is_empty(dir: &Path, plan_id: &str) -> bool {
+        journal_path(dir, plan_id)
+            .ok()
+            .and_then(|path| fs::read(&path).ok().map(|bytes| (path, bytes)))
+            .is_some_and(|(path, bytes)| parse(&bytes, &path).is_ok_and(|(e, _)| e.is_empty()))
     }
 
     /// Sets aside the journal of a plan that created nothing, so an edited plan can start
     /// over; the old file is kept beside it as `<id>.<unix seconds>.superseded`.
     pub fn supersede(dir: &Path, plan_id: &str) -> Result<(), AppError> {
-        let old = journal_path(dir, plan_id);
+        let old = journal_path(dir, plan_id)?;
         let seconds = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -777,7 +844,7 @@ impl Journal {
     }
 
     pub fn exists(dir: &Path, plan_id: &str) -> bool {
-        journal_path(dir, plan_id).exists()
+        journal_path(dir, plan_id).is_ok_and(|p| p.exists())
     }
 
     pub fn path(&self) -> &Path {
@@ -788,7 +855,8 @@ impl Journal {
         &self.state
     }
 
-    /// Appends `record` and flushes it to disk before returning.
+    /// Appends `record` and flushes it to disk before returning. A write that fails is cut
+    /// back to the last whole record, so the next one never lands after half a line.
     pub fn write(&mut self, record: Record) -> Result<(), AppError> {
         let entry = Entry {
             seq: self.next_seq,
@@ -798,10 +866,22 @@ impl Journal {
         let mut line = serde_json::to_string(&entry)
             .map_err(|e| AppError::internal(format!("journal record: {e}")))?;
         line.push('\n');
-        self.file
-            .write_all(line.as_bytes())
-            .and_then(|_| self.file.sync_data())
-            .map_err(|e| io_error(&self.path, e))?;
+        #[cfg(test)]
+        let written = if std::mem::take(&mut self.fail_next_write) {
+            self.file
+                .write_all(&line.as_bytes()[..line.len() / 2])
+                .and_then(|_| Err(std::io::Error::other("no space left on device (test)")))
+        } else {
+            self.file.write_all(line.as_bytes())
+        };
+        #[cfg(not(test))]
+        let written = self.file.write_all(line.as_bytes());
+        if let Err(e) = written.and_then(|_| self.file.sync_data()) {
+            let _ = self.file.set_len(self.len);
+            let _ = self.file.sync_data();
+            return Err(io_error(&self.path, e));
+        }
+        self.len += line.len() as u64;
         self.next_seq += 1;
         if self.next_seq == 2 {
             // The first record: make the new file's name durable too.
@@ -814,6 +894,25 @@ impl Journal {
         self.state.apply(&entry);
         Ok(())
     }
+}
+
+impl Drop for Journal {
+    /// Forgets who held the lock while it is still held; closing the file releases it.
+    fn drop(&mut self) {
+        let _ = fs::remove_file(holder_path(&self.path));
+    }
+}
+
+/// A journal with no whole record: nothing was made under it.
+fn empty(path: &Path) -> AppError {
+    AppError::new(
+        ErrorCode::NotFound,
+        format!(
+            "The journal {} holds no record yet: nothing was made for this plan.",
+            path.display()
+        ),
+    )
+    .hint("Apply the plan again.")
 }
 
 #[cfg(test)]
@@ -877,7 +976,7 @@ mod tests {
                 detail: note("networkInterfaceId", "nic-1"),
             })
             .unwrap();
-        let state = Journal::read(&journal_path(dir.path(), &plan().id)).unwrap();
+        let state = Journal::read_plan(dir.path(), &plan().id).unwrap();
         let jump = state.step(StepId::JumpVsi);
         assert_eq!(
             jump.detail.get("hostKey").map(String::as_str),
@@ -1072,6 +1171,92 @@ mod tests {
     }
 
     #[test]
+    fn a_second_writer_is_told_who_holds_the_plan_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        let before = fs::read(first.path()).unwrap();
+        let refused = Journal::open(dir.path(), &plan().id).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Conflict);
+        assert!(
+            refused.message.contains("in use by")
+                && refused.message.contains(&std::process::id().to_string()),
+            "{}",
+            refused.message
+        );
+        assert_eq!(fs::read(first.path()).unwrap(), before, "nothing written");
+        drop(first);
+        Journal::open(dir.path(), &plan().id).expect("free once the first is closed");
+    }
+
+    #[test]
+    fn a_failed_write_is_cut_back_so_the_next_record_is_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        j.fail_next_write = true;
+        assert!(j
+            .write(Record::CreateIntent {
+                step: StepId::Instance
+            })
+            .is_err());
+        j.write(Record::CreateIntent { step: StepId::Vpc }).unwrap();
+        let read = Journal::read(j.path()).expect("no damaged middle line");
+        assert_eq!(read.step(StepId::Instance).phase, Phase::NotStarted);
+        assert_eq!(read.step(StepId::Vpc).phase, Phase::Creating);
+    }
+
+    #[test]
+    fn a_torn_tail_inside_a_character_is_cut_like_any_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
+        let path = j.path().to_owned();
+        drop(j);
+        let whole = fs::read(&path).unwrap();
+        let mut torn = whole.clone();
+        // Half of "é" (0xC3 0xA9): the crash came in the middle of the character.
+        torn.extend_from_slice(b"{\"seq\":2,\"at\":\"2026\",\"event\":\"noted\",\"caf\xC3");
+        fs::write(&path, &torn).unwrap();
+        Journal::read(&path).expect("read, torn tail ignored");
+        drop(Journal::open(dir.path(), &plan().id).unwrap());
+        assert_eq!(fs::read(&path).unwrap(), whole, "cut off");
+    }
+
+    #[test]
+    fn an_empty_journal_means_nothing_was_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = plan().id;
+        fs::write(dir.path().join(format!("{id}.jsonl")), b"{\"seq\":1").unwrap();
+        assert!(Journal::is_empty(dir.path(), &id));
+        assert_eq!(
+            Journal::read_plan(dir.path(), &id).unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        assert!(!Journal::is_empty(
+            dir.path(),
+            "11111111-2222-3333-4444-000000000000"
+        ));
+    }
+
+    #[test]
+    fn plan_ids_are_uuids_before_they_name_a_file() {
+        for bad in [
+            "../../etc/passwd",
+            "",
+            "x",
+            "11111111-2222-3333-4444-55555555555\u{0}",
+            "11111111_2222_3333_4444_555555555555",
+        ] {
+            assert_eq!(
+                check_plan_id(bad).unwrap_err().code,
+                ErrorCode::InvalidInput,
+                "{bad:?}"
+            );
+            assert!(Journal::open(Path::new("/tmp"), bad).is_err());
+            assert!(!Journal::exists(Path::new("/"), bad));
+        }
+        check_plan_id("3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b").unwrap();
+    }
+
+    #[test]
     fn a_damaged_middle_line_is_an_error_not_a_guess() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::create(dir.path(), &plan(), Mode::Sandbox, "acct").unwrap();
@@ -1081,7 +1266,7 @@ mod tests {
         fs::write(&path, format!("{whole}garbage\n{whole}")).unwrap();
         let error = Journal::read(&path).unwrap_err();
         assert!(
-            error.message.contains("damaged at line 2"),
+            error.message.contains("damaged: line 2"),
             "{}",
             error.message
         );

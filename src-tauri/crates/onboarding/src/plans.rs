@@ -30,16 +30,38 @@ fn mode_name(mode: Mode) -> &'static str {
     }
 }
 
-/// Opens a plan's journal for work, refusing one that belongs to another account.
-pub fn open(dir: &Path, plan_id: &str, owner: Owner<'_>) -> Result<Journal, AppError> {
+fn not_applied() -> AppError {
+    AppError::new(
+        ErrorCode::NotFound,
+        "Onramp has no record of this plan being applied.",
+    )
+}
+
+/// Reads a plan's journal (no lock: for what only looks), refusing one that belongs to
+/// another account.
+pub fn read(dir: &Path, plan_id: &str, owner: Owner<'_>) -> Result<JournalState, AppError> {
+    crate::journal::check_plan_id(plan_id)?;
     if !Journal::exists(dir, plan_id) {
-        return Err(AppError::new(
-            ErrorCode::NotFound,
-            "Onramp has no record of this plan being applied.",
-        ));
+        return Err(not_applied());
+    }
+    let state = Journal::read_plan(dir, plan_id)?;
+    belongs(&state, owner)?;
+    Ok(state)
+}
+
+/// Opens a plan's journal for work (under its lock), refusing one that belongs to another
+/// account.
+pub fn open(dir: &Path, plan_id: &str, owner: Owner<'_>) -> Result<Journal, AppError> {
+    crate::journal::check_plan_id(plan_id)?;
+    if !Journal::exists(dir, plan_id) {
+        return Err(not_applied());
     }
     let journal = Journal::open(dir, plan_id)?;
-    let js = journal.state();
+    belongs(journal.state(), owner)?;
+    Ok(journal)
+}
+
+fn belongs(js: &JournalState, owner: Owner<'_>) -> Result<(), AppError> {
     if js.mode != owner.mode || js.account_id != owner.account_id {
         return Err(AppError::new(
             ErrorCode::Conflict,
@@ -53,7 +75,7 @@ pub fn open(dir: &Path, plan_id: &str, owner: Owner<'_>) -> Result<Journal, AppE
         )
         .hint("Switch to that account in the Account step to resume or tear it down."));
     }
-    Ok(journal)
+    Ok(())
 }
 
 /// Whether a step's record says something of it may exist.
@@ -90,7 +112,13 @@ pub async fn prepare_apply(
     plan: &DraftPlan,
     offerings: &Offerings,
 ) -> Result<Journal, AppError> {
+    crate::journal::check_plan_id(&plan.id)?;
     let mut own = Journal::exists(dir, &plan.id);
+    if own && Journal::is_empty(dir, &plan.id) {
+        // Its first record never made it to disk: nothing was made under it.
+        Journal::supersede(dir, &plan.id)?;
+        own = false;
+    }
     if own {
         // An earlier apply that made nothing at all (refused before anything existed) is
         // set aside, whatever it was applied with: the edited plan starts over.
@@ -162,21 +190,47 @@ pub fn prepare_resume(dir: &Path, plan_id: &str, owner: Owner<'_>) -> Result<Jou
     Ok(journal)
 }
 
+/// A journal Onramp cannot read: the plan it names may still have resources that bill.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DamagedJournal {
+    pub path: String,
+    pub problem: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// The journals that cannot be read (those with no record at all are not damaged: nothing
+/// was made under them).
+pub fn damaged(dir: &Path) -> Vec<DamagedJournal> {
+    Journal::list(dir)
+        .into_iter()
+        .filter_map(|(path, read)| {
+            let error = read.err()?;
+            (error.code != ErrorCode::NotFound).then(|| DamagedJournal {
+                path: path.display().to_string(),
+                problem: error.message,
+                hint: error.hint.unwrap_or_else(|| {
+                    "Keep the file for support; look for the plan's resources in the IBM Cloud console.".into()
+                }),
+            })
+        })
+        .collect()
+}
+
 /// Every plan with an open journal, newest first: its live progress if `running` has
-/// one, else its journal's picture. Closed (torn down) journals are left out.
+/// one, else its journal's picture. Closed (torn down) journals are left out, and so are
+/// damaged ones, which [`damaged`] lists.
 pub fn list(
     dir: &Path,
     running: impl Fn(&str) -> Option<PlanProgress>,
     timing: &Timing,
 ) -> Vec<PlanProgress> {
     let mut plans = Vec::new();
-    for (path, journal) in Journal::list(dir) {
+    for (_, journal) in Journal::list(dir) {
         let journal = match journal {
             Ok(j) => j,
-            Err(error) => {
-                tracing::warn!(path = %path.display(), %error, "journal unreadable");
-                continue;
-            }
+            Err(_) => continue,
         };
         if journal.closed {
             continue;
@@ -245,6 +299,28 @@ mod tests {
             open(dir.path(), "nope", mine).unwrap_err().code,
             ErrorCode::NotFound
         );
+    }
+
+    #[test]
+    fn an_unreadable_journal_is_listed_as_damaged_an_empty_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path()
+                .join("3f2a9c1e-7b4d-4e2a-9f10-000000000001.jsonl"),
+            "not json\n{}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path()
+                .join("3f2a9c1e-7b4d-4e2a-9f10-000000000002.jsonl"),
+            "",
+        )
+        .unwrap();
+        let found = damaged(dir.path());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].path.ends_with("000000000001.jsonl"));
+        assert!(found[0].hint.contains("IBM Cloud console"));
+        assert!(list(dir.path(), |_| None, &Timing::ibm_cloud()).is_empty());
     }
 
     #[test]

@@ -417,10 +417,16 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
     // only after PostgreSQL accepted it.
     let new = users::generate_password();
     let mut updated = None;
-    let shown = users::change_password(c, "monitor", &new, || {
-        updated = Some(new.clone());
-        async { Ok(()) }
-    })
+    let shown = users::change_password(
+        c,
+        "monitor",
+        &new,
+        || {
+            updated = Some(new.clone());
+            async { Ok(()) }
+        },
+        || async {},
+    )
     .await
     .unwrap();
     assert_eq!(shown, "ALTER ROLE \"monitor\" WITH PASSWORD '********'");
@@ -431,14 +437,70 @@ async fn recipes_credentials_and_passwords_do_what_they_promise() {
         other => panic!("{other}"),
     }
     let mut touched = false;
-    let e = users::change_password(c, "nobody", &new, || {
-        touched = true;
-        async { Ok(()) }
-    })
+    let e = users::change_password(
+        c,
+        "nobody",
+        &new,
+        || {
+            touched = true;
+            async { Ok(()) }
+        },
+        || async {},
+    )
     .await
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
     assert!(!touched, "the store is not touched when PostgreSQL refuses");
+
+    // The keychain refuses the new password: the change is rolled back, the old one works.
+    let newer = users::generate_password();
+    let e = users::change_password(
+        c,
+        "monitor",
+        &newer,
+        || async {
+            Err(AppError::new(
+                ErrorCode::KeychainUnavailable,
+                "the keychain is locked",
+            ))
+        },
+        || async {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::KeychainUnavailable);
+    db.login("monitor", &new)
+        .await
+        .expect("the old password still works");
+    assert!(db.login("monitor", &newer).await.is_err());
+
+    // A statement that fails on purpose while carrying a password: PostgreSQL logs every
+    // statement here (log_statement = all), failed ones with their text, and still no
+    // password Onramp sent is in its log.
+    let taken = users::generate_password();
+    let e = users::create_user(
+        c,
+        "monitor",
+        &Recipe::Monitoring,
+        &taken,
+        || async { Ok(()) },
+        || async {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some(field::ROLE_NAME));
+    let refused = c
+        .batch_execute(&users::password_sql("no such role", Some(&taken)))
+        .await;
+    assert!(refused.is_err());
+    let log = support::all_logs(&env);
+    assert!(log.contains("ALTER ROLE"), "statements are logged");
+    for secret in stored.values().chain([&new, &newer, &taken]) {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a password is in PostgreSQL's log"
+        );
+    }
     env.stop().await;
 }
 

@@ -70,6 +70,7 @@ async fn provision(state: Arc<AppState>, guid: String) {
         };
         match made {
             Ok(record) => {
+                state.mark_started(&guid);
                 state.store.write(|w| {
                     if let Some(i) = w.instances.get_mut(&guid) {
                         i.postgres = Some(record);
@@ -88,6 +89,11 @@ async fn provision(state: Arc<AppState>, guid: String) {
 }
 
 async fn deprovision(state: Arc<AppState>, guid: String) {
+    state
+        .started
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&guid);
     if let Some(pg) = state.postgres.as_ref() {
         if let Err(error) = pg.destroy(&state.instance_dir(&guid)).await {
             tracing::warn!(guid, %error, "could not remove the database server");
@@ -132,11 +138,14 @@ pub(crate) async fn resume(state: &Arc<AppState>) {
                 };
                 let dir = state.instance_dir(&instance.guid);
                 match pg.start(&dir, &mut record).await {
-                    Ok(()) => state.store.write(|w| {
-                        if let Some(i) = w.instances.get_mut(&instance.guid) {
-                            i.postgres = Some(record);
-                        }
-                    }),
+                    Ok(()) => {
+                        state.mark_started(&instance.guid);
+                        state.store.write(|w| {
+                            if let Some(i) = w.instances.get_mut(&instance.guid) {
+                                i.postgres = Some(record);
+                            }
+                        })
+                    }
                     Err(error) => {
                         tracing::error!(guid = instance.guid, %error, "could not restart the database server")
                     }
@@ -147,18 +156,17 @@ pub(crate) async fn resume(state: &Arc<AppState>) {
     }
 }
 
-/// Stops every database server this sandbox started.
+/// Stops every database server this sandbox started, and no other.
 pub(crate) async fn stop_all(state: &AppState) {
     let Some(pg) = state.postgres.as_ref() else {
         return;
     };
-    let guids: Vec<String> = state.store.read(|w| {
-        w.instances
-            .values()
-            .filter(|i| i.is_database() && i.state != "removed")
-            .map(|i| i.guid.clone())
-            .collect()
-    });
+    let guids: Vec<String> = state
+        .started
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .drain()
+        .collect();
     for guid in guids {
         if let Err(error) = pg.stop(&state.instance_dir(&guid)).await {
             tracing::warn!(guid, %error, "could not stop the database server");

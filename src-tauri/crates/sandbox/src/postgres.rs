@@ -269,7 +269,8 @@ impl Postgres {
              max_connections = 115\n\
              shared_buffers = 16MB\n\
              password_encryption = 'scram-sha-256'\n\
-             log_connections = on\n"
+             log_connections = on\n\
+             log_statement = 'all'\n"
         );
         self.write_owned(&data.join("onramp.conf"), settings.as_bytes(), 0o600)
     }
@@ -417,12 +418,12 @@ impl Postgres {
         } else {
             "LOGIN IN ROLE ibm_writer"
         };
-        // Names are ibmcloud_<hex> and passwords come from a quote-free alphabet, so
-        // quoting is exact.
+        // Names are ibmcloud_<hex>. The password goes as a SCRAM-SHA-256 verifier, which
+        // PostgreSQL stores as given: its log (log_statement = all) never holds it.
+        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
         client
             .batch_execute(&format!(
-                "CREATE ROLE {username} {options} PASSWORD '{}'",
-                password.replace('\'', "''")
+                "CREATE ROLE {username} {options} PASSWORD '{verifier}'"
             ))
             .await?;
         Ok(())

@@ -83,6 +83,8 @@ pub enum SandboxError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("the sandbox state dir {path} is in use by another sandbox ({holder}); stop it, or give this one another --state-dir")]
+    InUse { path: PathBuf, holder: String },
 }
 
 pub(crate) struct AppState {
@@ -102,9 +104,21 @@ pub(crate) struct AppState {
     pub postgres: Option<Postgres>,
     pub jump_hosts: jump::JumpHosts,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The databases whose servers this sandbox started: the only ones it stops.
+    pub started: Mutex<std::collections::HashSet<String>>,
+    /// Held while the sandbox runs: one sandbox per state dir.
+    _lock: std::fs::File,
 }
 
 impl AppState {
+    /// Notes that this sandbox started the database's server (so it stops it at the end).
+    pub(crate) fn mark_started(&self, guid: &str) {
+        self.started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(guid.to_owned());
+    }
+
     pub(crate) fn provision_ms(&self) -> u64 {
         (self.provision_seconds.max(0.0) * 1000.0) as u64
     }
@@ -160,6 +174,7 @@ impl RunningSandbox {
             source,
         };
         std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
+        let lock = lock_state_dir(&config.state_dir)?;
         let (account, members) =
             SandboxAccount::load_or_create(&config.state_dir, config.api_key.as_deref())
                 .map_err(state_err)?;
@@ -197,6 +212,8 @@ impl RunningSandbox {
             postgres,
             jump_hosts: jump::JumpHosts::default(),
             tasks: Mutex::new(Vec::new()),
+            started: Mutex::new(std::collections::HashSet::new()),
+            _lock: lock,
         });
         rc::seed_groups(&state);
         kms::seed(&state);
@@ -345,6 +362,37 @@ async fn serve(listener: TcpListener, app: Router, mut stopped: oneshot::Receive
         while connections.try_join_next().is_some() {}
     }
     connections.abort_all();
+}
+
+/// Takes the state dir's lock (`sandbox.lock`), or says which process holds it: a second
+/// sandbox on one state dir would stop the first one's database servers and race its writes.
+fn lock_state_dir(dir: &Path) -> Result<std::fs::File, SandboxError> {
+    use std::io::{Seek, Write};
+    let path = dir.join("sandbox.lock");
+    let state_err = |source| SandboxError::State {
+        path: path.clone(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(state_err)?;
+    match file.try_lock() {
+        Ok(()) => {
+            file.set_len(0).map_err(state_err)?;
+            file.rewind().map_err(state_err)?;
+            write!(file, "process {}", std::process::id()).map_err(state_err)?;
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => Err(SandboxError::InUse {
+            path: dir.to_owned(),
+            holder: std::fs::read_to_string(&path).unwrap_or_else(|_| "another process".into()),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(state_err(source)),
+    }
 }
 
 fn router(state: Arc<AppState>) -> Router {

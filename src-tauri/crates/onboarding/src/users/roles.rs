@@ -70,7 +70,7 @@ pub fn recipe_sql(
     password: Option<&str>,
 ) -> (Vec<String>, Vec<String>) {
     let who = quote_ident(role);
-    let secret = password.map_or_else(|| "'********'".to_owned(), quote_literal);
+    let secret = password.map_or_else(|| "'********'".to_owned(), verifier);
     let mut first = vec![format!("CREATE ROLE {who} WITH LOGIN PASSWORD {secret}")];
     let mut then = Vec::new();
     match recipe {
@@ -97,8 +97,17 @@ pub fn recipe_sql(
 
 /// `ALTER ROLE … WITH PASSWORD …`; `None` shows the password masked.
 pub fn password_sql(role: &str, password: Option<&str>) -> String {
-    let secret = password.map_or_else(|| "'********'".to_owned(), quote_literal);
+    let secret = password.map_or_else(|| "'********'".to_owned(), verifier);
     format!("ALTER ROLE {} WITH PASSWORD {secret}", quote_ident(role))
+}
+
+/// The password as a SCRAM-SHA-256 verifier literal (salted, 4096 iterations): PostgreSQL
+/// stores a verifier as given, so the plaintext never reaches the server, its log (even a
+/// failed statement's), or `pg_stat_activity`.
+fn verifier(password: &str) -> String {
+    quote_literal(&postgres_protocol::password::scram_sha_256(
+        password.as_bytes(),
+    ))
 }
 
 /// What is wrong with a new role's name, if anything (`taken`: the names `pg_roles` has).
@@ -390,17 +399,22 @@ async fn check_database_name(
     Ok(())
 }
 
-/// `ALTER ROLE … WITH PASSWORD`; `store` updates the keychain only after PostgreSQL
-/// accepted the new password. Returns the statement, masked.
-pub async fn change_password<S, SFut>(
+/// `ALTER ROLE … WITH PASSWORD` in one transaction with the keychain: `store` saves the
+/// new password after PostgreSQL accepted it and before the commit, so a save that fails
+/// rolls the change back (the old password still works); a commit that fails runs `restore`
+/// to put the old one back in the keychain. Returns the statement, masked.
+pub async fn change_password<S, SFut, R, RFut>(
     client: &tokio_postgres::Client,
     role: &str,
     password: &str,
     store: S,
+    restore: R,
 ) -> Result<String, AppError>
 where
     S: FnOnce() -> SFut,
     SFut: Future<Output = Result<(), AppError>>,
+    R: FnOnce() -> RFut,
+    RFut: Future<Output = ()>,
 {
     let exists = client
         .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
@@ -415,10 +429,24 @@ where
         .at(field::ROLE_NAME));
     }
     client
+        .batch_execute("BEGIN")
+        .await
+        .map_err(|e| sql_error(e, None))?;
+    if let Err(e) = client
         .batch_execute(&password_sql(role, Some(password)))
         .await
-        .map_err(|e| sql_error(e, Some(field::PASSWORD)))?;
-    store().await?;
+    {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(sql_error(e, Some(field::PASSWORD)));
+    }
+    if let Err(e) = store().await {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(e);
+    }
+    if let Err(e) = client.batch_execute("COMMIT").await {
+        restore().await;
+        return Err(sql_error(e, None));
+    }
     Ok(password_sql(role, None))
 }
 
@@ -456,7 +484,20 @@ mod tests {
             },
             Some("pw'1"),
         );
-        assert_eq!(first[0], "CREATE ROLE \"app\" WITH LOGIN PASSWORD 'pw''1'");
+        // The plaintext never appears: a salted SCRAM-SHA-256 verifier goes instead.
+        assert!(
+            first[0].starts_with("CREATE ROLE \"app\" WITH LOGIN PASSWORD 'SCRAM-SHA-256$4096:"),
+            "{}",
+            first[0]
+        );
+        assert!(!first[0].contains("pw'1") && !first[0].contains("pw''1"));
+        let changed = password_sql("joe", Some("s3cret-Pass-word"));
+        assert!(changed.contains("SCRAM-SHA-256$") && !changed.contains("s3cret"));
+        assert_ne!(
+            changed,
+            password_sql("joe", Some("s3cret-Pass-word")),
+            "salted"
+        );
         assert_eq!(then, ["CREATE DATABASE \"app db\" OWNER \"app\""]);
         assert_eq!(
             password_sql("joe", None),

@@ -105,6 +105,7 @@ pub async fn change_user_password(
     };
     let current = vault::read(keychain, &entry).await?;
     let existed = current.is_some();
+    let previous = current.clone();
     let value = match (&credential, current) {
         (Some(_), Some(current)) => StoredCredential::parse(&current)?
             .with_password(password.clone())
@@ -116,9 +117,18 @@ pub async fn change_user_password(
         }
         (None, _) => password.clone(),
     };
-    let statement = change_password(client, role, password.expose(), || {
-        vault::save(keychain, &entry, value)
-    })
+    let statement = change_password(
+        client,
+        role,
+        password.expose(),
+        || vault::save(keychain, &entry, value),
+        || async {
+            let _ = match previous {
+                Some(old) => vault::save(keychain, &entry, old).await,
+                None => vault::delete(keychain, &entry).await.map(|_| ()),
+            };
+        },
+    )
     .await?;
     if credential.is_none() && !existed {
         journal.write(Record::ExtraIntent {

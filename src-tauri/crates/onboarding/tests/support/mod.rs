@@ -82,6 +82,11 @@ impl Env {
         }
     }
 
+    /// The sandbox's state dir (its world, its database clusters and their logs).
+    pub fn state_dir(&self) -> &Path {
+        self._state.path()
+    }
+
     pub fn ctx(&self) -> EngineContext {
         EngineContext {
             cloud: self.cloud.clone(),
@@ -227,6 +232,18 @@ impl Env {
             None => Some(child.wait().unwrap().success()),
         }
     }
+}
+
+/// The sandbox's PostgreSQL server logs, all of them, as text.
+pub fn all_logs(env: &Env) -> String {
+    let instances = env.state_dir().join("instances");
+    let mut text = String::new();
+    for entry in std::fs::read_dir(instances).into_iter().flatten().flatten() {
+        if let Ok(log) = std::fs::read(entry.path().join("postgres.log")) {
+            text.push_str(&String::from_utf8_lossy(&log));
+        }
+    }
+    text
 }
 
 /// Every file under `dir`, as text.

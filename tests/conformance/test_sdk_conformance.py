@@ -18,6 +18,7 @@ carries `next_url: null` (shared/contract/resource-controller.md §3).
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -110,18 +111,20 @@ class Conformance(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = Path(tempfile.mkdtemp(prefix="onramp-conformance-"))
+        # The sandbox writes no key down: the caller chooses it, as a user holds their own.
+        cls.api_key = secrets.token_urlsafe(33)
         os.chmod(cls.tmp, 0o755)
         binary = os.environ.get("ONRAMP_SANDBOX_BIN", str(ROOT / "target/debug/onramp-sandbox"))
         cls.log = open(cls.tmp / "sandbox.log", "w")
         cls.proc = subprocess.Popen(
-            [binary, "--state-dir", str(cls.tmp / "state"), "--provision-seconds", "2"],
+            [binary, "--state-dir", str(cls.tmp / "state"), "--provision-seconds", "2", "--api-key", cls.api_key],
             stdout=subprocess.PIPE, stderr=cls.log, text=True,
         )
         line = cls.proc.stdout.readline()
         if "listening on" not in line:
             raise RuntimeError(f"sandbox did not start: {line!r}; see {cls.tmp / 'sandbox.log'}")
         cls.ep = json.loads((cls.tmp / "state/endpoints.json").read_text())
-        cls.auth = IAMAuthenticator(cls.ep["api_key"], url=cls.ep["iam"])
+        cls.auth = IAMAuthenticator(cls.api_key, url=cls.ep["iam"])
 
         def client(kind, url):
             c = kind(authenticator=cls.auth)
@@ -168,7 +171,7 @@ class Conformance(unittest.TestCase):
         self.assertIn("Provided API key could not be found", caught.exception.message)
 
     def test_02_apikey_details(self):
-        details = self.identity.get_api_keys_details(iam_api_key=self.ep["api_key"]).get_result()
+        details = self.identity.get_api_keys_details(iam_api_key=self.api_key).get_result()
         key = ApiKey.from_dict(details)
         self.assertEqual(key.account_id, self.ep["account_id"])
 

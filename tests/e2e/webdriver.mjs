@@ -59,7 +59,7 @@ export async function startSandbox(apiKey, extraArgs = []) {
   });
   const endpointsPath = line.split('endpoints=')[1].trim();
   const endpoints = JSON.parse(readFileSync(endpointsPath, 'utf8'));
-  return { child, endpointsPath, endpoints, stop: () => child.kill('SIGTERM') };
+  return { child, stateDir, apiKey, endpointsPath, endpoints, stop: () => child.kill('SIGTERM') };
 }
 
 /** The processes whose environment holds `marker` (`NAME=value`), from /proc. */
@@ -268,7 +268,7 @@ export async function sandboxApi(sandbox) {
   const token = await fetch(new URL('identity/token', sandbox.endpoints.iam.replace(/\/?$/, '/')), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: sandbox.endpoints.api_key }),
+    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: sandbox.apiKey }),
   }).then((r) => r.json());
   const get = async (base, path) => {
     const response = await fetch(new URL(path, base.replace(/\/?$/, '/')), { headers: { authorization: `Bearer ${token.access_token}` } });

@@ -2,6 +2,11 @@
 //! that signs its tokens, plus the other users (members) of that account, each with an API
 //! key of their own. Created on first start and kept in `state.json` in the state dir, so a
 //! restarted sandbox has the same account and members and accepts the same keys.
+//!
+//! No API key is written down: `state.json` keeps each key's SHA-256, as IAM keeps no key it
+//! could show again. The owner's key is given at start (`--api-key`, or the app's keychain)
+//! or made then and known to the caller only; state from before keys were hashed has its
+//! plaintext hashed away when loaded.
 
 use std::{
     fs,
@@ -17,7 +22,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SandboxAccount {
     pub account_id: String,
+    /// The owner's API key for this run: given at start, or made at this start. Never
+    /// written; `api_key_sha256` is.
+    #[serde(skip)]
     pub api_key: String,
+    #[serde(default)]
+    api_key_sha256: String,
+    /// A plaintext key in state written before keys were hashed: read once, then hashed.
+    #[serde(default, rename = "api_key", skip_serializing)]
+    legacy_api_key: Option<String>,
     pub iam_id: String,
     pub user_name: String,
     pub email: String,
@@ -44,14 +57,67 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// How a key is kept: its SHA-256, hex.
+fn key_hash(api_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(api_key.as_bytes()))
+}
+
+/// A new key in the shape of IBM Cloud's: 44 characters of base64url.
+fn new_api_key() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<33>())
+}
+
 /// Another user of the sandbox's one account: same account id, an identity and API key of
 /// their own, so what they create records them as its creator.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Member {
+    /// The member's API key when just made ([`Members::add`]); empty for members read back
+    /// from the state dir, which keeps only its hash.
     pub api_key: String,
     pub iam_id: String,
     pub name: String,
     pub email: String,
+}
+
+/// A member as `state.json` keeps it.
+#[derive(Clone, Serialize, Deserialize)]
+struct StoredMember {
+    #[serde(default)]
+    api_key_sha256: String,
+    #[serde(default, rename = "api_key", skip_serializing)]
+    legacy_api_key: Option<String>,
+    iam_id: String,
+    name: String,
+    email: String,
+}
+
+impl StoredMember {
+    fn of(member: &Member) -> Self {
+        StoredMember {
+            api_key_sha256: key_hash(&member.api_key),
+            legacy_api_key: None,
+            iam_id: member.iam_id.clone(),
+            name: member.name.clone(),
+            email: member.email.clone(),
+        }
+    }
+
+    /// Hashes away a plaintext key from older state.
+    fn migrate(&mut self) {
+        if let Some(key) = self.legacy_api_key.take() {
+            self.api_key_sha256 = key_hash(&key);
+        }
+    }
+
+    fn member(&self) -> Member {
+        Member {
+            api_key: String::new(),
+            iam_id: self.iam_id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Member {
@@ -76,14 +142,14 @@ struct StateFile {
     #[serde(flatten)]
     account: SandboxAccount,
     #[serde(default)]
-    members: Vec<Member>,
+    members: Vec<StoredMember>,
 }
 
 /// The account's members, changed at run time and saved with the account.
 pub(crate) struct Members {
     path: PathBuf,
     account: SandboxAccount,
-    members: Mutex<Vec<Member>>,
+    members: Mutex<Vec<StoredMember>>,
 }
 
 impl Members {
@@ -91,14 +157,20 @@ impl Members {
         self.members
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .iter()
+            .map(StoredMember::member)
+            .collect()
     }
 
     /// The member whose API key is `api_key`.
     pub(crate) fn with_key(&self, api_key: &str) -> Option<Member> {
-        self.all()
-            .into_iter()
-            .find(|m| constant_time_eq(m.api_key.as_bytes(), api_key.as_bytes()))
+        let hash = key_hash(api_key);
+        self.members
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|m| constant_time_eq(m.api_key_sha256.as_bytes(), hash.as_bytes()))
+            .map(StoredMember::member)
     }
 
     /// Makes a new member (named `name`, or `Member N`) and saves it before answering.
@@ -107,7 +179,7 @@ impl Members {
         let ident = hex(&random_bytes::<5>()).to_uppercase();
         let number = members.len() + 1;
         let member = Member {
-            api_key: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<33>()),
+            api_key: new_api_key(),
             iam_id: format!("IBMid-{ident}"),
             name: name
                 .map(str::trim)
@@ -119,7 +191,7 @@ impl Members {
                 ident.to_lowercase()
             ),
         };
-        members.push(member.clone());
+        members.push(StoredMember::of(&member));
         let file = StateFile {
             account: self.account.clone(),
             members: members.clone(),
@@ -138,12 +210,18 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl SandboxAccount {
+    /// Whether `api_key` is the owner's.
+    pub(crate) fn is_owner_key(&self, api_key: &str) -> bool {
+        constant_time_eq(key_hash(api_key).as_bytes(), self.api_key_sha256.as_bytes())
+    }
+
     fn generate() -> Self {
         let ident = hex(&random_bytes::<5>()).to_uppercase();
         SandboxAccount {
             account_id: hex(&random_bytes::<16>()),
-            // Real IBM Cloud API keys are 44 characters of base64url; so are these.
-            api_key: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<33>()),
+            api_key: String::new(),
+            api_key_sha256: String::new(),
+            legacy_api_key: None,
             iam_id: format!("IBMid-{ident}"),
             user_name: "Sandbox User".into(),
             email: "newcomer@sandbox.onramp.invalid".into(),
@@ -152,12 +230,13 @@ impl SandboxAccount {
     }
 
     /// Loads the account and its members from `state_dir/state.json`, creating the account
-    /// on first start. A key given on the command line replaces the stored one (and is
-    /// stored).
+    /// on first start. The owner's key for this run is `api_key` if given (it replaces the
+    /// stored one), else a plaintext key from older state, else a new one (replacing any
+    /// stored one, which cannot be read back); the answer says whether it was made now.
     pub(crate) fn load_or_create(
         state_dir: &Path,
         api_key: Option<&str>,
-    ) -> std::io::Result<(Self, Members)> {
+    ) -> std::io::Result<(Self, Members, bool)> {
         let path = state_dir.join("state.json");
         let mut file = match fs::read(&path) {
             Ok(bytes) => serde_json::from_slice::<StateFile>(&bytes).map_err(|e| {
@@ -172,9 +251,15 @@ impl SandboxAccount {
             },
             Err(e) => return Err(e),
         };
-        if let Some(key) = api_key {
-            file.account.api_key = key.to_owned();
-        }
+        let legacy = file.account.legacy_api_key.take();
+        let made = api_key.is_none() && legacy.is_none();
+        file.account.api_key = match (api_key, legacy) {
+            (Some(key), _) => key.to_owned(),
+            (None, Some(key)) => key,
+            (None, None) => new_api_key(),
+        };
+        file.account.api_key_sha256 = key_hash(&file.account.api_key);
+        file.members.iter_mut().for_each(StoredMember::migrate);
         write_atomically(
             &path,
             &serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?,
@@ -184,7 +269,7 @@ impl SandboxAccount {
             account: file.account.clone(),
             members: Mutex::new(file.members),
         };
-        Ok((file.account, members))
+        Ok((file.account, members, made))
     }
 }
 
@@ -210,24 +295,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_state_file_from_before_members_loads_and_keeps_its_account() {
+    fn a_state_file_from_before_members_and_hashing_loads_keeps_its_key_and_hashes_it() {
         let dir = tempfile::tempdir().unwrap();
-        let old = SandboxAccount::generate();
+        let path = dir.path().join("state.json");
         std::fs::write(
-            dir.path().join("state.json"),
-            serde_json::to_vec(&old).unwrap(),
+            &path,
+            r#"{"account_id":"a1","api_key":"old-key-0123456789abcdefghijklmnopqrstuvwxy","iam_id":"IBMid-1","user_name":"U","email":"u@x","signing_secret":"00"}"#,
         )
         .unwrap();
-        let (account, members) = SandboxAccount::load_or_create(dir.path(), None).unwrap();
-        assert_eq!(account.api_key, old.api_key);
+        let (account, members, made) = SandboxAccount::load_or_create(dir.path(), None).unwrap();
+        assert!(!made);
+        assert_eq!(
+            account.api_key,
+            "old-key-0123456789abcdefghijklmnopqrstuvwxy"
+        );
+        assert!(account.is_owner_key("old-key-0123456789abcdefghijklmnopqrstuvwxy"));
         assert!(members.all().is_empty());
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(!written.contains("old-key-0123"), "{written}");
 
         let added = members.add(None).unwrap();
         assert_eq!(added.name, "Member 1");
+        assert_eq!(added.api_key.len(), 44);
         assert!(members.with_key(&added.api_key).is_some());
-        assert!(members.with_key(&old.api_key).is_none());
-        let (again, members) = SandboxAccount::load_or_create(dir.path(), None).unwrap();
-        assert_eq!(again.iam_id, old.iam_id);
-        assert_eq!(members.all(), vec![added]);
+        assert!(members.with_key(&account.api_key).is_none());
+        assert!(!std::fs::read_to_string(&path)
+            .unwrap()
+            .contains(&added.api_key));
+
+        // Restarted without a key: the old one still works only if given again; a member's does.
+        let (again, members, made) = SandboxAccount::load_or_create(dir.path(), None).unwrap();
+        assert!(made);
+        assert_eq!(again.iam_id, account.iam_id);
+        assert!(again.is_owner_key(&again.api_key));
+        assert!(!again.is_owner_key(&account.api_key));
+        assert_eq!(
+            members.with_key(&added.api_key).unwrap().iam_id,
+            added.iam_id
+        );
+        let (given, _, made) =
+            SandboxAccount::load_or_create(dir.path(), Some(&account.api_key)).unwrap();
+        assert!(!made);
+        assert!(given.is_owner_key(&account.api_key));
+    }
+
+    #[test]
+    fn a_legacy_member_key_is_hashed_on_load_and_still_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(
+            &path,
+            r#"{"account_id":"a1","api_key_sha256":"","iam_id":"IBMid-1","user_name":"U","email":"u@x","signing_secret":"00","members":[{"api_key":"member-key-0123456789abcdefghijklmnopqrstu","iam_id":"IBMid-2","name":"Ada","email":"a@x"}]}"#,
+        )
+        .unwrap();
+        let (_, members, _) = SandboxAccount::load_or_create(dir.path(), Some("k")).unwrap();
+        assert_eq!(
+            members
+                .with_key("member-key-0123456789abcdefghijklmnopqrstu")
+                .unwrap()
+                .name,
+            "Ada"
+        );
+        assert!(!std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("member-key-0123"));
     }
 }

@@ -213,6 +213,13 @@ impl Faults {
         *self.inner.lock().unwrap_or_else(|e| e.into_inner()) = Active::new(spec);
     }
 
+    pub(crate) fn injected(&self) -> u64 {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .injected
+    }
+
     pub(crate) fn describe(&self) -> serde_json::Value {
         let active = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         serde_json::json!({

@@ -332,30 +332,29 @@ pub(crate) async fn apikey_details(
                 .collect::<String>()
         )
     };
-    let (iam_id, name, description) =
-        if crate::account::constant_time_eq(key.as_bytes(), account.api_key.as_bytes()) {
-            (
-                account.iam_id.clone(),
-                "onramp-sandbox-key".to_owned(),
-                "The sandbox account's API key".to_owned(),
-            )
-        } else if let Some(member) = state.members.with_key(key) {
-            (
-                member.iam_id,
-                "onramp-sandbox-member-key".to_owned(),
-                format!(
-                    "The API key of {}, a member of the sandbox account",
-                    member.name
-                ),
-            )
-        } else {
-            return Err(ApiError::new(
-                api,
-                StatusCode::NOT_FOUND,
-                "BXNIM0415E",
-                "Provided API key could not be found.",
-            ));
-        };
+    let (iam_id, name, description) = if account.is_owner_key(key) {
+        (
+            account.iam_id.clone(),
+            "onramp-sandbox-key".to_owned(),
+            "The sandbox account's API key".to_owned(),
+        )
+    } else if let Some(member) = state.members.with_key(key) {
+        (
+            member.iam_id,
+            "onramp-sandbox-member-key".to_owned(),
+            format!(
+                "The API key of {}, a member of the sandbox account",
+                member.name
+            ),
+        )
+    } else {
+        return Err(ApiError::new(
+            api,
+            StatusCode::NOT_FOUND,
+            "BXNIM0415E",
+            "Provided API key could not be found.",
+        ));
+    };
     let id = key_id(key);
     let _ = hex_id;
     Ok(ok(json!({

@@ -13,7 +13,7 @@
 //! Underneath, a database is a real PostgreSQL cluster with TLS from the sandbox CA, and a
 //! VPC instance is a real SSH server; the addresses the APIs show are virtual and
 //! `/sandbox/addresses` maps them to loopback sockets.
-
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![recursion_limit = "256"]
 
 mod account;
@@ -22,6 +22,7 @@ mod api;
 mod ca;
 mod catalog;
 mod cbr;
+mod derived;
 mod faults;
 mod iam;
 mod iam_policy;

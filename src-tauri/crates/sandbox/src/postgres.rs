@@ -11,11 +11,13 @@ use std::{
     time::Duration,
 };
 
-use rand::Rng;
 use tokio::process::Command;
 use tokio_postgres::NoTls;
 
-use crate::{ca::Ca, store::PostgresRecord};
+use crate::{ca::Ca, derived::Derived, store::PostgresRecord};
+
+/// What a server's admin password is derived for (with its host name).
+const ADMIN_PURPOSE: &str = "postgres-admin";
 
 /// The sandbox's own superuser. The service's users never get it, as on the real service.
 pub(crate) const ADMIN_ROLE: &str = "onramp_sandbox_admin";
@@ -51,16 +53,8 @@ pub(crate) struct Postgres {
     bin_dir: PathBuf,
     /// uid and gid to run as when the sandbox runs as root.
     run_as: Option<(u32, u32)>,
-}
-
-fn random_password(len: usize) -> String {
-    // Letters, digits and a few characters that need URL-encoding, like the real
-    // service's passwords, so clients are tested on encoding.
-    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_()%,";
-    let mut rng = rand::thread_rng();
-    (0..len)
-        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
-        .collect()
+    /// Where each server's admin password comes from (it is not written down).
+    derived: Derived,
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -111,7 +105,7 @@ fn find_bin_dir() -> Option<PathBuf> {
 }
 
 impl Postgres {
-    pub(crate) fn locate() -> Result<Postgres, PostgresError> {
+    pub(crate) fn locate(derived: Derived) -> Result<Postgres, PostgresError> {
         let bin_dir = find_bin_dir().ok_or(PostgresError::NotInstalled)?;
         let run_as = if is_root() {
             Some(postgres_user().ok_or_else(|| {
@@ -122,7 +116,11 @@ impl Postgres {
         } else {
             None
         };
-        Ok(Postgres { bin_dir, run_as })
+        Ok(Postgres {
+            bin_dir,
+            run_as,
+            derived,
+        })
     }
 
     fn command(&self, program: &str) -> Command {
@@ -208,7 +206,7 @@ impl Postgres {
         self.give(dir)?;
         self.open_path_to(dir)?;
         let data = dir.join("data");
-        let admin_password = random_password(32);
+        let admin_password = self.derived.password(ADMIN_PURPOSE, hostname);
         let pwfile = dir.join("admin.pw");
         self.write_owned(&pwfile, admin_password.as_bytes(), 0o600)?;
         let data_arg = data.to_string_lossy().into_owned();
@@ -250,7 +248,7 @@ impl Postgres {
         let mut record = PostgresRecord {
             port: 0,
             hostname: hostname.to_owned(),
-            admin_password,
+            admin_password: String::new(),
         };
         self.start(dir, &mut record).await?;
         self.bootstrap(&record).await?;
@@ -343,6 +341,15 @@ impl Postgres {
         Ok(())
     }
 
+    /// The sandbox's admin password for a server: kept in older state, derived since.
+    fn admin_password(&self, record: &PostgresRecord) -> String {
+        if record.admin_password.is_empty() {
+            self.derived.password(ADMIN_PURPOSE, &record.hostname)
+        } else {
+            record.admin_password.clone()
+        }
+    }
+
     async fn admin(
         &self,
         record: &PostgresRecord,
@@ -353,7 +360,7 @@ impl Postgres {
             .host("127.0.0.1")
             .port(record.port)
             .user(ADMIN_ROLE)
-            .password(record.admin_password.as_bytes())
+            .password(self.admin_password(record).as_bytes())
             .dbname(database)
             .connect_timeout(Duration::from_secs(10));
         let (client, connection) = config.connect(NoTls).await?;
@@ -464,8 +471,4 @@ impl Postgres {
             .await?;
         Ok(())
     }
-}
-
-pub(crate) fn new_password() -> String {
-    random_password(32)
 }

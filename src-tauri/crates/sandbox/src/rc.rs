@@ -853,7 +853,8 @@ pub(crate) fn key_json(state: &AppState, key: &ResourceKey, instance: &Instance)
     let crn = key_crn(state, instance, &key.guid);
     let hostname = private_hostname(&instance.guid, &instance.region);
     let ca_path = state.ca.pem_path().display().to_string();
-    let mut connection = connection_block(&hostname, &key.username, &key.password, &ca_path);
+    let password = state.key_password(key);
+    let mut connection = connection_block(&hostname, &key.username, &password, &ca_path);
     connection["postgres"]["certificate"] = json!({
         "name": "onramp-sandbox-ca",
         "certificate_base64": base64::engine::general_purpose::STANDARD.encode(state.ca.pem()),
@@ -879,7 +880,7 @@ pub(crate) fn key_json(state: &AppState, key: &ResourceKey, instance: &Instance)
         "credentials": {
             "connection": connection,
             "username": key.username,
-            "password": key.password,
+            "password": password,
             "iam_apikey_description": format!("Auto-generated for key {crn}"),
             "iam_apikey_name": key.name,
             "iam_role_crn": format!("crn:v1:bluemix:public:iam::::serviceRole:{}", key.role),
@@ -972,12 +973,12 @@ pub(crate) async fn create_key(
         instance_guid: instance.guid.clone(),
         role: role.to_owned(),
         username: format!("ibmcloud_{}", hex_id(16)),
-        password: crate::postgres::new_password(),
+        password: String::new(),
         created_at: now(),
         parameters: request.parameters.unwrap_or(Value::Null),
         created_by: caller.iam_id,
     };
-    pg.create_login(&record, &key.username, &key.password, role)
+    pg.create_login(&record, &key.username, &state.key_password(&key), role)
         .await
         .map_err(|e| ApiError::internal(API, format!("Creating the database user failed: {e}")))?;
     state

@@ -32,6 +32,7 @@ use crate::{
     api::{Api, ApiError},
     ca::Ca,
     catalog, cbr,
+    derived::Derived,
     faults::{FaultAction, FaultSpec, Faults},
     iam, iam_policy, jump, kms, lifecycle,
     postgres::Postgres,
@@ -106,11 +107,22 @@ pub(crate) struct AppState {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The databases whose servers this sandbox started: the only ones it stops.
     pub started: Mutex<std::collections::HashSet<String>>,
-    /// Held while the sandbox runs: one sandbox per state dir.
-    _lock: std::fs::File,
+    /// Service credentials' passwords, made again on each read instead of stored.
+    pub derived: Derived,
+    /// Held while the sandbox runs (one sandbox per state dir); `stop` lets go of it last.
+    lock: Mutex<Option<std::fs::File>>,
 }
 
 impl AppState {
+    /// A service credential's password: kept in older state, derived since.
+    pub(crate) fn key_password(&self, key: &crate::store::ResourceKey) -> String {
+        if key.password.is_empty() {
+            self.derived.password("resource-key", &key.guid)
+        } else {
+            key.password.clone()
+        }
+    }
+
     /// Notes that this sandbox started the database's server (so it stops it at the end).
     pub(crate) fn mark_started(&self, guid: &str) {
         self.started
@@ -144,6 +156,8 @@ impl AppState {
 pub struct RunningSandbox {
     addr: SocketAddr,
     state: Arc<AppState>,
+    /// Whether the owner's key was made at this start (nobody else knows it yet).
+    made_api_key: bool,
     endpoints_path: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -175,12 +189,13 @@ impl RunningSandbox {
         };
         std::fs::create_dir_all(&config.state_dir).map_err(state_err)?;
         let lock = lock_state_dir(&config.state_dir)?;
-        let (account, members) =
+        let (account, members, made_api_key) =
             SandboxAccount::load_or_create(&config.state_dir, config.api_key.as_deref())
                 .map_err(state_err)?;
+        let derived = Derived::new(&account.signing_secret);
         let store = Store::load(&config.state_dir).map_err(state_err)?;
         let ca = Ca::load_or_create(&config.state_dir).map_err(state_err)?;
-        let postgres = match Postgres::locate() {
+        let postgres = match Postgres::locate(derived.clone()) {
             Ok(pg) => Some(pg),
             Err(error) => {
                 tracing::warn!(%error, "databases will fail to provision");
@@ -213,7 +228,8 @@ impl RunningSandbox {
             jump_hosts: jump::JumpHosts::default(),
             tasks: Mutex::new(Vec::new()),
             started: Mutex::new(std::collections::HashSet::new()),
-            _lock: lock,
+            derived,
+            lock: Mutex::new(Some(lock)),
         });
         rc::seed_groups(&state);
         kms::seed(&state);
@@ -230,6 +246,7 @@ impl RunningSandbox {
         Ok(RunningSandbox {
             addr,
             state,
+            made_api_key,
             endpoints_path,
             shutdown: Some(shutdown),
             task: Some(task),
@@ -240,8 +257,15 @@ impl RunningSandbox {
         self.addr
     }
 
+    /// The account; its `api_key` is the owner's key for this run.
     pub fn account(&self) -> &SandboxAccount {
         &self.state.account
+    }
+
+    /// Whether the owner's API key was made at this start (no `api_key` was given): then
+    /// only this process knows it, and should hand it to whoever needs it.
+    pub fn made_api_key(&self) -> bool {
+        self.made_api_key
     }
 
     pub fn endpoints_path(&self) -> &Path {
@@ -286,6 +310,11 @@ impl RunningSandbox {
         self.state.faults.replace(spec);
     }
 
+    /// How many requests the faults in force have failed (latency aside) since they were set.
+    pub fn faults_injected(&self) -> u64 {
+        self.state.faults.injected()
+    }
+
     /// Stops serving, the background work, the jump hosts and every database server.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -307,6 +336,15 @@ impl RunningSandbox {
         }
         jump::stop_all(&self.state).await;
         lifecycle::stop_all(&self.state).await;
+        // Now, not when the last connection task lets go of the state: a sandbox started on
+        // this dir right after `stop` must not find it in use.
+        drop(
+            self.state
+                .lock
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
     }
 }
 
@@ -851,7 +889,6 @@ fn write_endpoints(path: &Path, base_url: &str, state: &AppState) -> std::io::Re
         .collect();
     let endpoints = json!({
         "account_id": state.account.account_id,
-        "api_key": state.account.api_key,
         "iam": format!("{base_url}/iam"),
         "resource_controller": format!("{base_url}/rc"),
         "global_catalog": format!("{base_url}/gc/api/v1"),

@@ -27,8 +27,9 @@ pub(crate) struct ResourceGroup {
 pub(crate) struct PostgresRecord {
     pub port: u16,
     pub hostname: String,
-    /// The sandbox's own superuser, which the service's users never see (the real service
-    /// has one too).
+    /// The sandbox's own superuser's password (the real service has one too, never shown):
+    /// only in state written before it was derived (see `derived.rs`); empty since.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub admin_password: String,
 }
 
@@ -90,6 +91,9 @@ pub(crate) struct ResourceKey {
     /// `Manager` or `Writer`.
     pub role: String,
     pub username: String,
+    /// Only in state written before passwords were derived (see `derived.rs`); empty since:
+    /// use `AppState::key_password`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub password: String,
     pub created_at: DateTime<Utc>,
     pub parameters: Value,

@@ -1,6 +1,8 @@
 //! The sandbox's IAM token endpoint answers like IAM: a JWT for the right key, IAM's error
 //! shape and status for a wrong or missing one, and the same account after a restart.
 
+use std::path::Path;
+
 use onramp_sandbox::{RunningSandbox, SandboxConfig};
 use serde_json::Value;
 
@@ -86,29 +88,70 @@ async fn wrong_or_missing_key_gets_iams_error_shape() {
 }
 
 #[tokio::test]
-async fn endpoints_json_and_state_survive_a_restart() {
+async fn endpoints_json_and_state_survive_a_restart_and_no_key_is_written_down() {
     let dir = tempfile::tempdir().unwrap();
     let first = RunningSandbox::start(SandboxConfig::new(dir.path()))
         .await
         .unwrap();
+    assert!(first.made_api_key());
     let account = first.account().clone();
     let endpoints: Value =
         serde_json::from_slice(&std::fs::read(first.endpoints_path()).unwrap()).unwrap();
     assert_eq!(endpoints["account_id"], account.account_id.as_str());
-    assert_eq!(endpoints["api_key"], account.api_key.as_str());
+    assert!(endpoints.get("api_key").is_none(), "{endpoints}");
     assert_eq!(endpoints["iam"], first.iam_url().as_str());
     first.stop().await;
+    let written = every_file(dir.path());
+    assert!(
+        !written.contains(&account.api_key),
+        "the key is in the state dir"
+    );
 
-    let second = RunningSandbox::start(SandboxConfig::new(dir.path()))
-        .await
-        .unwrap();
+    // Given the key again, the restarted sandbox is the same account and accepts it.
+    let mut config = SandboxConfig::new(dir.path());
+    config.api_key = Some(account.api_key.clone());
+    let second = RunningSandbox::start(config).await.unwrap();
+    assert!(!second.made_api_key());
     assert_eq!(second.account().account_id, account.account_id);
+    assert_eq!(second.account().iam_id, account.iam_id);
     let (status, _) = post_token(
         &second,
         &[("grant_type", GRANT), ("apikey", &account.api_key)],
     )
     .await;
     assert_eq!(status, 200);
+    second.stop().await;
+
+    // Not given it, a sandbox cannot know the old key (only its hash is kept): it makes a new
+    // one for the same account, and the old one stops working.
+    let third = RunningSandbox::start(SandboxConfig::new(dir.path()))
+        .await
+        .unwrap();
+    assert!(third.made_api_key());
+    assert_eq!(third.account().account_id, account.account_id);
+    let (old, _) = post_token(
+        &third,
+        &[("grant_type", GRANT), ("apikey", &account.api_key)],
+    )
+    .await;
+    assert_eq!(old, 400);
+    let new_key = third.account().api_key.clone();
+    let (new, _) = post_token(&third, &[("grant_type", GRANT), ("apikey", &new_key)]).await;
+    assert_eq!(new, 200);
+}
+
+/// Every file under `dir`, as text.
+fn every_file(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            text.push_str(&every_file(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    text
 }
 
 #[tokio::test]

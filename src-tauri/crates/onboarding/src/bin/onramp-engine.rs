@@ -6,9 +6,9 @@
 //! onramp-engine apply|teardown --endpoints FILE --journals DIR --keychain-service NAME
 //!               [--plan FILE] [--retry-failed] [--provision-seconds N]
 //! ```
-//! The API key is the `api_key` in the endpoints file (the sandbox writes one) or
-//! `$ONRAMP_API_KEY`. Progress goes to stdout as one JSON line per change; the exit status
+//! The API key is `$ONRAMP_API_KEY` (the sandbox's endpoints file holds none). Progress goes to stdout as one JSON line per change; the exit status
 //! is 0 when the plan ended `Succeeded` (apply) or `TornDown` (teardown).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
@@ -72,7 +72,7 @@ async fn run(args: Args) -> Result<Outcome, String> {
     let file: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let api_key = std::env::var("ONRAMP_API_KEY")
         .ok()
-        .or_else(|| file["api_key"].as_str().map(str::to_owned))
+        .filter(|k| !k.is_empty())
         .ok_or("no API key: set ONRAMP_API_KEY")?;
     let account_id = file["account_id"].as_str().unwrap_or_default().to_owned();
     let http = HttpClient::new().map_err(|e| e.message)?;

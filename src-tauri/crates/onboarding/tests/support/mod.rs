@@ -196,6 +196,7 @@ impl Env {
     /// up) after `kill_after` if given. Returns whether it succeeded, or None when killed.
     pub fn engine_process(&self, args: &[&str], kill_after: Option<Duration>) -> Option<bool> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_onramp-engine"))
+            .env("ONRAMP_API_KEY", &self.sandbox.account().api_key)
             .args(args)
             .args([
                 "--endpoints",
@@ -207,13 +208,18 @@ impl Env {
                 "--provision-seconds",
                 &self.provision_seconds.to_string(),
             ])
-            // The last, unkilled run prints its progress, so a failure shows where it stopped.
+            // An unkilled run keeps its progress and shows it only if it fails, so a
+            // failure shows where it stopped and a long soak stays readable.
             .stdout(if kill_after.is_some() {
                 Stdio::null()
             } else {
-                Stdio::inherit()
+                Stdio::piped()
             })
-            .stderr(Stdio::inherit())
+            .stderr(if kill_after.is_some() {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            })
             .spawn()
             .unwrap();
         match kill_after {
@@ -229,7 +235,17 @@ impl Env {
                 child.wait().unwrap();
                 None
             }
-            None => Some(child.wait().unwrap().success()),
+            None => {
+                let out = child.wait_with_output().unwrap();
+                if !out.status.success() {
+                    eprintln!(
+                        "engine {args:?} failed:\n{}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+                Some(out.status.success())
+            }
         }
     }
 }

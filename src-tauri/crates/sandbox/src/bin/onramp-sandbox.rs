@@ -2,7 +2,9 @@
 //!
 //! Serves until SIGINT or SIGTERM, then stops the database and SSH servers it started.
 //! Prints one line when ready:
-//! `onramp-sandbox listening on http://127.0.0.1:PORT endpoints=DIR/endpoints.json`.
+//! `onramp-sandbox listening on http://127.0.0.1:PORT endpoints=DIR/endpoints.json`,
+//! then, when it made the API key itself, `onramp-sandbox api_key=KEY (…)`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
@@ -17,7 +19,8 @@ usage: onramp-sandbox --state-dir DIR [--listen 127.0.0.1:PORT] [--api-key KEY]
   --state-dir DIR          where the account, resources, databases and CA live; reusing
                            it after a restart keeps everything (required)
   --listen ADDR            loopback address and port (default 127.0.0.1:0, a free port)
-  --api-key KEY            the API key to accept (default: generated once, kept in DIR)
+  --api-key KEY            the account owner's API key (default: a new one at each start,
+                           printed after the ready line; DIR keeps only its hash)
   --provision-seconds N    how long a database takes to provision (default 30; the real
                            service takes 15-20 minutes)
   --token-seconds N        lifetime of IAM tokens (default 3600, as IAM)
@@ -29,13 +32,13 @@ usage: onramp-sandbox --state-dir DIR [--listen 127.0.0.1:PORT] [--api-key KEY]
                            WHEN   always | rate=P | first=N | calls=N,N
                            change them at run time: PUT /sandbox/faults {\"spec\": \"...\"}
 
-On start it writes DIR/endpoints.json: the API key, the account id, and each service's base
-URL exactly as IBM's SDKs take it (iam, resource_controller, global_catalog, cbr,
-global_tagging, global_search, and per region vpc and key_protect). For example, with
-IBM's Python SDK:
+On start it writes DIR/endpoints.json: the account id and each service's base URL exactly as
+IBM's SDKs take it (iam, resource_controller, global_catalog, cbr, global_tagging,
+global_search, and per region vpc and key_protect). No API key or password is written to
+DIR. For example, with IBM's Python SDK and --api-key \"$KEY\":
 
   ep = json.load(open('DIR/endpoints.json'))
-  auth = IAMAuthenticator(ep['api_key'], url=ep['iam'])
+  auth = IAMAuthenticator(os.environ['KEY'], url=ep['iam'])
   rc = ResourceControllerV2(authenticator=auth); rc.set_service_url(ep['resource_controller'])
 
 Databases are real PostgreSQL servers (the machine's initdb and pg_ctl) with TLS from the
@@ -126,6 +129,13 @@ async fn main() -> ExitCode {
         sandbox.addr(),
         sandbox.endpoints_path().display()
     );
+    if sandbox.made_api_key() {
+        // Written nowhere else: the state dir keeps only its hash.
+        println!(
+            "onramp-sandbox api_key={} (made at this start and written nowhere; pass --api-key to choose one)",
+            sandbox.account().api_key
+        );
+    }
     wait_for_signal().await;
     sandbox.stop().await;
     ExitCode::SUCCESS

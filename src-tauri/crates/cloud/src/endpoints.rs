@@ -49,6 +49,10 @@ pub struct RegionEndpoints {
 
 impl Endpoints {
     /// IBM Cloud's public endpoints.
+    #[allow(
+        clippy::expect_used,
+        reason = "constant URLs, checked by a unit test; no outside data"
+    )]
     pub fn ibm_cloud() -> Self {
         let url = |s: &str| Url::parse(s).expect("static URL is valid");
         Endpoints {

@@ -4,6 +4,7 @@
 //!
 //! Start from a [`Cloud`] (an HTTP client, the endpoints and an API key) and ask it for the
 //! client of one API, e.g. `cloud.resource_controller()?.get_instance(guid)`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod context;
 mod endpoints;

@@ -3,6 +3,7 @@
 //! desktop ([`keys`]), the PostgreSQL session with `verify-full` semantics through it
 //! ([`postgres`]), and the connection doctor that checks each hop and names what to fix
 //! ([`doctor`]).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod doctor;
 pub mod keys;

@@ -23,6 +23,7 @@
 //! The server listens on loopback only, connects to loopback only, logs with `tracing`
 //! (peers, authentication results with the key's SHA256 fingerprint, forward targets,
 //! refusals) and never logs key material.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::borrow::Cow;
 use std::io::Write as _;

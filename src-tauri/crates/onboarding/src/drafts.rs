@@ -18,11 +18,24 @@ fn draft_path(data_dir: &Path) -> PathBuf {
     data_dir.join(DRAFT_FILE)
 }
 
+/// A real plan is a few kilobytes; a draft beyond this is not one.
+pub const DRAFT_MAX_BYTES: usize = 256 * 1024;
+
 /// Saves `plan` atomically.
 pub fn save(data_dir: &Path, plan: &DraftPlan) -> Result<(), AppError> {
+    crate::journal::check_plan_id(&plan.id)?;
     let path = draft_path(data_dir);
     let text =
         serde_json::to_vec_pretty(plan).map_err(|e| AppError::internal(format!("draft: {e}")))?;
+    if text.len() > DRAFT_MAX_BYTES {
+        return Err(AppError::new(
+            crate::ErrorCode::InvalidInput,
+            format!(
+                "This plan is {} KB; a plan is a few KB, so it is not saved. Shorten the long value.",
+                text.len() / 1024
+            ),
+        ));
+    }
     let tmp = data_dir.join(format!(
         "{DRAFT_FILE}.{}.{}.tmp",
         std::process::id(),

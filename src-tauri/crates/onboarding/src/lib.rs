@@ -1,7 +1,9 @@
 //! Onramp's domain, free of any UI toolkit: the rules each wizard step applies, the work
 //! behind each step, and the error contract every command keeps with the UI.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod account;
+pub mod clipboard;
 pub mod connect;
 pub mod connectivity;
 pub mod cost;
@@ -9,6 +11,7 @@ pub mod credential;
 pub mod drafts;
 pub mod engine;
 pub mod error;
+pub mod input;
 pub mod jobs;
 pub mod journal;
 pub mod offerings;

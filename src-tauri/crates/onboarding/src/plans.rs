@@ -296,8 +296,14 @@ mod tests {
         assert_eq!(other.code, ErrorCode::Conflict);
         assert!(other.message.contains("IBM Cloud account acct-b"));
         assert_eq!(
-            open(dir.path(), "nope", mine).unwrap_err().code,
+            open(dir.path(), "2f0c4a8e-6d1b-4c3e-9a7f-000000000000", mine)
+                .unwrap_err()
+                .code,
             ErrorCode::NotFound
+        );
+        assert_eq!(
+            open(dir.path(), "nope", mine).unwrap_err().code,
+            ErrorCode::InvalidInput
         );
     }
 

@@ -189,6 +189,7 @@ pub fn default_key_file(home: &Path, plan_id: &str) -> PathBuf {
 /// Refuses to replace a different file; saving the same key again is fine.
 pub fn save_private_key(file: &Path, key: &Sensitive<String>) -> Result<(), AppError> {
     let at = |message: String| AppError::new(ErrorCode::InvalidInput, message).at(KEY_FILE_FIELD);
+    crate::input::check_path(KEY_FILE_FIELD, &file.to_string_lossy())?;
     if !file.is_absolute() {
         return Err(at(format!(
             "Give a full path (such as ~/.ssh/onramp), not \"{}\".",

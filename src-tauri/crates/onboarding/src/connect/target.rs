@@ -183,6 +183,7 @@ fn cloud_host_name(text: &str) -> Result<String, AppError> {
 /// OpenSSH or PEM private key (not a FIFO, a device, or `/dev/zero`).
 pub(crate) fn read_private_key(file: &Path) -> Result<Sensitive<String>, AppError> {
     let at = |message: String| AppError::new(ErrorCode::InvalidInput, message).at(KEY_FILE_FIELD);
+    crate::input::check_path(KEY_FILE_FIELD, &file.to_string_lossy())?;
     let meta = std::fs::metadata(file)
         .map_err(|e| at(format!("Onramp cannot read {}: {e}", file.display())))?;
     if !meta.is_file() {

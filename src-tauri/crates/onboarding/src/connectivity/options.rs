@@ -102,7 +102,18 @@ pub async fn connectivity_options(
     plan_id: &str,
     sandbox: bool,
 ) -> Result<ConnectivityOptions, AppError> {
-    let vpc = cloud.vpc(location).map_err(AppError::from_cloud)?;
+    crate::input::check_line(crate::plan::field::LOCATION, "location", location, 32)?;
+    let vpc = cloud.vpc(location).map_err(|e| {
+        AppError::new(
+            crate::ErrorCode::InvalidInput,
+            format!(
+                "Onramp has no VPC region for the location '{location}': {}",
+                e.message
+            ),
+        )
+        .at(crate::plan::field::LOCATION)
+        .hint("Choose a location of Databases for PostgreSQL Gen 2 in Basics.")
+    })?;
     let images_filter = ImageFilter {
         visibility: Some("public".into()),
         status: Some("available".into()),

@@ -56,6 +56,9 @@ fn check_credential_name(name: &str, taken: &[String]) -> Option<AppError> {
     if name.chars().count() > 100 {
         return at("A credential's name is at most 100 characters.".into());
     }
+    if let Some(odd) = crate::input::odd_character(name) {
+        return at(format!("A credential's name cannot contain {odd}."));
+    }
     if taken.iter().any(|t| t == name) {
         return at(format!(
             "This database already has a credential named {name}."
@@ -131,6 +134,9 @@ pub async fn create_credential(
             "The plan's database does not exist yet.",
         )
     })?;
+    if let Some(problem) = check_credential_name(name, &[]) {
+        return Err(problem);
+    }
     let rc = cloud.resource_controller().map_err(AppError::from_cloud)?;
     let existing = rc
         .list_resource_keys_for_instance(&instance)
@@ -199,6 +205,7 @@ pub async fn delete_credential(
     guid: &str,
 ) -> Result<(), AppError> {
     use crate::journal::{ExtraKind, Record, StepId};
+    crate::input::check_guid(guid)?;
     let state = journal.state().clone();
     if state.step(StepId::ManagerKey).id.as_deref() == Some(guid) {
         return Err(AppError::new(

@@ -19,6 +19,8 @@ pub const ROLE_NAME_MAX_BYTES: usize = 63;
 pub const GENERATED_PASSWORD_LEN: usize = 32;
 /// Typed passwords must be at least this long.
 pub const PASSWORD_MIN: usize = 15;
+/// And at most this long (PostgreSQL's own limit is far above any real password).
+pub const PASSWORD_MAX_BYTES: usize = 1024;
 
 /// An identifier, always double-quoted (with `"` doubled), so case, spaces and keywords
 /// are kept exactly. NUL cannot be quoted and is refused by the rules before this.
@@ -121,8 +123,8 @@ pub fn check_role_name(name: &str, taken: &[String]) -> Option<AppError> {
     if name != name.trim() {
         return at("Remove the spaces at the start or end of the name.".into());
     }
-    if name.contains('\0') {
-        return at("A name cannot contain the NUL character.".into());
+    if let Some(odd) = crate::input::odd_character(name) {
+        return at(format!("A name cannot contain {odd}."));
     }
     let bytes = name.len();
     if bytes > ROLE_NAME_MAX_BYTES {
@@ -161,6 +163,12 @@ pub fn check_password(password: &str, role: &str) -> Option<AppError> {
     let at =
         |message: String| Some(AppError::new(ErrorCode::InvalidInput, message).at(field::PASSWORD));
     let length = password.chars().count();
+    if password.len() > PASSWORD_MAX_BYTES {
+        return at(format!(
+            "Use at most {PASSWORD_MAX_BYTES} bytes; this one has {}.",
+            password.len()
+        ));
+    }
     if length < PASSWORD_MIN {
         return at(format!(
             "Use at least {PASSWORD_MIN} characters ({length} now), or let Onramp generate one."

@@ -154,6 +154,12 @@ pub async fn sql_user_password(
     keychain: &Keychain,
     role: &str,
 ) -> Result<Sensitive<String>, AppError> {
+    crate::input::check_line(
+        super::field::ROLE_NAME,
+        "role name",
+        role,
+        super::ROLE_NAME_MAX_BYTES,
+    )?;
     let entry = vault::entry::sql_user(&instance_id(state)?, role);
     vault::read(keychain, &entry).await?.ok_or_else(|| {
         AppError::new(
@@ -168,6 +174,7 @@ pub async fn credential_password(
     keychain: &Keychain,
     guid: &str,
 ) -> Result<Sensitive<String>, AppError> {
+    crate::input::check_guid(guid)?;
     let secret = vault::read(keychain, &vault::entry::credential(guid))
         .await?
         .ok_or_else(|| {

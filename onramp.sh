@@ -4,7 +4,7 @@
 #   ./onramp.sh test   install what is missing and run every test
 # Both are idempotent and work as a user (sudo is used for packages), as root, or through
 # sudo (packages as root, everything else as the user who ran sudo).
-# Other targets: package (build the .deb and .rpm), icons (regenerate icons from icons/onramp.svg).
+# Other targets: package (build the .deb and .rpm), soak (the long soak), icons (regenerate icons from icons/onramp.svg).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,7 +13,7 @@ cd "$ROOT"
 APT_PACKAGES=(
   build-essential pkg-config curl file libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
-  xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools imagemagick
+  xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools imagemagick xclip
   postgresql openssh-server openssh-client rpm python3 python3-venv iproute2
 )
 NEED_RUST="1.90"
@@ -102,7 +102,7 @@ ensure_tauri_driver() {
 drop_to_user() {
   if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
     exec sudo -u "$SUDO_USER" -H \
-      --preserve-env=DISPLAY,WAYLAND_DISPLAY,XAUTHORITY,DBUS_SESSION_BUS_ADDRESS,XDG_RUNTIME_DIR,CI \
+      --preserve-env=DISPLAY,WAYLAND_DISPLAY,XAUTHORITY,DBUS_SESSION_BUS_ADDRESS,XDG_RUNTIME_DIR,CI,ONRAMP_SOAK_FLOWS,ONRAMP_SOAK_KILLS,ONRAMP_SOAK_SEED \
       bash "$ROOT/onramp.sh" "$@" --as-user
   fi
 }
@@ -199,7 +199,7 @@ cmd_test() {
   build-output/pyvenv/bin/python -m unittest -v tests/conformance/test_sdk_conformance.py
   say "End-to-end: the real window through tauri-driver"
   rm -rf build-output/screenshots
-  loopback_only in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs tests/e2e/provision.test.mjs tests/e2e/connect.test.mjs
+  loopback_only in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs tests/e2e/provision.test.mjs tests/e2e/connect.test.mjs tests/e2e/hostile.test.mjs tests/e2e/single-instance.test.mjs
   cmd_package_inner
   say "Package: the .deb's binary opens its window"
   ONRAMP_DEB="$(ls -t target/release/bundle/deb/*.deb | head -n1)" in_test_session node --test tests/e2e/package.test.mjs
@@ -218,6 +218,17 @@ cmd_package() {
   cmd_package_inner
 }
 
+# The long soak: ONRAMP_SOAK_FLOWS whole flows (default 100) under random faults, and
+# ONRAMP_SOAK_KILLS kill-and-restart runs of the engine (default 20); the test command runs a
+# short one. ONRAMP_SOAK_SEED repeats a run.
+cmd_soak() {
+  setup soak "$@"
+  say "Soak: ${ONRAMP_SOAK_FLOWS:-100} flows, ${ONRAMP_SOAK_KILLS:-20} kill runs"
+  cargo test -p onramp-onboarding --test soak --no-run
+  ONRAMP_SOAK_FLOWS="${ONRAMP_SOAK_FLOWS:-100}" ONRAMP_SOAK_KILLS="${ONRAMP_SOAK_KILLS:-20}" \
+    loopback_only in_test_session cargo test -p onramp-onboarding --test soak -- --nocapture
+}
+
 cmd_icons() {
   setup icons "$@"
   TAURI_APP_PATH="$ROOT" TAURI_FRONTEND_PATH="$ROOT/ui" ui/node_modules/.bin/tauri icon icons/onramp.svg -o icons
@@ -232,8 +243,9 @@ main() {
     run) cmd_run "$@" ;;
     test) cmd_test "$@" ;;
     package) cmd_package "$@" ;;
+    soak) cmd_soak "$@" ;;
     icons) cmd_icons "$@" ;;
-    *) die "usage: ./onramp.sh run | test   (also: package, icons)" ;;
+    *) die "usage: ./onramp.sh run | test   (also: package, soak, icons)" ;;
   esac
 }
 

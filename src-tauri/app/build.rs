@@ -43,7 +43,6 @@ const ONRAMP_COMMANDS: &[&str] = &[
     "run_doctor",
     "run_query",
     "cancel_query",
-    "manager_password",
     "list_credentials",
     "create_credential",
     "delete_credential",
@@ -54,4 +53,5 @@ const ONRAMP_COMMANDS: &[&str] = &[
     "create_sql_user",
     "change_password",
     "sql_user_password",
+    "copy_password",
 ];

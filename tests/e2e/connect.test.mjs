@@ -7,7 +7,7 @@
 // outside (the sandbox's API, the keychain, psql). Teardown leaves the sandbox empty.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +36,8 @@ before(async () => {
   appHome = mkdtempSync(join(tmpdir(), 'onramp-e2e-home-'));
   driver = await startDriver({
     ONRAMP_CLOUD_ENDPOINTS: sandbox.endpointsPath,
+    // A copied password leaves the clipboard after 3 s here instead of a minute.
+    ONRAMP_CLIPBOARD_CLEAR_SECONDS: '3',
     HOME: appHome,
     XDG_DATA_HOME: join(appHome, 'data'),
     XDG_CONFIG_HOME: join(appHome, 'config'),
@@ -144,6 +146,8 @@ test('Review: the private path is part of the one plan; apply builds it with the
 
 let password;
 let sshLine;
+/** Every secret the walk handled, for the scan of what Onramp and the sandbox wrote. */
+const handled = new Set([KEY]);
 let opensshPsql;
 
 test('Connect: the tunnel opens on loopback, the doctor passes all five stages', async () => {
@@ -166,6 +170,7 @@ test('Connect: the tunnel opens on loopback, the doctor passes all five stages',
   const [database] = await api.databases();
   const [key] = await api.keys(database.guid);
   password = JSON.parse(keychainLookup(SERVICE, `credential:${key.guid}`)).password;
+  handled.add(password);
   const psql = await session.waitForText('#psql-command', (t) => t.includes('psql'));
   assert.match(psql, new RegExp(`port=${port}`));
   const out = run(`${psql.trim()} ${WHO}`, { PGPASSWORD: password });
@@ -179,6 +184,10 @@ test('Connect: the OpenSSH commands work as shown, with the key saved where the 
   await session.click(await session.find('#save-key-button'));
   await session.waitForText('#save-key-result', (t) => t.includes(keyFile));
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+  // The key's body is a secret the scan looks for: every line but the armour and the first,
+  // which is the same in every unencrypted OpenSSH key (format name, cipher "none", …).
+  const body = readFileSync(keyFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+  for (const line of body.slice(1)) if (line.length >= 16) handled.add(line);
   const ssh = await session.waitForText('#ssh-command', (t) => t.includes(keyFile));
   const psql = await session.text(await session.find('#openssh-psql-command'));
   [sshLine, opensshPsql] = [ssh.trim(), psql.trim()];
@@ -292,7 +301,39 @@ test('Users: a Writer credential, a monitoring user made in SQL, and its passwor
 
   const page = await session.script('return document.documentElement.outerHTML');
   for (const secret of [second, writer.credentials.password]) assert.ok(!page.includes(secret), 'no password in the window');
+  for (const secret of [first, second, writer.credentials.password]) handled.add(secret);
+
+  // Copy puts the password on the system clipboard without the window seeing it, and takes
+  // it off again (3 s in this test, a minute for a user) ...
+  await session.click(await session.find('#pw-copy'));
+  await waitFor('the password on the clipboard', async () => clipboard() === second, 5000);
+  await waitFor('the copied password to leave the clipboard', async () => clipboard() === '', 10000);
+  // ... unless the user copied something else since, which is left alone.
+  await session.click(await session.find('#pw-copy'));
+  await waitFor('the password on the clipboard', async () => clipboard() === second, 5000);
+  const mine = spawn('xclip', ['-quiet', '-selection', 'clipboard', '-i'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  mine.stdin.end('my own notes');
+  try {
+    await waitFor('the user\'s own copy', async () => clipboard() === 'my own notes', 5000);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    assert.equal(clipboard(), 'my own notes');
+  } finally {
+    mine.kill('SIGTERM');
+  }
+  assert.ok(!(await session.script('return document.documentElement.outerHTML')).includes(second), 'the copy passed the window by');
+
+  // Nothing of this, nor of the walk so far, is in any file, PostgreSQL's log included.
+  scanForSecrets({ postgresLogs: true });
 });
+
+/** The system clipboard's text, as another program reads it ('' when empty). */
+function clipboard() {
+  try {
+    return execFileSync('xclip', ['-selection', 'clipboard', '-o'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return '';
+  }
+}
 
 test('Teardown removes the private path and the database', async () => {
   await session.click(await session.find('#back-button'));
@@ -317,4 +358,35 @@ test('Teardown removes the private path and the database', async () => {
     if (file.includes('/sandbox/')) continue;
     assert.ok(!text.includes('PRIVATE KEY'), `a private key in ${file}`);
   }
+});
+
+/**
+ * Every secret the walk handled, searched for in every file Onramp and the sandbox wrote:
+ * the app's data (journals, drafts, settings, its log), the sandbox's state and, while the
+ * database exists, its PostgreSQL server log. Any hit fails.
+ */
+function scanForSecrets({ postgresLogs }) {
+  const keyFile = join(appHome, '.ssh', 'onramp-e2e');
+  const files = [
+    ...readTree(join(appHome, 'data')),
+    ...readTree(join(appHome, 'config')),
+    ...readTree(join(appHome, 'cache')),
+    ...readTree(sandbox.stateDir),
+  ].filter(({ file }) => file !== keyFile);
+  assert.ok(files.some(({ file }) => /\/logs\//.test(file)), 'the app\'s log is among the files scanned');
+  const pgLogs = files.filter(({ file }) => /\/postgres\.log$/.test(file));
+  if (postgresLogs) assert.ok(pgLogs.length > 0, `a PostgreSQL server log is among the files scanned: ${files.map((f) => f.file).join(' ')}`);
+  assert.ok(handled.size >= 6, `secrets collected: ${handled.size}`);
+  // IAM access tokens are JWTs: none may be written down anywhere.
+  const jwt = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/;
+  const hits = [];
+  for (const { file, text } of files) {
+    for (const secret of handled) if (text.includes(secret)) hits.push(`${secret.slice(0, 4)}… in ${file}`);
+    if (jwt.test(text)) hits.push(`a token in ${file}`);
+  }
+  assert.deepEqual(hits, []);
+}
+
+test('No secret the walk handled is in any file Onramp or the sandbox wrote after teardown', async () => {
+  scanForSecrets({ postgresLogs: false });
 });

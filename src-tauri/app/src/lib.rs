@@ -1,7 +1,9 @@
 //! Onramp's app shell: Tauri setup, the command registry, app state and logging. Commands
 //! are a few lines each; the work happens in the plain crates (`onboarding`, `cloud`,
 //! `secrets`, `sandbox`), which build and test without a webview.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod clipboard;
 mod commands;
 mod events;
 mod logging;
@@ -46,7 +48,6 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::connect::run_doctor,
             commands::connect::run_query,
             commands::connect::cancel_query,
-            commands::connect::manager_password,
             commands::users::list_credentials,
             commands::users::create_credential,
             commands::users::delete_credential,
@@ -57,16 +58,17 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::users::create_sql_user,
             commands::users::change_password,
             commands::users::sql_user_password,
+            commands::clipboard::copy_password,
         ])
         .events(collect_events![events::AccountChanged])
 }
 
 /// The bindings as committed: generated, with a header saying so.
-pub fn bindings_typescript() -> String {
+pub fn bindings_typescript() -> Result<String, String> {
     let language = specta_typescript::Typescript::default()
         .header("// Generated from the Rust commands by `cargo run --bin export-bindings`. Do not edit.\n// @ts-nocheck: generated code carries helpers this app does not use.\n")
         .bigint(specta_typescript::BigIntExportBehavior::Number);
-    ipc().export_str(language).expect("bindings export")
+    ipc().export_str(language).map_err(|e| e.to_string())
 }
 
 /// Whether a file can be made in `dir` (made if missing).
@@ -77,9 +79,23 @@ fn writable(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::remove_file(probe)
 }
 
+/// A second launch of Onramp: bring the one window forward instead.
+fn show_main_window(app: &tauri::AppHandle) {
+    tracing::info!("Onramp was launched again; showing the open window");
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
 pub fn run() {
     let ipc = ipc();
     let result = tauri::Builder::default()
+        // First, so a second launch hands over to this one before it starts anything.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main_window(app)
+        }))
         .plugin(tauri_plugin_store::Builder::default().build())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
@@ -133,7 +149,7 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/backend/bindings.ts");
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
-            committed == super::bindings_typescript(),
+            Ok(committed) == super::bindings_typescript(),
             "{} is stale: run `cargo run --bin export-bindings` and commit the result",
             path.display()
         );

@@ -342,18 +342,6 @@ async cancelQuery(planId: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
- * The Manager credential's password, for `psql` to be given by hand. Sent only when the
- * user asks (the Copy password button); never logged.
- */
-async managerPassword(planId: string) : Promise<Result<string, AppError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("manager_password", { planId }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-/**
  * The database's service credentials, the plan's own Manager first.
  */
 async listCredentials(planId: string) : Promise<Result<CredentialInfo[], AppError>> {
@@ -461,6 +449,17 @@ async changePassword(planId: string, keyFile: string | null, role: string, passw
 async sqlUserPassword(planId: string, role: string) : Promise<Result<string, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sql_user_password", { planId, role }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copies one of the plan's passwords to the clipboard; the window never sees it.
+ */
+async copyPassword(planId: string, which: PasswordOf) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_password", { planId, which }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -893,6 +892,22 @@ export type Outcome =
  * Teardown could not delete something; the step says what.
  */
 "TeardownIncomplete"
+/**
+ * Which of a plan's passwords to copy.
+ */
+export type PasswordOf = 
+/**
+ * The plan's own Manager credential's.
+ */
+{ kind: "manager" } | 
+/**
+ * A service credential's, by its GUID.
+ */
+{ kind: "credential"; guid: string } | 
+/**
+ * A SQL user's Onramp made or changed.
+ */
+{ kind: "sqlUser"; role: string }
 /**
  * The whole plan's progress: sent on every change.
  */

@@ -12,6 +12,7 @@ import type {
   DraftPlan,
   EncryptionOptions,
   Offerings,
+  PasswordOf,
   PlanProgress,
   Problem,
   QueryResult,
@@ -60,6 +61,7 @@ export type {
   Mode,
   Offerings,
   Outcome,
+  PasswordOf,
   PlannedResource,
   PlanProgress,
   Problem,
@@ -150,8 +152,11 @@ export interface Backend {
   cancelQuery(planId: string): Promise<void>;
   /** Writes the generated SSH key to `path` for OpenSSH; resolves with the full path written. */
   saveSshKey(planId: string, path: string): Promise<string>;
-  /** The Manager credential's password: asked only when the user copies it, never kept. */
-  managerPassword(planId: string): Promise<string>;
+  /**
+   * Copies one of the plan's passwords from the keychain to the clipboard without passing it
+   * to the window; the back end clears it from the clipboard after a minute if it is still there.
+   */
+  copyPassword(planId: string, which: PasswordOf): Promise<void>;
 
   /** The database's service credentials, the plan's own Manager first. No secrets. */
   listCredentials(planId: string): Promise<CredentialInfo[]>;

@@ -69,7 +69,9 @@ export const tauriBackend: Backend = {
     await unwrap(commands.cancelQuery(planId));
   },
   saveSshKey: (planId, path) => unwrap(commands.saveSshKey(planId, path)),
-  managerPassword: (planId) => unwrap(commands.managerPassword(planId)),
+  copyPassword: async (planId, which) => {
+    await unwrap(commands.copyPassword(planId, which));
+  },
 
   listCredentials: (planId) => unwrap(commands.listCredentials(planId)),
   createCredential: (planId, name, role) => unwrap(commands.createCredential(planId, name, role)),

@@ -316,23 +316,22 @@ describe('OpenSSH', () => {
 describe('the password', () => {
   it('goes to the clipboard on request and never into the page', async () => {
     const { user, backend } = await connect();
-    expect(backend.calls).not.toContain('managerPassword');
+    expect(backend.calls).not.toContain('copyPassword');
     await user.click(screen.getByRole('button', { name: 'Copy password' }));
-    await waitFor(() => expect(text('copy-password-result')).toMatch(/^Copied\./));
-    expect(await navigator.clipboard.readText()).toBe(FAKE_PASSWORD);
-    expect(backend.calls.filter((c) => c === 'managerPassword')).toHaveLength(1);
+    await waitFor(() => expect(text('copy-password-result')).toMatch(/^Copied\..*clears it from the clipboard in a minute/));
+    expect(backend.clipboard).toBe(FAKE_PASSWORD);
+    expect(backend.calls.filter((c) => c === 'copyPassword')).toHaveLength(1);
     expect(document.body.innerHTML).not.toContain(FAKE_PASSWORD);
   });
 
   it('says so when the clipboard refuses it', async () => {
-    const { user } = await connect();
-    const clipboard = navigator.clipboard;
-    Object.defineProperty(clipboard, 'writeText', {
-      configurable: true,
-      value: () => Promise.reject(new Error('Write permission denied.')),
-    });
+    const { user, backend } = await connect();
+    backend.clipboardRefuses = 'no display';
     await user.click(screen.getByRole('button', { name: 'Copy password' }));
-    await waitFor(() => expect(text('copy-password-result')).toMatch(/The clipboard refused it \(Write permission denied\.\)/));
+    await waitFor(() =>
+      expect(text('copy-password-result')).toMatch(/Onramp could not copy the password: The clipboard refused the password \(no display\)\./),
+    );
+    expect(backend.clipboard).toBeNull();
     expect(document.body.innerHTML).not.toContain(FAKE_PASSWORD);
   });
 });

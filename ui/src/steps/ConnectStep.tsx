@@ -26,7 +26,6 @@ import {
   type StageStatus,
   type TunnelStatus,
 } from '../backend';
-import { copyWhenReady } from './clipboard';
 import { CommandBlock } from './CommandBlock';
 import { StepHeading, invalidProps } from './StepHeading';
 
@@ -315,19 +314,12 @@ export function ConnectStep({ backend, planId, keyFile, onKeyFile }: Props) {
 
   const copyPassword = async () => {
     setCopy({ state: 'copying' });
-    // Asked for on this click only, and handed straight to the clipboard: never kept here.
-    const password = backend.managerPassword(planId);
+    // The back end copies it from the keychain: the password never comes to the window.
     try {
-      await copyWhenReady(password);
+      await backend.copyPassword(planId, { kind: 'manager' });
       if (alive.current) setCopy({ state: 'copied' });
     } catch (e) {
-      const readError = await password.then(
-        () => null,
-        (error: unknown) => asAppError(error),
-      );
-      const message = readError
-        ? `Onramp could not read the password: ${said(readError)}`
-        : `The clipboard refused it (${e instanceof Error ? e.message : String(e)}). Allow clipboard access for Onramp, or copy the password from IBM Cloud’s service credentials.`;
+      const message = `Onramp could not copy the password: ${said(asAppError(e))} You can copy it from IBM Cloud’s service credentials.`;
       if (alive.current) setCopy({ state: 'failed', message });
     }
   };
@@ -497,7 +489,7 @@ export function ConnectStep({ backend, planId, keyFile, onKeyFile }: Props) {
                 </Button>
                 <p id="copy-password-result" className="onramp-connect__feedback" aria-live="polite">
                   {copy?.state === 'copied' &&
-                    'Copied. Paste it when psql asks for the password; Onramp does not show it.'}
+                    'Copied. Paste it when psql asks for the password; Onramp does not show it, and clears it from the clipboard in a minute.'}
                   {copy?.state === 'failed' && copy.message}
                 </p>
               </div>

@@ -1,11 +1,11 @@
 // Reveal and Copy for one password kept in the keychain. The password is asked of the back end
-// only on a click: Reveal keeps it in this component's state while it is shown (Hide, or
-// leaving the step, drops it); Copy hands it straight to the clipboard and keeps nothing.
+// only on Reveal, and kept in this component's state while it is shown (Hide, or leaving the
+// step, drops it). Copy never brings it to the window: the back end puts it on the clipboard
+// and clears it from there a minute later.
 import { useEffect, useRef, useState } from 'react';
 import { Button } from '@carbon/react';
 
 import { asAppError, type AppError } from '../backend';
-import { copyWhenReady } from './clipboard';
 
 interface Props {
   revealId: string;
@@ -15,13 +15,18 @@ interface Props {
   /** Whose password it is, for the buttons' names ("Reveal password of mary"). */
   who: string;
   read: () => Promise<string>;
+  /** Copies the password to the clipboard in the back end. */
+  copy: () => Promise<void>;
   /** The id of the text saying why the password cannot be had; both buttons are then disabled. */
   unavailableReason?: string;
 }
 
+/** What the user hears after Copy: where the password went, and for how long. */
+export const COPIED = 'Copied the password. Onramp clears it from the clipboard in a minute.';
+
 const said = (error: AppError) => [error.message, error.hint].filter(Boolean).join(' ');
 
-export function SecretActions({ revealId, copyId, action, who, read, unavailableReason }: Props) {
+export function SecretActions({ revealId, copyId, action, who, read, copy, unavailableReason }: Props) {
   const [shown, setShown] = useState<string | null>(null);
   const [news, setNews] = useState('');
   // Each reveal is numbered: an answer that arrives after Hide (or a newer click) is dropped.
@@ -56,22 +61,13 @@ export function SecretActions({ revealId, copyId, action, who, read, unavailable
     }
   };
 
-  const copy = async () => {
+  const copyIt = async () => {
     setNews('');
-    // Asked for on this click only, and handed straight to the clipboard.
-    const password = read();
     try {
-      await copyWhenReady(password);
-      if (alive.current) setNews('Copied the password.');
+      await copy();
+      if (alive.current) setNews(COPIED);
     } catch (e) {
-      const readError = await password.then(
-        () => null,
-        (error: unknown) => asAppError(error),
-      );
-      const message = readError
-        ? `Onramp could not read the password: ${said(readError)}`
-        : `The clipboard refused it (${e instanceof Error ? e.message : String(e)}). Allow clipboard access for Onramp, or use Reveal and copy it yourself.`;
-      if (alive.current) setNews(message);
+      if (alive.current) setNews(`Onramp could not copy the password: ${said(asAppError(e))}`);
     }
   };
 
@@ -100,7 +96,7 @@ export function SecretActions({ revealId, copyId, action, who, read, unavailable
           size="sm"
           disabled={disabled}
           aria-describedby={unavailableReason}
-          onClick={() => void copy()}
+          onClick={() => void copyIt()}
         >
           Copy password
           {whose}

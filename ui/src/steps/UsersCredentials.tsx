@@ -176,6 +176,7 @@ export function CredentialsSection({
                   key={c.guid}
                   credential={c}
                   read={() => backend.credentialPassword(planId, c.guid)}
+                  copy={() => backend.copyPassword(planId, { kind: 'credential', guid: c.guid })}
                   onDelete={() => {
                     setDeleteError(null);
                     setDeleting(c);
@@ -299,10 +300,12 @@ export function CredentialsSection({
 function CredentialRow({
   credential: c,
   read,
+  copy,
   onDelete,
 }: {
   credential: CredentialInfo;
   read: () => Promise<string>;
+  copy: () => Promise<void>;
   onDelete: () => void;
 }) {
   const noCopy = `credential-no-copy-${c.guid}`;
@@ -331,6 +334,7 @@ function CredentialRow({
             action="credential"
             who={c.name}
             read={read}
+            copy={copy}
             unavailableReason={c.stored ? undefined : noCopy}
           />
           {!c.stored && (

@@ -263,6 +263,7 @@ export function NewUserSection({
               copyId="sqluser-copy"
               who={created}
               read={() => backend.sqlUserPassword(planId, created)}
+              copy={() => backend.copyPassword(planId, { kind: 'sqlUser', role: created })}
             />
           )}
         </Stack>
@@ -423,6 +424,13 @@ export function PasswordSection({
       ? backend.credentialPassword(planId, changed.guid)
       : backend.sqlUserPassword(planId, changed.role);
   };
+  const copyChanged = () => {
+    if (!changed) return Promise.reject(new Error('nothing changed'));
+    return backend.copyPassword(
+      planId,
+      changed.guid ? { kind: 'credential', guid: changed.guid } : { kind: 'sqlUser', role: changed.role },
+    );
+  };
 
   return (
     <Stack gap={5} as="section" aria-labelledby="pw-heading">
@@ -507,6 +515,7 @@ export function PasswordSection({
               copyId="pw-copy"
               who={changed.role}
               read={readChanged}
+              copy={copyChanged}
             />
           )}
         </Stack>

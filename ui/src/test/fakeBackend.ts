@@ -26,6 +26,7 @@ import {
   type LocationOffer,
   type Mode,
   type Offerings,
+  type PasswordOf,
   type PlannedResource,
   type PlanProgress,
   type Problem,
@@ -1716,11 +1717,34 @@ export class FakeBackend implements Backend {
     return file;
   }
 
-  async managerPassword(planId: string): Promise<string> {
-    this.record('managerPassword', planId);
+  /** What the fake clipboard holds: a password copies there, never to the window. */
+  clipboard: string | null = null;
+  /** Set to make the (back end's) clipboard refuse the next copies. */
+  clipboardRefuses: string | null = null;
+
+  async copyPassword(planId: string, which: PasswordOf): Promise<void> {
+    this.record('copyPassword', planId, which.kind);
     this.signedIn();
-    this.target(planId);
-    return FAKE_PASSWORD;
+    if (this.clipboardRefuses) {
+      throw new BackendError({
+        code: 'Internal',
+        message: `The clipboard refused the password (${this.clipboardRefuses}).`,
+        hint: 'Use Reveal and copy it yourself.',
+      });
+    }
+    if (which.kind === 'manager') {
+      this.target(planId);
+      this.clipboard = FAKE_PASSWORD;
+      return;
+    }
+    // Read as the back end reads it, without the window's reading commands.
+    const db = this.userDb(planId);
+    const password =
+      which.kind === 'credential'
+        ? db.credentials.find((c) => c.guid === which.guid)?.password
+        : db.passwords.get(which.role);
+    if (!password) throw new BackendError({ code: 'NotFound', message: 'Onramp keeps no copy of this password.' });
+    this.clipboard = password;
   }
 
   // --- Users: credentials, roles, SQL users and passwords ----------------------------------------

@@ -398,15 +398,3 @@ pub async fn cancel_query(state: State<'_, AppState>, plan_id: String) -> Result
     }
     Ok(())
 }
-
-/// The Manager credential's password, for `psql` to be given by hand. Sent only when the
-/// user asks (the Copy password button); never logged.
-#[tauri::command]
-#[specta::specta]
-pub async fn manager_password(
-    state: State<'_, AppState>,
-    plan_id: String,
-) -> Result<String, AppError> {
-    let loaded = load(&state, &plan_id, None, false).await?;
-    Ok(loaded.target.credential.password.expose().clone())
-}

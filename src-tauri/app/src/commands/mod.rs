@@ -3,6 +3,7 @@
 //! permission system knows it) and allowed in capabilities/main.json.
 
 pub mod account;
+pub mod clipboard;
 pub mod connect;
 pub mod plan;
 pub mod provision;

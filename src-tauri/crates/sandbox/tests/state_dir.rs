@@ -49,7 +49,7 @@ async fn database(sandbox: &RunningSandbox, token: &str) -> String {
     let base = format!("http://{}", sandbox.addr());
     let groups: Value = client
         .get(format!("{base}/rc/v2/resource_groups"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -59,7 +59,7 @@ async fn database(sandbox: &RunningSandbox, token: &str) -> String {
     let group = groups["resources"][0]["id"].as_str().unwrap().to_owned();
     let made: Value = client
         .post(format!("{base}/rc/v2/resource_instances"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .json(
             &json!({"name": "pg-held", "target": "ca-mon", "resource_group": group,
                       "resource_plan_id": "databases-for-postgresql-gen2-standard"}),
@@ -75,7 +75,7 @@ async fn database(sandbox: &RunningSandbox, token: &str) -> String {
     loop {
         let got: Value = client
             .get(format!("{base}/rc/v2/resource_instances/{guid}"))
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .send()
             .await
             .unwrap()

@@ -1,18 +1,21 @@
-//! Onramp's app shell: Tauri setup, the command registry, app state and logging. Commands
-//! are a few lines each; the work happens in the plain crates (`onboarding`, `cloud`,
-//! `secrets`, `sandbox`), which build and test without a webview.
+//! Onramp's app shell: Tauri setup, the command registry (the one list of commands), and
+//! the adapters a window needs (channels, events, the clipboard, logging). Each command is
+//! one call into `onramp-backend`; the work happens in the plain crates, which build and
+//! test without a webview.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod channels;
 mod clipboard;
+#[cfg(test)]
+mod command_names;
 mod commands;
 mod events;
 mod logging;
-mod state;
 
 use tauri::Manager;
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-pub use state::AppState;
+pub use onramp_backend::Backend;
 
 /// The typed IPC surface: every command and event the window may use. The TypeScript
 /// bindings in `ui/src/backend/bindings.ts` are generated from this.
@@ -71,14 +74,6 @@ pub fn bindings_typescript() -> Result<String, String> {
     ipc().export_str(language).map_err(|e| e.to_string())
 }
 
-/// Whether a file can be made in `dir` (made if missing).
-fn writable(dir: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let probe = dir.join(format!(".onramp-write-{}", std::process::id()));
-    std::fs::write(&probe, b"")?;
-    std::fs::remove_file(probe)
-}
-
 /// A second launch of Onramp: bring the one window forward instead.
 fn show_main_window(app: &tauri::AppHandle) {
     tracing::info!("Onramp was launched again; showing the open window");
@@ -96,7 +91,6 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             show_main_window(app)
         }))
-        .plugin(tauri_plugin_store::Builder::default().build())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             let log_dir = app.path().app_log_dir()?;
@@ -104,19 +98,10 @@ pub fn run() {
             let logged = logging::init(&log_dir);
             let identifier = app.config().identifier.clone();
             tracing::info!(%identifier, version = env!("CARGO_PKG_VERSION"), log_dir = %log_dir.display(), "Onramp starting");
-            let state = AppState::new(identifier, data_dir.clone())?;
+            let state = Backend::new(identifier, data_dir)?;
             // Nothing here stops the window from opening: it says what is wrong instead.
             if let Err(why) = logged {
-                state.problem(
-                    format!("Onramp cannot write its log to {} ({why}).", log_dir.display()),
-                    "It logs to the terminal instead. Check that folder's permissions and free space.",
-                );
-            }
-            if let Err(why) = writable(&data_dir) {
-                state.problem(
-                    format!("Onramp cannot write to its data folder {} ({why}).", data_dir.display()),
-                    "Plans cannot be saved or applied until it can: their journals live there. Check that folder's permissions and free space.",
-                );
+                state.log_unwritable(&log_dir, &why);
             }
             app.manage(state);
             ipc.mount_events(app);
@@ -134,7 +119,7 @@ pub fn run() {
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             // The sandbox's database and SSH servers must not outlive the app.
-            if let Some(state) = handle.try_state::<AppState>() {
+            if let Some(state) = handle.try_state::<Backend>() {
                 tauri::async_runtime::block_on(state.shutdown());
             }
         }
@@ -143,6 +128,61 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
+    /// The shell only adapts: each command's body is at most five lines (parse, one call
+    /// into `onramp-backend`, map). Anything longer is a rule that belongs in a crate.
+    #[test]
+    fn every_command_is_at_most_five_lines() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/app/src/commands");
+        let mut long = Vec::new();
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (at, _) in lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.trim() == "#[tauri::command]")
+            {
+                let open = (at..lines.len())
+                    .find(|&i| lines[i].trim_end().ends_with('{'))
+                    .unwrap();
+                let close = (open..lines.len()).find(|&i| lines[i] == "}").unwrap();
+                seen += 1;
+                if close - open - 1 > 5 {
+                    long.push(format!("{}:{}", path.display(), lines[open]));
+                }
+            }
+        }
+        assert!(seen >= 40, "found {seen} commands");
+        assert!(long.is_empty(), "commands longer than five lines: {long:?}");
+    }
+
+    #[test]
+    fn the_capability_file_allows_exactly_the_registered_commands() {
+        let names = super::command_names::command_names(include_str!("lib.rs"));
+        assert!(names.len() >= 40, "{names:?}");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src-tauri/capabilities/main.json");
+        let capability: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut allowed: Vec<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        let mut registered = names.clone();
+        allowed.sort();
+        registered.sort();
+        assert_eq!(
+            allowed, registered,
+            "capabilities/main.json must allow each command of the registry in lib.rs, and only those"
+        );
+    }
+
     #[test]
     fn committed_bindings_are_fresh() {
         let path =

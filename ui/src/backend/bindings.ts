@@ -19,7 +19,7 @@ async startupProblems() : Promise<Result<StartupProblem[], AppError>> {
 }
 },
 /**
- * The saved mode and its account (signing in with the stored key or the sandbox).
+ * The saved mode, signed in (the sandbox started if it is the mode).
  */
 async accountStatus() : Promise<Result<AccountStatus, AppError>> {
     try {
@@ -30,7 +30,7 @@ async accountStatus() : Promise<Result<AccountStatus, AppError>> {
 }
 },
 /**
- * Switches to the local sandbox: no account needed, nothing billed.
+ * Switches to the sandbox and signs in to it.
  */
 async useSandbox() : Promise<Result<AccountStatus, AppError>> {
     try {
@@ -41,7 +41,7 @@ async useSandbox() : Promise<Result<AccountStatus, AppError>> {
 }
 },
 /**
- * Switches to IBM Cloud, signing in with the stored key if there is one.
+ * Switches to IBM Cloud, signed in with the stored key if there is one.
  */
 async useIbmCloud() : Promise<Result<AccountStatus, AppError>> {
     try {
@@ -52,8 +52,8 @@ async useIbmCloud() : Promise<Result<AccountStatus, AppError>> {
 }
 },
 /**
- * Checks `api_key` with IAM and, once IAM accepted it, stores it in the OS keychain.
- * On any failure nothing is stored and the mode is unchanged.
+ * Checks the API key with IAM, keeps it in the keychain once accepted, and switches to
+ * IBM Cloud. A refused key changes nothing; its error names the `apiKey` field.
  */
 async connectIbmCloud(apiKey: string) : Promise<Result<AccountStatus, AppError>> {
     try {
@@ -64,7 +64,7 @@ async connectIbmCloud(apiKey: string) : Promise<Result<AccountStatus, AppError>>
 }
 },
 /**
- * Deletes the stored API key and signs out of IBM Cloud.
+ * Removes the stored key from the keychain.
  */
 async forgetApiKey() : Promise<Result<AccountStatus, AppError>> {
     try {
@@ -375,7 +375,7 @@ async deleteCredential(planId: string, guid: string) : Promise<Result<null, AppE
 }
 },
 /**
- * A credential's password from the keychain, sent only when the user asks (Reveal, Copy).
+ * A credential's password from the keychain, sent only when the user asks to see it.
  */
 async credentialPassword(planId: string, guid: string) : Promise<Result<string, AppError>> {
     try {
@@ -431,9 +431,9 @@ async createSqlUser(planId: string, keyFile: string | null, role: string, recipe
 }
 },
 /**
- * `ALTER ROLE … WITH PASSWORD` as the Manager; the keychain is updated only after
- * PostgreSQL accepted the new password (the credential's entry for a credential's user,
- * else the SQL user's entry, journalled when it is new).
+ * `ALTER ROLE … WITH PASSWORD` as the Manager, in one transaction with the keychain's
+ * update (the credential's entry for a credential's user, else the SQL user's entry,
+ * journalled when it is new).
  */
 async changePassword(planId: string, keyFile: string | null, role: string, password: string | null) : Promise<Result<SqlChange, AppError>> {
     try {
@@ -444,7 +444,7 @@ async changePassword(planId: string, keyFile: string | null, role: string, passw
 }
 },
 /**
- * A SQL user's password from the keychain, sent only when the user asks.
+ * A SQL user's password from the keychain, sent only when the user asks to see it.
  */
 async sqlUserPassword(planId: string, role: string) : Promise<Result<string, AppError>> {
     try {

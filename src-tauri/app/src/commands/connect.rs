@@ -1,192 +1,28 @@
-//! Connect: the way from the desktop to the private database of an applied plan. An SSH
-//! tunnel through the jump VSI (kept open while the app runs, closed on exit or when idle),
-//! the connection doctor, the commands to do the same with OpenSSH and `psql`, and a first
-//! query. The SSH key and the password are read from the keychain here and never sent to
-//! the window.
+//! Connect: the way from the desktop to the private database of an applied plan: the SSH
+//! tunnel, the connection doctor, the commands to do the same with OpenSSH and `psql`, and
+//! a first query. The SSH key and the password never reach the window.
 
-use std::{
-    net::{Ipv4Addr, SocketAddr, TcpListener},
-    path::PathBuf,
-    time::Duration,
-};
-
-use serde::Serialize;
-use specta::Type;
 use tauri::{ipc::Channel, State};
 
+use onramp_backend::{Backend, ConnectionInfo, TunnelInfo};
 use onramp_connect::{
     doctor::{DoctorReport, Stage},
-    postgres::{PgSession, PgTarget},
-    Tunnel, TunnelConfig, TunnelStatus,
+    TunnelStatus,
 };
-use onramp_onboarding::{
-    connect::{self, CommandInputs, ConnectCommands, ConnectFiles, QueryResult, Target},
-    AppError, ErrorCode,
-};
+use onramp_onboarding::{connect::QueryResult, AppError};
 
-use crate::{commands::provision::read_journal, state::AppState};
-
-/// How long Onramp's tunnel stays open without a connection through it.
-const TUNNEL_IDLE: Duration = Duration::from_secs(15 * 60);
-/// Where the OpenSSH tunnel is suggested to listen (the first free port from here).
-const OPENSSH_PORT: u16 = 15432;
-
-/// What the Connect step shows: where the database is, the tunnel if open, and the
-/// commands to copy. No secret.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ConnectionInfo {
-    pub plan_id: String,
-    pub plan_name: String,
-    /// The private host name TLS verifies.
-    pub host_name: String,
-    pub database: String,
-    /// The Manager credential's user.
-    pub user: String,
-    pub jump_address: String,
-    pub vpe_address: String,
-    pub host_key_fingerprint: Option<String>,
-    /// True when the plan uses the user's own SSH key (its file must be chosen).
-    pub own_key: bool,
-    /// Where the generated key is suggested to be saved for OpenSSH.
-    pub default_key_file: String,
-    pub tunnel: Option<TunnelInfo>,
-    /// `psql` through Onramp's tunnel (when it is open).
-    pub via_tunnel: Option<ConnectCommands>,
-    /// The same with an OpenSSH tunnel instead.
-    pub via_openssh: ConnectCommands,
-    /// The query the step suggests first.
-    pub first_query: String,
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct TunnelInfo {
-    pub local_port: u16,
-    pub status: TunnelStatus,
-}
-
-fn home() -> PathBuf {
-    std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from)
-}
-
-/// `~/x` → `$HOME/x`.
-fn expand(path: &str) -> PathBuf {
-    match path.strip_prefix("~/") {
-        Some(rest) => home().join(rest),
-        None => PathBuf::from(path.trim()),
-    }
-}
-
-struct Loaded {
-    target: Target,
-    network: onramp_cloud::Network,
-}
-
-async fn load(
-    state: &AppState,
-    plan_id: &str,
-    key_file: Option<&str>,
-    need_key: bool,
-) -> Result<Loaded, AppError> {
-    let session = state.signed_in().await?;
-    let js = read_journal(state, plan_id).await?;
-    let key_file = key_file.filter(|k| !k.trim().is_empty()).map(expand);
-    let target = Target::load(&js, &state.keychain, key_file.as_deref(), need_key).await?;
-    let network = state.network(&session).await?;
-    Ok(Loaded { target, network })
-}
-
-async fn jump_socket(state: &AppState, loaded: &Loaded) -> Result<SocketAddr, AppError> {
-    loaded
-        .network
-        .resolve(&state.http, &loaded.target.jump_address, 22)
-        .await
-        .map_err(|e| {
-            AppError::new(
-                ErrorCode::Network,
-                format!(
-                    "The jump server {}:22 cannot be reached: {}",
-                    loaded.target.jump_address, e.message
-                ),
-            )
-            .hint("Run the connection doctor to see which hop is broken.")
-        })
-}
-
-/// The open tunnel of a plan, dropping one that has closed (idle or lost).
-async fn open_tunnel_of(state: &AppState, plan_id: &str) -> Option<TunnelInfo> {
-    let mut tunnels = state.tunnels.lock().await;
-    let status = tunnels.get(plan_id)?.status().borrow().clone();
-    if matches!(status, TunnelStatus::Closed { .. }) {
-        tunnels.remove(plan_id);
-        return None;
-    }
-    let port = tunnels.get(plan_id)?.local_addr().port();
-    Some(TunnelInfo {
-        local_port: port,
-        status,
-    })
-}
-
-fn free_port(from: u16, except: Option<u16>) -> u16 {
-    (from..from.saturating_add(100))
-        .find(|p| Some(*p) != except && TcpListener::bind((Ipv4Addr::LOCALHOST, *p)).is_ok())
-        .unwrap_or(from)
-}
+use crate::channels;
 
 /// Where the database is and how to reach it: the tunnel (if open), and the OpenSSH and
 /// `psql` commands. `key_file` is where the user keeps (or will save) the private key.
 #[tauri::command]
 #[specta::specta]
 pub async fn connection_info(
-    state: State<'_, AppState>,
+    state: State<'_, Backend>,
     plan_id: String,
     key_file: Option<String>,
 ) -> Result<ConnectionInfo, AppError> {
-    let loaded = load(&state, &plan_id, None, false).await?;
-    let files = ConnectFiles::write(&state.data_dir, &loaded.target)?;
-    let socket = jump_socket(&state, &loaded).await?;
-    let tunnel = open_tunnel_of(&state, &plan_id).await;
-    let default_key_file = connect::default_key_file(&home(), &plan_id);
-    let key_file = key_file
-        .filter(|k| !k.trim().is_empty())
-        .map(|k| expand(&k))
-        .unwrap_or_else(|| default_key_file.clone());
-    let t = &loaded.target;
-    let via_tunnel = tunnel.as_ref().map(|open| {
-        connect::commands(&CommandInputs {
-            target: t,
-            files: &files,
-            jump_socket: socket,
-            local_port: open.local_port,
-            key_file: None,
-        })
-    });
-    let via_openssh = connect::commands(&CommandInputs {
-        target: t,
-        files: &files,
-        jump_socket: socket,
-        local_port: free_port(OPENSSH_PORT, tunnel.as_ref().map(|o| o.local_port)),
-        key_file: Some(&key_file),
-    });
-    let journal = read_journal(&state, &plan_id).await?;
-    Ok(ConnectionInfo {
-        plan_id: plan_id.clone(),
-        plan_name: journal.plan.name.clone(),
-        host_name: t.host_name.clone(),
-        database: t.credential.database.clone(),
-        user: t.credential.username.clone(),
-        jump_address: t.jump_address.clone(),
-        vpe_address: t.vpe_address.clone(),
-        host_key_fingerprint: t.path.host_key_fingerprint.clone(),
-        own_key: t.path.ssh_key_entry.is_none(),
-        default_key_file: default_key_file.to_string_lossy().into_owned(),
-        tunnel,
-        via_tunnel,
-        via_openssh,
-        first_query: connect::FIRST_QUERY.to_owned(),
-    })
+    state.connection_info(plan_id, key_file).await
 }
 
 /// Saves the SSH key Onramp generated for the plan to `path` (0600), for OpenSSH. Returns
@@ -194,100 +30,11 @@ pub async fn connection_info(
 #[tauri::command]
 #[specta::specta]
 pub async fn save_ssh_key(
-    state: State<'_, AppState>,
+    state: State<'_, Backend>,
     plan_id: String,
     path: String,
 ) -> Result<String, AppError> {
-    let loaded = load(&state, &plan_id, None, true).await?;
-    if loaded.target.path.ssh_key_entry.is_none() {
-        return Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "This plan uses your own SSH key; Onramp has no copy of it to save.",
-        ));
-    }
-    let file = expand(&path);
-    connect::save_private_key(&file, &loaded.target.private_key)?;
-    tracing::info!(file = %file.display(), "SSH key saved for OpenSSH");
-    Ok(file.to_string_lossy().into_owned())
-}
-
-/// Opens the plan's tunnel (unless one is open) and keeps it in the registry; returns it
-/// as the Connect step shows it.
-async fn ensure_tunnel(
-    state: &AppState,
-    plan_id: &str,
-    loaded: &Loaded,
-) -> Result<TunnelInfo, AppError> {
-    if let Some(open) = open_tunnel_of(state, plan_id).await {
-        return Ok(open);
-    }
-    let jump = jump_socket(state, loaded).await?;
-    let t = &loaded.target;
-    let tunnel = Tunnel::open(TunnelConfig {
-        jump,
-        user: t.path.ssh_user.clone(),
-        private_key: t.private_key.clone(),
-        host_key: t.host_key.clone(),
-        target_host: t.vpe_address.clone(),
-        target_port: 5432,
-        idle_timeout: TUNNEL_IDLE,
-    })
-    .await
-    .map_err(|e| {
-        AppError::new(
-            ErrorCode::Network,
-            format!("The tunnel could not open: {e}."),
-        )
-        .hint(e.fix())
-    })?;
-    if let Err(e) = tunnel.check_target().await {
-        tunnel.close().await;
-        return Err(
-            AppError::new(ErrorCode::Network, format!("The tunnel opened, but {e}.")).hint(e.fix()),
-        );
-    }
-    let info = TunnelInfo {
-        local_port: tunnel.local_addr().port(),
-        status: tunnel.status().borrow().clone(),
-    };
-    tracing::info!(plan = %plan_id, port = info.local_port, "tunnel open");
-    if let Some(old) = state
-        .tunnels
-        .lock()
-        .await
-        .insert(plan_id.to_owned(), tunnel)
-    {
-        old.close().await;
-    }
-    Ok(info)
-}
-
-/// A session as the plan's Manager credential through its tunnel (opened if closed).
-pub(crate) async fn manager_session(
-    state: &AppState,
-    plan_id: &str,
-    key_file: Option<&str>,
-) -> Result<PgSession, AppError> {
-    let loaded = load(state, plan_id, key_file, true).await?;
-    let open = ensure_tunnel(state, plan_id, &loaded).await?;
-    let t = &loaded.target;
-    PgSession::connect(
-        SocketAddr::from(([127, 0, 0, 1], open.local_port)),
-        &PgTarget {
-            host_name: t.host_name.clone(),
-            database: t.credential.database.clone(),
-            user: t.credential.username.clone(),
-            password: t.credential.password.clone(),
-            ca_pem: t.credential.ca_pem.clone(),
-        },
-    )
-    .await
-    .map_err(|e| {
-        AppError::new(ErrorCode::Network, format!("{e}.")).hint(format!(
-            "{} The connection doctor in the Connect step shows which hop is down.",
-            e.fix()
-        ))
-    })
+    state.save_ssh_key(plan_id, path).await
 }
 
 /// Opens (or returns) the plan's tunnel on a free port of 127.0.0.1, and streams its status
@@ -295,52 +42,21 @@ pub(crate) async fn manager_session(
 #[tauri::command]
 #[specta::specta]
 pub async fn open_tunnel(
-    state: State<'_, AppState>,
+    state: State<'_, Backend>,
     plan_id: String,
     key_file: Option<String>,
     on_status: Channel<TunnelStatus>,
 ) -> Result<TunnelInfo, AppError> {
-    let info = match open_tunnel_of(&state, &plan_id).await {
-        Some(open) => open,
-        None => {
-            let loaded = load(&state, &plan_id, key_file.as_deref(), true).await?;
-            ensure_tunnel(&state, &plan_id, &loaded).await?
-        }
-    };
-    if let Some(tunnel) = state.tunnels.lock().await.get(&plan_id) {
-        forward(tunnel.status(), on_status);
-    }
+    let (info, status) = state.open_tunnel(plan_id, key_file).await?;
+    channels::tunnel(status, on_status);
     Ok(info)
-}
-
-fn forward(mut status: tokio::sync::watch::Receiver<TunnelStatus>, channel: Channel<TunnelStatus>) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let now = status.borrow_and_update().clone();
-            let closed = matches!(now, TunnelStatus::Closed { .. });
-            if channel.send(now).is_err() || closed {
-                return;
-            }
-            if status.changed().await.is_err() {
-                let _ = channel.send(TunnelStatus::Closed {
-                    reason: onramp_connect::CloseReason::ByUser,
-                });
-                return;
-            }
-        }
-    });
 }
 
 /// Closes the plan's tunnel (nothing to do when none is open).
 #[tauri::command]
 #[specta::specta]
-pub async fn close_tunnel(state: State<'_, AppState>, plan_id: String) -> Result<(), AppError> {
-    let tunnel = state.tunnels.lock().await.remove(&plan_id);
-    if let Some(tunnel) = tunnel {
-        tunnel.close().await;
-        tracing::info!(plan = %plan_id, "tunnel closed");
-    }
-    Ok(())
+pub async fn close_tunnel(state: State<'_, Backend>, plan_id: String) -> Result<(), AppError> {
+    state.close_tunnel(plan_id).await
 }
 
 /// Checks the way to the database hop by hop (DNS, TCP through the jump server, TLS with
@@ -348,23 +64,13 @@ pub async fn close_tunnel(state: State<'_, AppState>, plan_id: String) -> Result
 #[tauri::command]
 #[specta::specta]
 pub async fn run_doctor(
-    state: State<'_, AppState>,
+    state: State<'_, Backend>,
     plan_id: String,
     key_file: Option<String>,
     on_stage: Channel<Stage>,
 ) -> Result<DoctorReport, AppError> {
-    let loaded = load(&state, &plan_id, key_file.as_deref(), true).await?;
-    let session = state.signed_in().await?;
-    let journal = read_journal(&state, &plan_id).await?;
-    let input = loaded
-        .target
-        .doctor_input(loaded.network, state.http.clone());
-    let report = connect::run_doctor(&session.cloud(&state.http), &journal, &input, |stage| {
-        let _ = on_stage.send(stage.clone());
-    })
-    .await;
-    tracing::info!(plan = %plan_id, passed = report.passed(), "connection doctor");
-    Ok(report)
+    let send = |stage: &Stage| drop(on_stage.send(stage.clone()));
+    state.run_doctor(plan_id, key_file, send).await
 }
 
 /// Runs `sql` as the Manager credential through the plan's tunnel (opened if needed) and
@@ -372,29 +78,17 @@ pub async fn run_doctor(
 #[tauri::command]
 #[specta::specta]
 pub async fn run_query(
-    state: State<'_, AppState>,
+    state: State<'_, Backend>,
     plan_id: String,
     key_file: Option<String>,
     sql: String,
 ) -> Result<QueryResult, AppError> {
-    let session = manager_session(&state, &plan_id, key_file.as_deref()).await?;
-    let stop = tokio_util::sync::CancellationToken::new();
-    state
-        .queries
-        .lock()
-        .await
-        .insert(plan_id.clone(), stop.clone());
-    let result = connect::run_query(&session, &sql, &stop).await;
-    state.queries.lock().await.remove(&plan_id);
-    result
+    state.run_query(plan_id, key_file, sql).await
 }
 
 /// Stops the query running for the plan, if one is (PostgreSQL's cancel request).
 #[tauri::command]
 #[specta::specta]
-pub async fn cancel_query(state: State<'_, AppState>, plan_id: String) -> Result<(), AppError> {
-    if let Some(stop) = state.queries.lock().await.get(&plan_id) {
-        stop.cancel();
-    }
-    Ok(())
+pub async fn cancel_query(state: State<'_, Backend>, plan_id: String) -> Result<(), AppError> {
+    state.cancel_query(plan_id).await
 }

@@ -3,13 +3,12 @@
 
 use tauri::State;
 
+use onramp_backend::{Backend, StartupProblem};
 use onramp_onboarding::AppError;
-
-use crate::state::{AppState, StartupProblem};
 
 /// Everything wrong that the window should show at the top.
 #[tauri::command]
 #[specta::specta]
-pub async fn startup_problems(state: State<'_, AppState>) -> Result<Vec<StartupProblem>, AppError> {
+pub async fn startup_problems(state: State<'_, Backend>) -> Result<Vec<StartupProblem>, AppError> {
     Ok(state.problems())
 }

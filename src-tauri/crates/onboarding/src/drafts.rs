@@ -36,20 +36,27 @@ pub fn save(data_dir: &Path, plan: &DraftPlan) -> Result<(), AppError> {
             ),
         ));
     }
-    let tmp = data_dir.join(format!(
-        "{DRAFT_FILE}.{}.{}.tmp",
+    write_atomically(data_dir, &path, &text)
+        .map_err(|e| AppError::internal(format!("saving the draft to {}: {e}", path.display())))
+}
+
+/// Writes `bytes` to a temporary file of this save's own in `dir`, syncs it, and renames it
+/// over `path`: a reader never sees half a file, and two saves never share a temporary file.
+pub fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(
+        "{name}.{}.{}.tmp",
         std::process::id(),
         SAVES.fetch_add(1, Ordering::Relaxed)
     ));
     let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(data_dir)?;
-        std::fs::write(&tmp, &text)?;
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(&tmp, bytes)?;
         std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &path)
+        std::fs::rename(&tmp, path)
     };
-    write().map_err(|e| {
+    write().inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
-        AppError::internal(format!("saving the draft to {}: {e}", path.display()))
     })
 }
 

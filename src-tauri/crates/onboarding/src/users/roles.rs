@@ -10,6 +10,8 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+use onramp_secrets::Sensitive;
+
 use super::field;
 use crate::{AppError, ErrorCode};
 
@@ -95,6 +97,13 @@ pub fn recipe_sql(
         }
     }
     (first, then)
+}
+
+/// Every statement a recipe runs, in order, password masked: what the user reads first.
+pub fn recipe_preview(role: &str, recipe: &Recipe) -> Vec<String> {
+    let (mut first, then) = recipe_sql(role, recipe, None);
+    first.extend(then);
+    first
 }
 
 /// `ALTER ROLE … WITH PASSWORD …`; `None` shows the password masked.
@@ -212,6 +221,21 @@ pub fn generate_password() -> String {
         {
             return candidate;
         }
+    }
+}
+
+/// The password for a new user or a change: the one typed, if it passes
+/// [`check_password`], or a generated one when none was typed.
+pub fn typed_or_generated(
+    typed: Option<Sensitive<String>>,
+    role: &str,
+) -> Result<Sensitive<String>, AppError> {
+    match typed.filter(|p| !p.expose().is_empty()) {
+        Some(typed) => match check_password(typed.expose(), role) {
+            Some(problem) => Err(problem),
+            None => Ok(typed),
+        },
+        None => Ok(Sensitive::new(generate_password())),
     }
 }
 
@@ -461,6 +485,19 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_password_is_checked_and_none_means_a_generated_one() {
+        let kept =
+            typed_or_generated(Some(Sensitive::new("Str0ng-enough-pw".into())), "mary").unwrap();
+        assert_eq!(kept.expose(), "Str0ng-enough-pw");
+        let weak = typed_or_generated(Some(Sensitive::new("short".into())), "mary").unwrap_err();
+        assert_eq!(weak.field.as_deref(), Some(field::PASSWORD));
+        for none in [None, Some(Sensitive::new(String::new()))] {
+            let made = typed_or_generated(none, "mary").unwrap();
+            assert_eq!(made.expose().len(), GENERATED_PASSWORD_LEN);
+        }
+    }
 
     #[test]
     fn identifiers_and_literals_are_always_quoted() {

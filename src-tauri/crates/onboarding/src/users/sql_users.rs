@@ -26,6 +26,30 @@ pub struct SqlChange {
     pub keychain_entry: String,
 }
 
+/// A change to the plan's users is refused while apply or teardown runs on it: they hold
+/// its journal, and one writer at a time.
+pub fn refuse_while_busy(busy: bool) -> Result<(), AppError> {
+    if busy {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "The plan is being applied or torn down.",
+        )
+        .hint("Wait until the Provision step shows it finished."));
+    }
+    Ok(())
+}
+
+/// Nothing new is made for a plan whose teardown started.
+pub fn refuse_after_teardown(state: &JournalState) -> Result<(), AppError> {
+    if state.teardown_started {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "This plan is being torn down; nothing new is made for it.",
+        ));
+    }
+    Ok(())
+}
+
 fn instance_id(state: &JournalState) -> Result<String, AppError> {
     state.step(StepId::Instance).id.ok_or_else(|| {
         AppError::new(
@@ -182,4 +206,17 @@ pub async fn credential_password(
                 .hint("Passwords are shown once, when a credential is made; Onramp keeps those it made. Create a new credential to get one.")
         })?;
     Ok(StoredCredential::parse(&secret)?.password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_is_refused_while_a_job_runs_and_after_teardown_started() {
+        assert!(refuse_while_busy(false).is_ok());
+        let busy = refuse_while_busy(true).unwrap_err();
+        assert_eq!(busy.code, ErrorCode::Conflict);
+        assert!(busy.hint.unwrap().contains("Provision step"));
+    }
 }

@@ -1,22 +1,24 @@
-//! What the app keeps while it runs: who it is (identifier, so keychain entries and data
-//! dirs are per build kind), the shared HTTP client, the signed-in session, and the
-//! embedded sandbox once Sandbox mode needs it.
+//! What the back end keeps while the app runs: who it is (identifier, so keychain entries
+//! and data dirs are per build kind), the shared HTTP client, the signed-in session, the
+//! embedded sandbox once Sandbox mode needs it, the registries of running work, and the
+//! problems the window should show.
 
-use std::{collections::HashMap, path::PathBuf, time::Duration};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use serde::Serialize;
 use specta::Type;
-use tauri::{AppHandle, Manager, Runtime};
-use tauri_plugin_store::StoreExt;
 use tokio::sync::Mutex;
 
 use onramp_cloud::{Endpoints, HttpClient, Network};
-use onramp_connect::Tunnel;
 use onramp_onboarding::{
     account::{self, Session},
     engine::Timing,
     plan::Offerings,
-    settings::{Mode, Settings},
+    settings::{self, Mode, Settings},
     AppError, ErrorCode,
 };
 use onramp_sandbox::{RunningSandbox, SandboxConfig};
@@ -27,8 +29,6 @@ use onramp_secrets::Keychain;
 pub const ENDPOINTS_ENV: &str = "ONRAMP_CLOUD_ENDPOINTS";
 /// How long the embedded sandbox takes to provision a database, in seconds (default 30).
 pub const SANDBOX_PROVISION_ENV: &str = "ONRAMP_SANDBOX_PROVISION_SECONDS";
-const SETTINGS_FILE: &str = "settings.json";
-const SETTINGS_KEY: &str = "settings";
 
 /// Which build this is, from its identifier; dev and test builds never share keychain
 /// entries or data with a release build.
@@ -39,7 +39,7 @@ pub enum BuildKind {
     Test,
 }
 
-pub struct AppState {
+pub struct Backend {
     pub identifier: String,
     pub build: BuildKind,
     pub keychain: Keychain,
@@ -56,7 +56,7 @@ pub struct AppState {
     /// Apply and teardown jobs that are running, by plan id.
     pub jobs: onramp_onboarding::jobs::Jobs,
     /// Open SSH tunnels to plans' databases, by plan id. Closed on exit.
-    pub tunnels: Mutex<HashMap<String, Tunnel>>,
+    pub tunnels: crate::Tunnels,
     /// The Connect step's running query, by plan id: its stop switch.
     pub queries: Mutex<HashMap<String, tokio_util::sync::CancellationToken>>,
     /// What went wrong while starting that the user should know (the window lists it).
@@ -71,8 +71,10 @@ pub struct StartupProblem {
     pub hint: String,
 }
 
-impl AppState {
-    pub fn new(identifier: String, data_dir: PathBuf) -> Result<Self, Box<dyn std::error::Error>> {
+impl Backend {
+    /// The back end of the app whose identifier is `identifier`, keeping its files in
+    /// `data_dir`. A data dir it cannot write is a problem the window shows, not a crash.
+    pub fn new(identifier: String, data_dir: PathBuf) -> Result<Self, AppError> {
         let build = if identifier.ends_with(".test") {
             BuildKind::Test
         } else if identifier.ends_with(".dev") {
@@ -89,11 +91,11 @@ impl AppState {
         if let Some(Ok((path, endpoints))) = &endpoints_override {
             tracing::warn!(path = %path.display(), iam = %endpoints.iam, "IBM Cloud endpoints overridden by {ENDPOINTS_ENV}");
         }
-        Ok(AppState {
+        let backend = Backend {
             keychain: Keychain::new(identifier.clone()),
             identifier,
             build,
-            http: HttpClient::new()?,
+            http: HttpClient::new().map_err(AppError::from_cloud)?,
             data_dir,
             endpoints_override,
             session: Mutex::new(None),
@@ -105,10 +107,49 @@ impl AppState {
                 .unwrap_or(30.0),
             offerings: Mutex::new(None),
             jobs: onramp_onboarding::jobs::Jobs::default(),
-            tunnels: Mutex::new(HashMap::new()),
+            tunnels: crate::Tunnels::default(),
             queries: Mutex::new(HashMap::new()),
             problems: std::sync::Mutex::new(Vec::new()),
-        })
+        };
+        if let Err(why) = writable(&backend.data_dir) {
+            backend.problem(
+                format!("Onramp cannot write to its data folder {} ({why}).", backend.data_dir.display()),
+                "Plans cannot be saved or applied until it can: their journals live there. Check that folder's permissions and free space.",
+            );
+        }
+        Ok(backend)
+    }
+
+    /// Notes that the log could not be written where it should be.
+    pub fn log_unwritable(&self, log_dir: &Path, why: &dyn std::fmt::Display) {
+        self.problem(
+            format!(
+                "Onramp cannot write its log to {} ({why}).",
+                log_dir.display()
+            ),
+            "It logs to the terminal instead. Check that folder's permissions and free space.",
+        );
+    }
+
+    /// The saved settings; unreadable ones are set aside (and the window told) for the defaults.
+    pub fn settings(&self) -> Settings {
+        match settings::load(&self.data_dir) {
+            settings::Loaded::Settings(settings) => settings,
+            settings::Loaded::SetAside { kept, why } => {
+                self.problem(
+                    format!("Onramp's settings could not be read ({why})."),
+                    format!(
+                        "They were kept as {} and the defaults are used: Sandbox mode.",
+                        kept.display()
+                    ),
+                );
+                Settings::default()
+            }
+        }
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> Result<(), AppError> {
+        settings::save(&self.data_dir, settings)
     }
 
     /// Notes a problem the window should show (start-up and after).
@@ -211,10 +252,7 @@ impl AppState {
     /// Stops the embedded sandbox, if it runs, (running jobs are left to end with the
     /// process: their journals say where they were, and the next start resumes them) and the servers behind its resources.
     pub async fn shutdown(&self) {
-        let tunnels: Vec<Tunnel> = self.tunnels.lock().await.drain().map(|(_, t)| t).collect();
-        for tunnel in tunnels {
-            tunnel.close().await;
-        }
+        self.tunnels.close_all().await;
         if let Some(sandbox) = self.sandbox.lock().await.take() {
             sandbox.stop().await;
         }
@@ -242,55 +280,10 @@ impl AppState {
     }
 }
 
-/// Opens the settings store; one that cannot be read is set aside (and reported) and a new
-/// one starts, so a damaged file never leaves the app unable to save the mode.
-fn settings_store<R: Runtime>(
-    app: &AppHandle<R>,
-) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, AppError> {
-    match app.store(SETTINGS_FILE) {
-        Ok(store) => Ok(store),
-        Err(error) => {
-            let path = app
-                .path()
-                .app_data_dir()
-                .map(|d| d.join(SETTINGS_FILE))
-                .map_err(|e| AppError::internal(format!("settings store: {e}")))?;
-            let kept = onramp_onboarding::drafts::set_aside(&path);
-            if let Some(state) = app.try_state::<AppState>() {
-                state.problem(
-                    format!("Onramp's settings could not be read ({error})."),
-                    format!(
-                        "They were kept as {} and the defaults are used: Sandbox mode.",
-                        kept.display()
-                    ),
-                );
-            }
-            app.store(SETTINGS_FILE)
-                .map_err(|e| AppError::internal(format!("settings store: {e}")))
-        }
-    }
-}
-
-pub fn load_settings<R: Runtime>(app: &AppHandle<R>) -> Settings {
-    let stored = settings_store(app)
-        .ok()
-        .and_then(|store| store.get(SETTINGS_KEY));
-    match stored.map(serde_json::from_value::<Settings>) {
-        Some(Ok(settings)) => settings,
-        Some(Err(error)) => {
-            tracing::warn!(%error, "settings unreadable; using defaults");
-            Settings::default()
-        }
-        None => Settings::default(),
-    }
-}
-
-pub fn save_settings<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), AppError> {
-    let store = settings_store(app)?;
-    let value =
-        serde_json::to_value(settings).map_err(|e| AppError::internal(format!("settings: {e}")))?;
-    store.set(SETTINGS_KEY, value);
-    store
-        .save()
-        .map_err(|e| AppError::internal(format!("saving settings: {e}")))
+/// Whether a file can be made in `dir` (made if missing).
+fn writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".onramp-write-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(probe)
 }

@@ -1,0 +1,93 @@
+//! The back end without a window: what the shell used to decide, tested here. Settings
+//! survive a restart, a damaged settings file or an unwritable data dir is a problem the
+//! window shows (never a crash), the sandbox mode signs in, and work on a plan of another
+//! account or a plan that is not there is refused with the error the window shows.
+
+use onramp_backend::{Backend, BuildKind};
+use onramp_onboarding::{settings::Mode, ErrorCode};
+
+fn backend(dir: &std::path::Path, identifier: &str) -> Backend {
+    Backend::new(identifier.to_owned(), dir.to_owned()).unwrap()
+}
+
+#[tokio::test]
+async fn the_sandbox_signs_in_and_the_mode_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = backend(dir.path(), "cloud.onramp.desktop.test");
+    assert_eq!(first.build, BuildKind::Test);
+    let status = first.use_sandbox().await.unwrap();
+    assert_eq!(status.mode, Mode::Sandbox);
+    let account = status.account.expect("signed in to the sandbox");
+    assert_eq!(account.mode, Mode::Sandbox);
+    assert!(first.problems().is_empty(), "{:?}", first.problems());
+    first.shutdown().await;
+
+    // A restart reads the mode back and signs in to the same sandbox account.
+    let again = backend(dir.path(), "cloud.onramp.desktop.test");
+    let status = again.account_status().await;
+    assert_eq!(status.mode, Mode::Sandbox);
+    assert_eq!(status.account.unwrap().account_id, account.account_id);
+    again.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_damaged_settings_file_is_set_aside_and_said_and_the_defaults_used() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("settings.json"), "{not json").unwrap();
+    let b = backend(dir.path(), "cloud.onramp.desktop.test");
+    assert_eq!(b.settings().mode, Mode::Sandbox);
+    let problems = b.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].message.contains("settings could not be read"),
+        "{problems:?}"
+    );
+    assert!(problems[0].hint.contains(".unreadable"), "{problems:?}");
+    // The mode can be saved again at once.
+    b.use_ibm_cloud().await.unwrap();
+    assert_eq!(b.settings().mode, Mode::IbmCloud);
+}
+
+#[test]
+fn an_unwritable_data_dir_is_a_problem_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let b = backend(&file.join("data"), "cloud.onramp.desktop");
+    assert_eq!(b.build, BuildKind::Release);
+    let problems = b.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("cannot write to its data folder")),
+        "{problems:?}"
+    );
+}
+
+#[tokio::test]
+async fn work_on_a_plan_is_refused_when_signed_out_or_the_plan_is_not_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path(), "cloud.onramp.desktop.test");
+    let signed_out = b
+        .teardown_preview("3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b".into())
+        .await
+        .unwrap_err();
+    assert_eq!(signed_out.code, ErrorCode::SignedOut);
+
+    b.use_sandbox().await.unwrap();
+    let missing = b
+        .teardown_preview("3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b".into())
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound);
+    let not_an_id = b
+        .teardown_preview("../../etc/passwd".into())
+        .await
+        .unwrap_err();
+    assert_eq!(not_an_id.code, ErrorCode::InvalidInput);
+    assert!(b
+        .cancel_plan("3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b".into())
+        .is_err());
+    assert!(b.list_plans().await.is_empty());
+    b.shutdown().await;
+}

@@ -1,3 +1,4 @@
+// The app as a whole: the stepper, the Account step, the keyboard alone, and axe.
 import { describe, expect, it } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';

@@ -1,3 +1,4 @@
+// The app: the stepper on the left, the current step on the right, and the plan they share.
 import { useCallback, useEffect, useState } from 'react';
 import {
   Button,

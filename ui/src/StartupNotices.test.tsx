@@ -1,3 +1,4 @@
+// What went wrong while starting is shown at the top, once, with what to do.
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 

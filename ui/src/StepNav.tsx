@@ -1,3 +1,4 @@
+// The stepper: every step of the tutorial, where the user is, and which steps are reachable yet.
 import { Button, Link } from '@carbon/react';
 
 import type { Problem } from './backend';

@@ -1,3 +1,4 @@
+// The window's entry point: mounts the app on the Tauri back end.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 

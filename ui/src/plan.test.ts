@@ -1,3 +1,4 @@
+// Which fields a change to the plan touches, and which step each field belongs to.
 import { describe, expect, it } from 'vitest';
 
 import { fieldsOfPatch, stepOfField } from './plan';

@@ -1,3 +1,4 @@
+// The plan the steps share, carried to another account: what it keeps and what it asks again.
 import { describe, expect, it } from 'vitest';
 
 import type { DraftPlan, Offerings } from './backend';

@@ -1,3 +1,4 @@
+// Step 1, Account: the sandbox or IBM Cloud, the API key (typed once, kept in the OS keychain), and who it belongs to.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import {
   Button,

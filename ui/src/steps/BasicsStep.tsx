@@ -1,3 +1,4 @@
+// Step 2, Basics: the database's name, its location and its resource group.
 import { Select, SelectItem, Stack, TextInput } from '@carbon/react';
 
 import type { DraftPlan, Offerings } from '../backend';

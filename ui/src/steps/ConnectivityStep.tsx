@@ -1,3 +1,4 @@
+// Step 5, Connectivity: the private path (VPC, subnet, SSH key, jump server, endpoint gateway, optional restriction).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Button,

@@ -1,3 +1,4 @@
+// Step 4, Encryption: the provider-managed key, or a Key Protect root key and the authorization it needs.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Button,

@@ -1,3 +1,4 @@
+// Step 7, Provision: every resource of the plan made live, in parallel, resumable, with teardown.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import {
   Button,

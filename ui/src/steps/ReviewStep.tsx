@@ -1,3 +1,4 @@
+// Step 6, Review: the whole plan, what blocks it, and its cost, before anything is made.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Button,

@@ -1,3 +1,4 @@
+// Step 3, Sizing: members, host flavor, storage per member and PostgreSQL version, from what the location offers.
 import { useEffect, useState, type ChangeEvent, type ReactNode } from 'react';
 import { InlineNotification, RadioButton, RadioButtonGroup, Select, SelectItem, Stack, Tag, TextInput } from '@carbon/react';
 

@@ -1,3 +1,4 @@
+// A step's heading and opening words, and the props that put an error at its field.
 import type { ReactNode } from 'react';
 
 import { STEPS } from '../steps';

@@ -1,3 +1,4 @@
+// What every UI test starts from: a clean DOM and the browser APIs jsdom lacks.
 import { afterEach } from 'vitest';
 import { cleanup } from '@testing-library/react';
 

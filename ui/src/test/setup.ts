@@ -1,8 +1,12 @@
 // What every UI test starts from: a clean DOM and the browser APIs jsdom lacks.
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { cleanup } from '@testing-library/react';
 
+import { saveRecorded } from './rules';
+
 afterEach(() => cleanup());
+// While `npm run rules` records, each test file adds what Rust answered to rules.json.
+afterAll(() => saveRecorded());
 
 // jsdom has no ResizeObserver (every webview Onramp runs in does); Carbon's modal body
 // observes its own size to decide whether it scrolls. Nothing resizes in jsdom, so an

@@ -7,7 +7,8 @@ import { expect } from 'vitest';
 
 import { App } from '../App';
 import type { Connectivity, DraftPlan, PlanProgress } from '../backend';
-import { FakeBackend, fakeImages, suggestedConnectivity } from './fakeBackend';
+import { rule } from './rules';
+import { FakeBackend, fakeImages } from './fakeBackend';
 
 export type User = ReturnType<typeof userEvent.setup>;
 
@@ -41,9 +42,11 @@ export function draft(change: Partial<DraftPlan> = {}): DraftPlan {
 export const FIRST_PLAN_ID = '00000000-0000-4000-8000-000000000001';
 
 /** A private path in ca-mon with nothing left to fill in (unless `change` says otherwise). */
+const SUGGESTED = await rule<Connectivity>('suggestedConnectivity', { location: 'ca-mon', planId: FIRST_PLAN_ID });
+
 export function connectivity(change: Partial<Connectivity> = {}): Connectivity {
   const image = fakeImages('ca-mon')[0];
-  const path = suggestedConnectivity('ca-mon', FIRST_PLAN_ID);
+  const path = structuredClone(SUGGESTED);
   return {
     ...path,
     jump: { ...path.jump, imageId: image.id, imageName: image.name },

@@ -18,6 +18,7 @@ pub mod offerings;
 pub mod plan;
 pub mod plans;
 pub mod review;
+pub mod rulebook;
 pub mod settings;
 pub mod users;
 pub mod vault;

@@ -105,6 +105,14 @@ pub fn amendable(state: &JournalState, next: &DraftPlan, offerings: &Offerings) 
 /// change touches only what was not made yet, with the steps that failed for it tried
 /// again). The plan is checked again first, with what only the cloud knows; a problem
 /// refuses it at its field.
+/// Apply refuses a plan with a problem, at the first problem's field.
+pub fn refuse_apply(problems: &[crate::plan::Problem]) -> Option<AppError> {
+    problems.first().map(|problem| {
+        AppError::invalid(&problem.field, problem.message.clone())
+            .hint("Fix this in the plan before applying it.")
+    })
+}
+
 pub async fn prepare_apply(
     cloud: &Cloud,
     dir: &Path,
@@ -136,9 +144,8 @@ pub async fn prepare_apply(
         }
     }
     let problems = review::check(cloud, owner.account_id, plan, offerings, own).await?;
-    if let Some(problem) = problems.first() {
-        return Err(AppError::invalid(&problem.field, problem.message.clone())
-            .hint("Fix this in the plan before applying it."));
+    if let Some(refusal) = refuse_apply(&problems) {
+        return Err(refusal);
     }
     if !own {
         return Journal::create(dir, plan, owner.mode, owner.account_id);

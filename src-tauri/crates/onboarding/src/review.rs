@@ -194,6 +194,18 @@ pub async fn review(
     })
 }
 
+/// The problem when the account already has a service with the plan's name in its group
+/// (Resource Controller allows two; Onramp will not make the second).
+pub fn name_taken(plan: &DraftPlan) -> Problem {
+    Problem::new(
+        field::NAME,
+        format!(
+            "The account already has a service named '{}' in this resource group. Choose another name.",
+            plan.name
+        ),
+    )
+}
+
 /// Every problem that blocks applying `plan`: the local rules, then what only the cloud
 /// knows. What apply checks again, without Review's cost.
 pub async fn check(
@@ -218,13 +230,7 @@ pub async fn check(
             .into_iter()
             .any(|i| i.name == plan.name);
         if taken {
-            problems.push(Problem::new(
-                field::NAME,
-                format!(
-                    "The account already has a service named '{}' in this resource group. Choose another name.",
-                    plan.name
-                ),
-            ));
+            problems.push(name_taken(plan));
         }
     }
     if let Encryption::KeyProtect(choice) = &plan.encryption {

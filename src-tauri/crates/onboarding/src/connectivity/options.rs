@@ -129,8 +129,7 @@ pub async fn connectivity_options(
     )
     .map_err(AppError::from_cloud)?;
 
-    let mut zones: Vec<String> = zones.into_iter().map(|z| z.name).collect();
-    zones.sort();
+    let zones: Vec<String> = zones.into_iter().map(|z| z.name).collect();
     let vpcs: Vec<VpcOption> = vpcs
         .into_iter()
         .map(|v| {
@@ -155,7 +154,7 @@ pub async fn connectivity_options(
             }
         })
         .collect();
-    let mut keys: Vec<KeyOption> = keys
+    let keys: Vec<KeyOption> = keys
         .into_iter()
         .map(|k| KeyOption {
             id: k.id,
@@ -164,9 +163,8 @@ pub async fn connectivity_options(
             kind: k.kind.map(|t| t.as_str().to_owned()).unwrap_or_default(),
         })
         .collect();
-    keys.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let mut images: Vec<ImageOption> = images
+    let images: Vec<ImageOption> = images
         .into_iter()
         .filter(|i| {
             i.status
@@ -190,9 +188,8 @@ pub async fn connectivity_options(
             name: i.name,
         })
         .collect();
-    images.sort_by_key(|i| (image_rank(&i.name), std::cmp::Reverse(i.name.clone())));
 
-    let mut profiles: Vec<ProfileOption> = profiles
+    let profiles: Vec<ProfileOption> = profiles
         .into_iter()
         .filter(|p| {
             p.status
@@ -215,6 +212,28 @@ pub async fn connectivity_options(
             })
         })
         .collect();
+    Ok(assemble(
+        location, plan_id, sandbox, zones, vpcs, keys, images, profiles,
+    ))
+}
+
+/// The options from what the VPC API listed: sorted as the step shows them (the default
+/// profile and the recommended image first), with where SSH comes from and the suggested
+/// private path filled in from them.
+#[allow(clippy::too_many_arguments)]
+pub fn assemble(
+    location: &str,
+    plan_id: &str,
+    sandbox: bool,
+    mut zones: Vec<String>,
+    vpcs: Vec<VpcOption>,
+    mut keys: Vec<KeyOption>,
+    mut images: Vec<ImageOption>,
+    mut profiles: Vec<ProfileOption>,
+) -> ConnectivityOptions {
+    zones.sort();
+    keys.sort_by(|a, b| a.name.cmp(&b.name));
+    images.sort_by_key(|i| (image_rank(&i.name), std::cmp::Reverse(i.name.clone())));
     profiles.sort_by_key(|p| {
         (
             p.name != DEFAULT_JUMP_PROFILE,
@@ -252,7 +271,7 @@ pub async fn connectivity_options(
     if let Some(cidr) = &ssh_source.cidr {
         suggested.ssh_cidr = cidr.clone();
     }
-    Ok(ConnectivityOptions {
+    ConnectivityOptions {
         region: location.to_owned(),
         vpcs,
         zones,
@@ -261,7 +280,7 @@ pub async fn connectivity_options(
         profiles,
         ssh_source,
         suggested,
-    })
+    }
 }
 
 /// Ubuntu LTS minimal first (the smallest stock image that has OpenSSH), then other Ubuntu,

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// How to reach the database through the private path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct PrivatePath {
     /// The jump VSI's floating IP (SSH on port 22).

@@ -45,7 +45,7 @@ pub struct CredentialInfo {
 }
 
 /// The credential's name rules: 1–100 characters, no leading or trailing space.
-fn check_credential_name(name: &str, taken: &[String]) -> Option<AppError> {
+pub fn check_credential_name(name: &str, taken: &[String]) -> Option<AppError> {
     let at = |m: String| Some(AppError::new(ErrorCode::InvalidInput, m).at(field::CREDENTIAL_NAME));
     if name.trim().is_empty() {
         return at("Give the credential a name.".into());

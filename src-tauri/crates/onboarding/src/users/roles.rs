@@ -407,28 +407,33 @@ where
     Ok(shown)
 }
 
+/// What is wrong with a new database's name, given whether one by that name exists.
+pub fn database_name_problem(database: &str, exists: bool) -> Option<AppError> {
+    let at = |m: String| AppError::new(ErrorCode::InvalidInput, m).at(field::DATABASE);
+    if database.trim().is_empty() {
+        return Some(at("Name the new database.".into()));
+    }
+    if database.len() > ROLE_NAME_MAX_BYTES || database.contains('\0') {
+        return Some(at(format!(
+            "A database name is at most {ROLE_NAME_MAX_BYTES} bytes, without NUL."
+        )));
+    }
+    exists.then(|| at(format!("A database named {database} already exists.")))
+}
+
 async fn check_database_name(
     client: &tokio_postgres::Client,
     database: &str,
 ) -> Result<(), AppError> {
-    let at = |m: String| AppError::new(ErrorCode::InvalidInput, m).at(field::DATABASE);
-    if database.trim().is_empty() {
-        return Err(at("Name the new database.".into()));
-    }
-    if database.len() > ROLE_NAME_MAX_BYTES || database.contains('\0') {
-        return Err(at(format!(
-            "A database name is at most {ROLE_NAME_MAX_BYTES} bytes, without NUL."
-        )));
+    if let Some(problem) = database_name_problem(database, false) {
+        return Err(problem);
     }
     let exists = client
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&database])
         .await
         .map_err(|e| sql_error(e, None))?
         .is_some();
-    if exists {
-        return Err(at(format!("A database named {database} already exists.")));
-    }
-    Ok(())
+    database_name_problem(database, exists).map_or(Ok(()), Err)
 }
 
 /// `ALTER ROLE … WITH PASSWORD` in one transaction with the keychain: `store` saves the

@@ -335,9 +335,27 @@ function clipboard() {
   }
 }
 
+test('Done: every resource the plan made, its cost, and where its secrets are, with no secret shown', async () => {
+  await session.next();
+  await session.waitFor('#done-resources tbody tr[data-step="vpe"]', 30000);
+  const made = await session.text(await session.find('#done-resources'));
+  for (const name of [NAME, `onramp-vpc-${suffix}`, `onramp-jump-${suffix}`, `onramp-vpe-${suffix}`, 'onramp-manager']) {
+    assert.ok(made.includes(name), `${name} in ${made}`);
+  }
+  const [database] = await api.databases();
+  assert.ok(made.includes(database.crn), 'the database is listed by its CRN');
+  const secrets = await session.text(await session.find('#done-secrets'));
+  assert.match(secrets, /credential:/);
+  assert.match(secrets, /ssh-key:/);
+  await session.waitFor('#done-cost-total');
+  await session.screenshot('40d-done');
+  await session.accessible('Done');
+  const page = await session.script('return document.documentElement.outerHTML');
+  for (const secret of handled) assert.ok(!page.includes(secret), 'no secret on Done');
+  await session.click(await session.find('#done-teardown'));
+});
+
 test('Teardown removes the private path and the database', async () => {
-  await session.click(await session.find('#back-button'));
-  await session.click(await session.waitFor('#back-button'));
   await session.click(await session.waitFor('#teardown-button'));
   // What the Users step made is listed first, then the plan's resources in reverse.
   const items = await session.waitForText('#teardown-items', (t) => t.includes('app-writer'));

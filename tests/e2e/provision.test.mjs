@@ -162,6 +162,23 @@ test('Provision: live progress; closing the app mid-way and reopening it resumes
   for (const { file, text } of readTree(appHome)) assert.ok(!text.includes(password), `the password leaked into ${file}`);
 });
 
+test('Done: each resource links to the IBM Cloud console; the secrets are named by their keychain entries', async () => {
+  await session.next();
+  await session.waitFor('#done-resources tbody tr[data-step="instance"]', 30000);
+  const [database] = await api.databases();
+  const link = await session.script(
+    'return document.querySelector(\'#done-resources tr[data-step="instance"] a\')?.getAttribute("href")',
+  );
+  assert.equal(link, `https://cloud.ibm.com/services/databases-for-postgresql/${encodeURIComponent(database.crn)}`);
+  const secrets = await session.text(await session.find('#done-secrets'));
+  assert.match(secrets, /ibmcloud-api-key/);
+  assert.match(await session.text(await session.find('#done-skipped')), /private path/);
+  await session.screenshot('18b-done');
+  await session.accessible('Done');
+  await session.click(await session.find('#back-button'));
+  await session.waitFor('#teardown-button');
+});
+
 test('Teardown: previewed, then everything is deleted and the keychain entry is gone', async () => {
   const [database] = await api.databases();
   const [key] = await api.keys(database.guid);

@@ -22,6 +22,7 @@ import { AccountStep } from './steps/AccountStep';
 import { BasicsStep } from './steps/BasicsStep';
 import { ConnectStep } from './steps/ConnectStep';
 import { ConnectivityStep } from './steps/ConnectivityStep';
+import { DoneStep } from './steps/DoneStep';
 import { EncryptionStep } from './steps/EncryptionStep';
 import { ProvisionStep } from './steps/ProvisionStep';
 import { ReviewStep } from './steps/ReviewStep';
@@ -43,6 +44,7 @@ const WIZARD = [
   'provision',
   'connect',
   'users',
+  'done',
 ] as const;
 type WizardStep = (typeof WIZARD)[number];
 const PLAN_STEPS: string[] = ['basics', 'sizing', 'encryption', 'connectivity'];
@@ -77,7 +79,11 @@ export function App({ backend }: { backend: Backend }) {
   const accountKey = account ? `${account.mode}:${account.accountId}` : null;
   const model = usePlan(backend, accountKey);
   const { plan, offerings, problems } = model;
-  const showFound = useCallback(() => setCurrent('provision'), []);
+  // A plan from an earlier session: a finished one opens on Done, anything else needs Provision.
+  const showFound = useCallback(
+    (found: { outcome: string | null }) => setCurrent(found.outcome === 'Succeeded' ? 'done' : 'provision'),
+    [],
+  );
   const { progress, notice, startError, follow, clear } = useProgress(backend, accountKey, showFound);
   const { keyFile, setKeyFile } = useKeyFile(progress?.planId ?? null);
 
@@ -163,6 +169,7 @@ export function App({ backend }: { backend: Backend }) {
     provision: Boolean(account && progress),
     connect: wayIn,
     users: wayIn,
+    done: provisioned,
   };
   const blockersOf = (step: WizardStep): Problem[] => {
     if (step === 'review') return problems;
@@ -172,8 +179,11 @@ export function App({ backend }: { backend: Backend }) {
   const shownOn = (step: string) => Object.keys(model.shown).some((f) => stepOfField(f) === step);
 
   const position = WIZARD.indexOf(current);
-  const previous = WIZARD[position - 1];
-  const following = WIZARD[position + 1];
+  // Without a way in, Connect and Users are passed over: Provision leads to Done, and back.
+  let previous: WizardStep | undefined = WIZARD[position - 1];
+  let following: WizardStep | undefined = WIZARD[position + 1];
+  if (provisioned && !wayIn && current === 'provision') following = 'done';
+  if (provisioned && !wayIn && current === 'done') previous = 'provision';
   const nextInfo = (): NextInfo | undefined => {
     if (!following || (current === 'review' && !reach.provision)) return undefined;
     if (current === 'provision' && (!progress || progress.outcome === 'TornDown')) return undefined;
@@ -293,6 +303,20 @@ export function App({ backend }: { backend: Backend }) {
           planId={progress.planId}
           keyFile={keyFile}
           onKeyFile={setKeyFile}
+        />
+      );
+    }
+    if (current === 'done' && progress) {
+      return (
+        <DoneStep
+          key={progress.planId}
+          backend={backend}
+          planId={progress.planId}
+          wayIn={wayIn}
+          onNewPlan={startNewPlan}
+          onGo={(step) => {
+            if (isWizardStep(step) && reach[step]) go(step);
+          }}
         />
       );
     }

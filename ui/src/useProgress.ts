@@ -1,6 +1,6 @@
 // The progress of one applied plan at a time, as its jobs stream it, and what Onramp does on
 // start with plans an earlier session left: watch one still running, resume one interrupted
-// when the app closed, and keep a finished one within reach.
+// when the app closed, and open a finished one on Done.
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { asAppError, type AppError, type Backend, type PlanProgress, type ProgressListener } from './backend';
@@ -93,8 +93,8 @@ export function useProgress(
       if (!chosen) return;
       watching.current = chosen.planId;
       setProgress(chosen);
-      // A provisioned plan waits for the user to look; anything else needs them now.
-      if (chosen.outcome !== 'Succeeded') found.current(chosen);
+      // A finished plan opens on Done; anything else needs the user in Provision.
+      found.current(chosen);
       try {
         if (chosen === running) {
           await follow(chosen.planId, (l) => backend.watchPlan(chosen.planId, l));

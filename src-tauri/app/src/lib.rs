@@ -43,6 +43,7 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::provision::cancel_plan,
             commands::provision::teardown_preview,
             commands::provision::teardown_plan,
+            commands::provision::plan_summary,
             commands::plan::connectivity_options,
             commands::connect::connection_info,
             commands::connect::save_ssh_key,

@@ -248,6 +248,18 @@ async teardownPlan(planId: string, onProgress: TAURI_CHANNEL<PlanProgress>) : Pr
 }
 },
 /**
+ * What Done shows of a finished plan: everything it made (id, location, state, console
+ * link), its monthly cost, where its secrets live, and what it left out.
+ */
+async planSummary(planId: string) : Promise<Result<PlanSummary, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_summary", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The VPCs, subnets, zones, SSH keys, stock images and small profiles of the database's
  * region, and the Connectivity step's suggested private path.
  */
@@ -718,6 +730,26 @@ export type DoctorReport = { stages: Stage[];
  */
 selectOne: number | null }
 /**
+ * One resource of the plan as Done lists it.
+ */
+export type DoneResource = { step: StepId; label: string; name: string; 
+/**
+ * The CRN, id or key GUID the cloud gave it.
+ */
+id: string | null; 
+/**
+ * Its region (`global` for account-wide ones).
+ */
+location: string; status: StepStatus; 
+/**
+ * False for what the plan used but did not make (the user's choice, or what was there).
+ */
+madeByPlan: boolean; 
+/**
+ * Where IBM Cloud's console shows it (none in the sandbox).
+ */
+consoleUrl: string | null }
+/**
  * What the user chose so far. Numbers are wide and signed so that whatever the window
  * sends arrives here and gets a message, instead of failing to deserialize.
  */
@@ -924,6 +956,22 @@ elapsedMs: number;
  * The critical path of the graph, by each step's estimate.
  */
 estimateMs: number; startedAt: string }
+/**
+ * Everything Done shows of a plan.
+ */
+export type PlanSummary = { planId: string; planName: string; mode: Mode; accountId: string; location: string; progress: PlanProgress; resources: DoneResource[]; 
+/**
+ * The OS keychain's service all the entries are under (the app's identifier).
+ */
+keychainService: string; secrets: SecretPlace[]; skipped: Skipped[]; 
+/**
+ * The database's private host name, once the way in is ready.
+ */
+hostName: string | null; 
+/**
+ * The monthly estimate, when the catalog could be read.
+ */
+cost: CostEstimate | null }
 export type PlannedResource = { label: string; name: string; settings: Setting[] }
 /**
  * One thing wrong with the plan, at the field that causes it.
@@ -993,7 +1041,19 @@ export type RoleRow = { name: string; superuser: boolean; inherit: boolean; crea
  * The roles it is a member of, sorted.
  */
 memberOf: string[]; kind: RoleKind }
+/**
+ * A secret of the plan: what it is and the keychain entry that holds it (never its value).
+ */
+export type SecretPlace = { what: string; keychainEntry: string }
 export type Setting = { label: string; value: string }
+/**
+ * Something the plan left out, and the step where the user can go back to it.
+ */
+export type Skipped = { what: string; why: string; 
+/**
+ * The wizard step that changes it, if one does.
+ */
+step: string | null }
 /**
  * What a SQL change did, for the window: no secret.
  */

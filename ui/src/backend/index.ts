@@ -14,6 +14,7 @@ import type {
   Offerings,
   PasswordOf,
   PlanProgress,
+  PlanSummary,
   Problem,
   QueryResult,
   Recipe,
@@ -63,6 +64,10 @@ export type {
   Outcome,
   PasswordOf,
   PlannedResource,
+  PlanSummary,
+  DoneResource,
+  SecretPlace,
+  Skipped,
   PlanProgress,
   Problem,
   ProfileOption,
@@ -129,6 +134,8 @@ export interface Backend {
   resumePlan(planId: string, retryFailed: boolean, onProgress: ProgressListener): Promise<PlanProgress>;
   cancelPlan(planId: string): Promise<void>;
   teardownPreview(planId: string): Promise<TeardownItem[]>;
+  /** What Done shows of a finished plan: what it made, its cost, where its secrets live, what it left out. */
+  planSummary(planId: string): Promise<PlanSummary>;
   teardownPlan(planId: string, onProgress: ProgressListener): Promise<PlanProgress>;
 
   /**

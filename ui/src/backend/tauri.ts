@@ -69,6 +69,7 @@ export const tauriBackend: Backend = {
     await unwrap(commands.cancelQuery(planId));
   },
   saveSshKey: (planId, path) => unwrap(commands.saveSshKey(planId, path)),
+  planSummary: (planId) => unwrap(commands.planSummary(planId)),
   copyPassword: async (planId, which) => {
     await unwrap(commands.copyPassword(planId, which));
   },

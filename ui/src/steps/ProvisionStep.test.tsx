@@ -289,14 +289,14 @@ describe('on start', () => {
     expect([status('instance'), status('manager-key')]).toEqual(['Ready', 'Working']);
   });
 
-  it('keeps a provisioned plan within reach without leaving the Account step', async () => {
+  it('opens a provisioned plan on Done, with Provision within reach', async () => {
     const backend = new FakeBackend();
     backend.seedPlan(
       earlier({ outcome: 'Succeeded', steps: [step('instance', 'Ready'), step('manager-key', 'Ready')] }),
     );
     const { user } = await renderWizard(backend);
-    await waitFor(() => expect(stepButton('provision').disabled).toBe(false));
-    expect(screen.getByRole('heading', { level: 1, name: 'Account' })).toBeTruthy();
+    await screen.findByRole('heading', { level: 1, name: 'Done' });
+    expect(stepButton('provision').disabled).toBe(false);
     expect(backend.calls).not.toContain('resumePlan');
     await openStep(user, 'provision', 'Provision');
     expect(outcome()).toBe('Succeeded');

@@ -6,18 +6,12 @@ import {
   InlineNotification,
   Link,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeader,
-  TableRow,
   Tile,
 } from '@carbon/react';
 
-import { asAppError, type AppError, type Backend, type CostEstimate, type DraftPlan, type Problem, type Review } from '../backend';
-import { formatMoney } from '../plan';
+import { asAppError, type AppError, type Backend, type DraftPlan, type Problem, type Review } from '../backend';
 import { problemPlace } from '../StepNav';
+import { CostTable } from './CostTable';
 import { StepHeading } from './StepHeading';
 
 interface Props {
@@ -33,58 +27,6 @@ interface Props {
 
 function errorLine(error: AppError) {
   return [error.hint, error.requestId && `Request ID: ${error.requestId}`].filter(Boolean).join(' ');
-}
-
-function Cost({ cost }: { cost: CostEstimate }) {
-  const money = (n: number, digits?: number) => formatMoney(n, cost.currency, digits);
-  return (
-    <Stack gap={4}>
-      <h2 id="cost-title" className="onramp-review__heading">
-        Estimated cost
-      </h2>
-      <Table aria-labelledby="cost-title" size="md">
-        <TableHead>
-          <TableRow>
-            <TableHeader>Item</TableHeader>
-            <TableHeader>Unit price per month</TableHeader>
-            <TableHeader>Quantity</TableHeader>
-            <TableHeader>Per month</TableHeader>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {cost.lines.map((line) => (
-            <TableRow key={line.label} data-known={line.monthly !== null}>
-              <TableCell>{line.label}</TableCell>
-              <TableCell>{line.unitMonthly === null ? '—' : money(line.unitMonthly, 4)}</TableCell>
-              <TableCell>{line.quantity}</TableCell>
-              <TableCell>
-                {line.monthly === null ? (
-                  <>
-                    <strong>Price unknown</strong>
-                    {line.note && <span className="onramp-review__note">{line.note}</span>}
-                  </>
-                ) : (
-                  money(line.monthly)
-                )}
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-      <p id="cost-total" className="onramp-review__total">
-        {cost.complete
-          ? `≈ ${money(cost.monthlyKnown)}/month (≈ ${money(cost.hourlyKnown, 3)}/hour)`
-          : `At least ${money(cost.monthlyKnown)}/month (at least ${money(cost.hourlyKnown, 3)}/hour): some prices are unknown`}
-      </p>
-      {cost.notes.length > 0 && (
-        <ul className="onramp-review__notes" aria-label="About this estimate">
-          {cost.notes.map((note) => (
-            <li key={note}>{note}</li>
-          ))}
-        </ul>
-      )}
-    </Stack>
-  );
 }
 
 /** Step 6: everything the plan creates and what it costs, checked with the cloud; then apply. */
@@ -206,7 +148,7 @@ export function ReviewStep({ backend, plan, onJump, onCloudProblems, onApply }: 
           </Stack>
         )}
 
-        {review && <Cost cost={review.cost} />}
+        {review && <CostTable cost={review.cost} />}
 
         {applyError && (
           <InlineNotification

@@ -23,7 +23,8 @@ export type RuleName =
   | 'firstQuery'
   | 'checkApiKey'
   | 'nameTaken'
-  | 'refuseApply';
+  | 'refuseApply'
+  | 'doneSummary';
 
 interface Entry {
   rule: string;

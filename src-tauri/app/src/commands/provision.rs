@@ -101,3 +101,14 @@ pub async fn teardown_plan(
         on_progress,
     ))
 }
+
+/// What Done shows of a finished plan: everything it made (id, location, state, console
+/// link), its monthly cost, where its secrets live, and what it left out.
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_summary(
+    state: State<'_, Backend>,
+    plan_id: String,
+) -> Result<onramp_onboarding::done::PlanSummary, AppError> {
+    state.plan_summary(plan_id).await
+}

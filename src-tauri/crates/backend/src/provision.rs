@@ -186,3 +186,32 @@ impl Backend {
         Ok(Progress::Live(reserved.start(job)))
     }
 }
+
+impl Backend {
+    /// What Done shows of a plan: what it made (with console links), its monthly cost, where
+    /// its secrets are, and what it left out.
+    pub async fn plan_summary(
+        &self,
+        plan_id: String,
+    ) -> Result<onramp_onboarding::done::PlanSummary, AppError> {
+        let journal = self.read_journal(&plan_id).await?;
+        let session = self.signed_in().await?;
+        let mut summary = onramp_onboarding::done::summary(
+            &journal,
+            &self.timing(&session),
+            self.keychain.service(),
+        );
+        if let Ok(offerings) = self.current_offerings().await {
+            let cloud = session.cloud(&self.http);
+            summary.cost = onramp_onboarding::review::cost_of(
+                &cloud,
+                session.account.mode,
+                &journal.plan,
+                &offerings,
+            )
+            .await
+            .ok();
+        }
+        Ok(summary)
+    }
+}

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod connectivity;
 pub mod cost;
 pub mod credential;
+pub mod done;
 pub mod drafts;
 pub mod engine;
 pub mod error;

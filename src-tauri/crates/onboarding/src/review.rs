@@ -177,6 +177,21 @@ pub async fn review(
     own_instance: bool,
 ) -> Result<Review, AppError> {
     let problems = check(cloud, account_id, plan, offerings, own_instance).await?;
+    Ok(Review {
+        resources: planned_resources(plan, offerings),
+        cost: cost_of(cloud, mode, plan, offerings).await?,
+        problems,
+    })
+}
+
+/// The plan's monthly estimate from the catalog's pricing for its location (unknown lines
+/// when the catalog has none).
+pub async fn cost_of(
+    cloud: &Cloud,
+    mode: Mode,
+    plan: &DraftPlan,
+    offerings: &Offerings,
+) -> Result<cost::CostEstimate, AppError> {
     let pricing = match offerings.location(&plan.location) {
         Some(location) => cloud
             .global_catalog()
@@ -187,11 +202,11 @@ pub async fn review(
             .ok(),
         None => None,
     };
-    Ok(Review {
-        resources: planned_resources(plan, offerings),
-        cost: cost::estimate(plan, pricing.as_ref(), mode == Mode::Sandbox),
-        problems,
-    })
+    Ok(cost::estimate(
+        plan,
+        pricing.as_ref(),
+        mode == Mode::Sandbox,
+    ))
 }
 
 /// The problem when the account already has a service with the plan's name in its group

@@ -47,6 +47,7 @@ pub const RULES: &[&str] = &[
     "checkApiKey",
     "nameTaken",
     "refuseApply",
+    "doneSummary",
 ];
 
 fn arg<T: DeserializeOwned>(input: &Value, name: &str) -> Result<T, String> {
@@ -85,6 +86,15 @@ pub fn answer(rule: &str, input: &Value) -> Result<Value, String> {
         "steps" => {
             let plan: DraftPlan = arg(input, "plan")?;
             out(steps(&plan))
+        }
+        "doneSummary" => {
+            let state = journal_state(input)?;
+            let service: String = arg(input, "keychainService")?;
+            let timing = match state.mode {
+                Mode::Sandbox => engine::Timing::sandbox(std::time::Duration::from_secs(30)),
+                Mode::IbmCloud => engine::Timing::ibm_cloud(),
+            };
+            out(crate::done::summary(&state, &timing, &service))
         }
         "teardownPreview" => {
             let state = journal_state(input)?;
@@ -186,6 +196,8 @@ struct StepInput {
     owner: Option<Owner>,
     #[serde(default)]
     started: bool,
+    #[serde(default)]
+    keychain_entry: Option<String>,
 }
 
 /// What the Users step made, as the fake keeps it.
@@ -219,6 +231,7 @@ fn journal_state(input: &Value) -> Result<JournalState, String> {
                     name: s.name,
                     owner: s.owner,
                     started_at: s.started.then(String::new),
+                    keychain_entry: s.keychain_entry,
                     ..StepRecord::default()
                 };
                 (s.step, record)

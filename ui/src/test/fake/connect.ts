@@ -62,6 +62,15 @@ export abstract class FakeConnect extends FakeProvision {
   clipboardRefuses: string | null = null;
 
 
+  /** Done's summary with the way in this fake's world gives the plan (its private host name). */
+  async planSummary(planId: string) {
+    const summary = await super.planSummary(planId);
+    const path = this.job(planId).plan.connectivity;
+    const vpe = this.job(planId).progress.steps.find((s) => s.step === 'vpe');
+    if (path && vpe?.status === 'Ready') summary.hostName = this.target(planId).hostName;
+    return summary;
+  }
+
   /** What a provisioned plan's journal says of its way in; refuses as the real one does. */
   protected target(planId: string): Target {
     const job = this.job(planId);

@@ -4,6 +4,7 @@ import {
   type AppError,
   type DraftPlan,
   type PlanProgress,
+  type PlanSummary,
   type ProgressListener,
   type StepError,
   type StepId,
@@ -13,6 +14,7 @@ import {
 import { rule } from '../rules';
 import {
   clone,
+  fakePricing,
   type FakeDatabase,
 } from '../world';
 import { fail, FakePlan, problemAt } from './plan';
@@ -244,8 +246,8 @@ export abstract class FakeProvision extends FakePlan {
     this.publish(job as Job);
   }
 
-  async teardownPreview(planId: string): Promise<TeardownItem[]> {
-    this.record('teardownPreview', planId);
+  /** The plan's journal as the rules read it: its steps and what the Users step made. */
+  protected journal(planId: string) {
     const job = this.job(planId);
     const phase: Partial<Record<StepProgress['status'], string>> = {
       Working: 'Creating',
@@ -262,8 +264,10 @@ export abstract class FakeProvision extends FakePlan {
       phase: phase[s.status] ?? 'NotStarted',
       id: s.resourceId,
       name: s.name,
-      owner: s.resourceId === null ? null : s.step === 'authorization' && job.adopted ? 'kept' : 'made',
+      owner: s.resourceId === null ? null : this.chosen(job, s.step) ? 'kept' : 'made',
       started: s.status !== 'Waiting' && s.status !== 'Blocked',
+      // The generated login key's private half is kept in the keychain under the plan.
+      keychainEntry: s.step === 'ssh-key' && s.resourceId && !this.chosen(job, s.step) ? `ssh-key:${planId}` : null,
     }));
     const db = this.databases.get(planId);
     const credentials = (db?.credentials ?? []).filter((c) => !c.plansOwn && c.password !== null);
@@ -271,7 +275,23 @@ export abstract class FakeProvision extends FakePlan {
       ...credentials.map((c) => ({ kind: 'credential', name: c.name, phase: 'Created', id: c.guid, keychainEntry: `credential:${c.guid}` })),
       ...[...(db?.passwords.keys() ?? [])].map((r) => ({ kind: 'sql-user', name: r, phase: 'Created', id: null, keychainEntry: `sql-user:${planId}:${r}` })),
     ];
-    return rule<TeardownItem[]>('teardownPreview', { mode: this.mode, plan: job.plan, steps, extras });
+    return { mode: this.mode, plan: job.plan, steps, extras };
+  }
+
+  async teardownPreview(planId: string): Promise<TeardownItem[]> {
+    this.record('teardownPreview', planId);
+    return rule<TeardownItem[]>('teardownPreview', this.journal(planId));
+  }
+
+  async planSummary(planId: string): Promise<PlanSummary> {
+    this.record('planSummary', planId);
+    this.signedIn();
+    const journal = this.journal(planId);
+    const summary = await rule<PlanSummary>('doneSummary', { ...journal, keychainService: 'cloud.onramp.desktop.test' });
+    const pricing = fakePricing(journal.plan.location);
+    summary.cost = await rule<PlanSummary['cost']>('costEstimate', { plan: journal.plan, pricing, sandbox: this.mode === 'Sandbox' });
+    summary.progress = clone(this.job(planId).progress);
+    return summary;
   }
 
   async teardownPlan(planId: string, onProgress: ProgressListener) {

@@ -12,7 +12,7 @@ use onramp_secrets::Sensitive;
 
 use super::{run::Run, Stop, Timing};
 use crate::{
-    journal::{StepId, StepRecord},
+    journal::{JournalState, StepId, StepRecord},
     plan::{DraftPlan, Offerings},
     review::PlannedResource,
     AppError,
@@ -93,6 +93,11 @@ pub(crate) trait Resource: Sync {
     fn planned(&self, plan: &DraftPlan, offerings: &Offerings) -> PlannedResource;
     /// What deleting it means, in the teardown preview.
     fn teardown_wording(&self, sandbox: bool) -> String;
+    /// Where IBM Cloud's console shows it (`id` is the journal's id of it): the resource's
+    /// own page where the console has one Onramp can name, else the page that lists its kind.
+    fn console(&self, _state: &JournalState, _id: &str) -> Option<String> {
+        None
+    }
     /// Why teardown leaves it, when it does.
     fn kept_wording(&self) -> &'static str {
         "Kept: you chose this existing resource, and it stays as it was."

@@ -79,6 +79,9 @@ impl Resource for Authorization {
             ],
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        super::console_list("iam/authorizations")
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Removes the authorization Onramp created. Other databases with Key Protect keys in this account would lose access to their keys, so keep it if you made any.".to_owned()
     }

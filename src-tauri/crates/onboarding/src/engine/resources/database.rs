@@ -274,6 +274,9 @@ impl Resource for Database {
             ],
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, id: &str) -> Option<String> {
+        super::console_instance("databases-for-postgresql", id, None)
+    }
     fn teardown_wording(&self, sandbox: bool) -> String {
         if sandbox {
             "Deletes the sandbox database and its data. Nothing is billed in the sandbox."

@@ -124,6 +124,9 @@ impl Resource for EndpointGatewayKind {
             settings,
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        super::console_list("vpc-ext/network/endpointGateways")
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Deletes the endpoint gateway and releases its reserved IP; the database is no longer reachable from the VPC.".to_owned()
     }

@@ -115,6 +115,9 @@ impl Resource for FloatingIpKind {
             )],
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        super::console_list("vpc-ext/network/floatingIPs")
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Releases the public address of the jump server.".to_owned()
     }

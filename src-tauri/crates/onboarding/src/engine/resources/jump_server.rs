@@ -133,6 +133,9 @@ impl Resource for JumpServer {
             settings,
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        super::console_list("vpc-ext/compute/vs")
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Deletes the jump server and its boot disk.".to_owned()
     }

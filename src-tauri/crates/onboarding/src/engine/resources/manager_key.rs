@@ -107,6 +107,10 @@ impl Resource for ManagerKey {
             ],
         }
     }
+    fn console(&self, state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        let instance = state.step(StepId::Instance).id?;
+        super::console_instance("databases-for-postgresql", &instance, Some("credentials"))
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Deletes the credential: the PostgreSQL user it created is dropped, and its password is removed from your keychain.".to_owned()
     }

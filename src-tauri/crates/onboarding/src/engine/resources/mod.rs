@@ -69,6 +69,24 @@ pub(crate) fn vpc_status(
 pub(crate) const EXISTING: &str = "Existing: Onramp uses it and teardown keeps it";
 
 /// Tests each kind's file shares: a plan with the suggested private path.
+/// IBM Cloud's console page that lists resources of a kind (`vpc-ext/network/vpcs`): the
+/// VPC console has no per-resource address Onramp can name for certain, so a kind's list.
+pub(crate) fn console_list(page: &str) -> Option<String> {
+    Some(format!("https://cloud.ibm.com/{page}"))
+}
+
+/// A service instance's own console page, by its CRN (`pane`: a tab such as `credentials`).
+pub(crate) fn console_instance(service: &str, crn: &str, pane: Option<&str>) -> Option<String> {
+    if crn.is_empty() {
+        return None;
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(crn.as_bytes()).collect();
+    let pane = pane.map(|p| format!("?paneId={p}")).unwrap_or_default();
+    Some(format!(
+        "https://cloud.ibm.com/services/{service}/{encoded}{pane}"
+    ))
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use crate::{

@@ -186,6 +186,9 @@ impl Resource for SecurityGroupRuleKind {
             ],
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        super::console_list("vpc-ext/network/securityGroups")
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Removes the rule Onramp added to the VPC's default security group.".to_owned()
     }

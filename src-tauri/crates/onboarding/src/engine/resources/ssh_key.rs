@@ -145,6 +145,9 @@ impl Resource for SshKeyKind {
             settings,
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        super::console_list("vpc-ext/compute/sshKeys")
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Deletes the SSH key from the VPC and its private half from your keychain.".to_owned()
     }

@@ -112,6 +112,9 @@ impl Resource for SubnetKind {
             settings,
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        super::console_list("vpc-ext/network/subnets")
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Deletes the subnet (once nothing uses it).".to_owned()
     }

@@ -99,6 +99,9 @@ impl Resource for VpcKind {
             settings,
         }
     }
+    fn console(&self, _state: &crate::journal::JournalState, _id: &str) -> Option<String> {
+        super::console_list("vpc-ext/network/vpcs")
+    }
     fn teardown_wording(&self, _: bool) -> String {
         "Deletes the VPC and its default security group, ACL and routing table.".to_owned()
     }

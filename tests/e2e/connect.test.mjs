@@ -352,6 +352,19 @@ test('Done: every resource the plan made, its cost, and where its secrets are, w
   await session.accessible('Done');
   const page = await session.script('return document.documentElement.outerHTML');
   for (const secret of handled) assert.ok(!page.includes(secret), 'no secret on Done');
+
+  // Another plan started from the list keeps this one there, and switching back shows it done.
+  await session.click(await session.find('#plans-button'));
+  await session.waitFor('#plans-table tbody tr');
+  await session.click(await session.find('#plans-new'));
+  await session.waitFor('#plan-name');
+  await session.click(await session.waitFor('#plans-button'));
+  const list = await session.waitForText('#plans-table', (t) => t.includes('Unnamed plan') && t.includes(NAME));
+  assert.match(list, /Ready/);
+  await session.screenshot('40e-plans');
+  await session.accessible('the list of plans');
+  await session.click(await session.find('#plans-table tr[data-current="false"] [data-action="open"]'));
+  await session.waitFor('#done-resources tbody tr[data-step="vpe"]', 30000);
   await session.click(await session.find('#done-teardown'));
 });
 

@@ -14,7 +14,7 @@ const run = (file, args, options = {}) => execFileSync(file, args, { stdio: 'inh
 run('cargo', ['build', '--quiet', '-p', 'onramp-onboarding', '--bin', 'onramp-rules'], { cwd: root });
 writeFileSync(`${ui}src/test/rules.json`, '{"values":{},"answers":[]}\n');
 try {
-  run('npx', ['vitest', 'run', '--no-file-parallelism'], {
+  run('npx', ['vitest', 'run', '--no-file-parallelism', '--testTimeout=60000'], {
     cwd: ui,
     env: {
       ...process.env,

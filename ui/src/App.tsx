@@ -13,9 +13,10 @@ import {
   Tag,
 } from '@carbon/react';
 
-import { asAppError, type AccountStatus, type AppError, type Backend, type Problem } from './backend';
+import { asAppError, type AccountStatus, type AppError, type Backend, type PlanListing, type Problem } from './backend';
 import { FIELDS, hasPrivatePath, stepOfField } from './plan';
 import { STEPS } from './steps';
+import { PlansPanel } from './PlansPanel';
 import { StartupNotices } from './StartupNotices';
 import { StepNav, type NextInfo } from './StepNav';
 import { AccountStep } from './steps/AccountStep';
@@ -145,8 +146,27 @@ export function App({ backend }: { backend: Backend }) {
     }
   }, [backend, plan, follow, go, jump, model]);
 
+  const [plansOpen, setPlansOpen] = useState(false);
+  /** Works on another plan: its draft in the plan steps, its progress if it was applied. */
+  const openPlan = useCallback(
+    async (item: PlanListing) => {
+      const opened = await backend.openPlan(item.planId);
+      model.replace(opened);
+      if (item.state === 'Draft') {
+        clear();
+        go('basics', ['plan-name']);
+        return;
+      }
+      await follow(item.planId, (l) => backend.watchPlan(item.planId, l));
+      go(item.state === 'Ready' ? 'done' : 'provision');
+    },
+    [backend, model, clear, follow, go],
+  );
+
   const startNewPlan = useCallback(async () => {
     const fresh = await backend.newPlan();
+    // Saved at once, so the list of plans has it even before the first edit.
+    await backend.saveDraft(fresh);
     model.replace(fresh);
     clear();
     go('basics', ['plan-name']);
@@ -349,6 +369,11 @@ export function App({ backend }: { backend: Backend }) {
               {status.build === 'Test' ? 'Test build' : 'Dev build'}
             </Tag>
           )}
+          {account && (
+            <Button id="plans-button" kind="ghost" size="sm" onClick={() => setPlansOpen(true)}>
+              Plans
+            </Button>
+          )}
           {status?.account && (
             <Tag type={status.mode === 'Sandbox' ? 'teal' : 'blue'} size="sm" id="header-account">
               {status.mode === 'Sandbox' ? 'Sandbox' : 'IBM Cloud'} · {status.account.accountId.slice(0, 8)}…
@@ -397,6 +422,16 @@ export function App({ backend }: { backend: Backend }) {
           </ProgressIndicator>
         </nav>
         <main className="onramp__content" id="step" tabIndex={-1}>
+          {/* Only while open: a closed Carbon modal stays in the page as a second dialog. */}
+          {plansOpen && (
+            <PlansPanel
+              backend={backend}
+              open={plansOpen}
+              onClose={() => setPlansOpen(false)}
+              onOpenPlan={openPlan}
+              onNewPlan={startNewPlan}
+            />
+          )}
           <StartupNotices backend={backend} refresh={`${accountKey}:${plan?.id ?? ''}`} />
           {renderStep()}
           {model.saveError && (

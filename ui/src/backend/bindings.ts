@@ -156,6 +156,40 @@ async reviewPlan(plan: DraftPlan) : Promise<Result<Review, AppError>> {
 }
 },
 /**
+ * Every plan Onramp holds: applied ones (where they stand, resources ready, monthly cost)
+ * and drafts, the one being edited marked.
+ */
+async plansOverview() : Promise<Result<PlanListing[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plans_overview") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Makes a plan the one the wizard edits (the current one is kept in the list).
+ */
+async openPlan(planId: string) : Promise<Result<DraftPlan, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_plan", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Throws away a draft that was never applied.
+ */
+async discardDraft(planId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("discard_draft", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Applies a reviewed plan: checks it again (a problem refuses it, at its field), writes
  * the journal's first record (or amends an earlier one), and starts the engine. Returns
  * the first progress; the rest arrives on `on_progress`.
@@ -941,6 +975,26 @@ export type PasswordOf =
  */
 { kind: "sqlUser"; role: string }
 /**
+ * One plan in the list.
+ */
+export type PlanListing = { planId: string; 
+/**
+ * As typed; empty for a draft not named yet.
+ */
+name: string; location: string; 
+/**
+ * The plan being edited in the wizard.
+ */
+current: boolean; 
+/**
+ * Where it was applied (none for a draft).
+ */
+mode: Mode | null; accountId: string | null; state: PlanState; resourcesReady: number; resourcesTotal: number; 
+/**
+ * Per month, when the catalog's prices are known (a lower bound when some are not).
+ */
+monthly: number | null; currency: string | null }
+/**
  * The whole plan's progress: sent on every change.
  */
 export type PlanProgress = { planId: string; planName: string; mode: Mode; accountId: string; activity: Activity; 
@@ -956,6 +1010,18 @@ elapsedMs: number;
  * The critical path of the graph, by each step's estimate.
  */
 estimateMs: number; startedAt: string }
+/**
+ * Where a plan stands, in one word the list shows.
+ */
+export type PlanState = 
+/**
+ * Not applied yet: only a draft.
+ */
+"Draft" | "Applying" | "TearingDown" | "Ready" | "Failed" | "Cancelled" | "Interrupted" | 
+/**
+ * Teardown stopped with something left: it may still bill.
+ */
+"TeardownIncomplete"
 /**
  * Everything Done shows of a plan.
  */

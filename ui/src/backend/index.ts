@@ -13,6 +13,7 @@ import type {
   EncryptionOptions,
   Offerings,
   PasswordOf,
+  PlanListing,
   PlanProgress,
   PlanSummary,
   Problem,
@@ -65,6 +66,8 @@ export type {
   PasswordOf,
   PlannedResource,
   PlanSummary,
+  PlanListing,
+  PlanState,
   DoneResource,
   SecretPlace,
   Skipped,
@@ -136,6 +139,12 @@ export interface Backend {
   teardownPreview(planId: string): Promise<TeardownItem[]>;
   /** What Done shows of a finished plan: what it made, its cost, where its secrets live, what it left out. */
   planSummary(planId: string): Promise<PlanSummary>;
+  /** Every plan: applied ones (state, resources ready, monthly cost) and drafts, the edited one marked. */
+  plansOverview(): Promise<PlanListing[]>;
+  /** Makes a plan the one edited (the current one stays in the list); resolves with it. */
+  openPlan(planId: string): Promise<DraftPlan>;
+  /** Throws away a draft never applied. */
+  discardDraft(planId: string): Promise<void>;
   teardownPlan(planId: string, onProgress: ProgressListener): Promise<PlanProgress>;
 
   /**

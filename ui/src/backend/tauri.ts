@@ -70,6 +70,11 @@ export const tauriBackend: Backend = {
   },
   saveSshKey: (planId, path) => unwrap(commands.saveSshKey(planId, path)),
   planSummary: (planId) => unwrap(commands.planSummary(planId)),
+  plansOverview: () => unwrap(commands.plansOverview()),
+  openPlan: (planId) => unwrap(commands.openPlan(planId)),
+  discardDraft: async (planId) => {
+    await unwrap(commands.discardDraft(planId));
+  },
   copyPassword: async (planId, which) => {
     await unwrap(commands.copyPassword(planId, which));
   },

@@ -24,7 +24,8 @@ export type RuleName =
   | 'checkApiKey'
   | 'nameTaken'
   | 'refuseApply'
-  | 'doneSummary';
+  | 'doneSummary'
+  | 'plansOverview';
 
 interface Entry {
   rule: string;

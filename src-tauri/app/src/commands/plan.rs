@@ -6,6 +6,7 @@ use tauri::State;
 use onramp_backend::Backend;
 use onramp_onboarding::{
     connect::ConnectivityOptions,
+    overview::PlanListing,
     plan::{DraftPlan, Offerings, Problem},
     review::{EncryptionOptions, Review},
     AppError,
@@ -80,4 +81,26 @@ pub async fn connectivity_options(
     plan_id: String,
 ) -> Result<ConnectivityOptions, AppError> {
     state.connectivity_options(location, plan_id).await
+}
+
+/// Every plan Onramp holds: applied ones (where they stand, resources ready, monthly cost)
+/// and drafts, the one being edited marked.
+#[tauri::command]
+#[specta::specta]
+pub async fn plans_overview(state: State<'_, Backend>) -> Result<Vec<PlanListing>, AppError> {
+    state.plans_overview().await
+}
+
+/// Makes a plan the one the wizard edits (the current one is kept in the list).
+#[tauri::command]
+#[specta::specta]
+pub async fn open_plan(state: State<'_, Backend>, plan_id: String) -> Result<DraftPlan, AppError> {
+    state.open_plan(plan_id).await
+}
+
+/// Throws away a draft that was never applied.
+#[tauri::command]
+#[specta::specta]
+pub async fn discard_draft(state: State<'_, Backend>, plan_id: String) -> Result<(), AppError> {
+    state.discard_draft(plan_id)
 }

@@ -7,6 +7,7 @@
 mod account;
 mod connect;
 mod plan;
+mod plans;
 mod provision;
 mod state;
 mod tunnels;

@@ -41,8 +41,10 @@ impl Backend {
     }
 
     /// A new plan with the defaults, and (Gen 2 being private-only) the way in suggested.
+    /// The plan edited until now is kept on the shelf, to be opened again from the list.
     pub async fn new_plan(&self) -> Result<DraftPlan, AppError> {
         let offerings = self.current_offerings().await?;
+        drafts::shelve_current(&self.data_dir)?;
         let mut plan = offerings.new_plan(uuid::Uuid::new_v4().to_string());
         plan.connectivity = Some(Connectivity::suggested(&plan.location, &plan.id));
         Ok(plan)

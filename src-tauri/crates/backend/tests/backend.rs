@@ -91,3 +91,53 @@ async fn work_on_a_plan_is_refused_when_signed_out_or_the_plan_is_not_there() {
     assert!(b.list_plans().await.is_empty());
     b.shutdown().await;
 }
+
+#[tokio::test]
+async fn another_plan_keeps_the_first_in_the_list_and_either_can_be_opened_again() {
+    use onramp_onboarding::overview::PlanState;
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path(), "cloud.onramp.desktop.test");
+    b.use_sandbox().await.unwrap();
+    let mut first = b.new_plan().await.unwrap();
+    first.name = "pg-first".into();
+    b.save_draft(first.clone()).unwrap();
+    let mut second = b.new_plan().await.unwrap();
+    second.name = "pg-second".into();
+    b.save_draft(second.clone()).unwrap();
+
+    let list = b.plans_overview().await.unwrap();
+    let seen: Vec<(&str, PlanState, bool)> = list
+        .iter()
+        .map(|l| (l.name.as_str(), l.state, l.current))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("pg-second", PlanState::Draft, true),
+            ("pg-first", PlanState::Draft, false)
+        ]
+    );
+    assert!(list.iter().all(|l| l.monthly.is_some()), "{list:?}");
+
+    assert_eq!(b.open_plan(first.id.clone()).await.unwrap(), first);
+    assert_eq!(b.load_draft(), Some(first.clone()));
+    let current: Vec<bool> = b
+        .plans_overview()
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.current)
+        .collect();
+    assert_eq!(current, [true, false]);
+
+    b.discard_draft(second.id.clone()).unwrap();
+    assert_eq!(b.plans_overview().await.unwrap().len(), 1);
+    assert_eq!(
+        b.open_plan("3f2a9c1e-7b4d-4e2a-9f10-000000000000".into())
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::NotFound
+    );
+    b.shutdown().await;
+}

@@ -1,5 +1,6 @@
 //! The draft the wizard edits, saved as it changes (`<data>/draft.json`) so it reopens with
-//! the app. Each save writes a temporary file of its own and renames it over the draft, so
+//! the app. The other plans' drafts wait in `<data>/drafts/<id>.json`: starting another plan
+//! or opening one puts the current draft there first, so no plan is lost by switching. Each save writes a temporary file of its own and renames it over the draft, so
 //! a reader (or a crash) never sees half a draft and two saves never share a file. A draft
 //! that cannot be read is set aside, not lost, and the window says so.
 
@@ -90,6 +91,74 @@ pub fn load(data_dir: &Path) -> Loaded {
     }
 }
 
+/// Where the drafts of the plans not being edited wait.
+pub const SHELF_DIR: &str = "drafts";
+
+fn shelf(data_dir: &Path, plan_id: &str) -> Result<PathBuf, AppError> {
+    crate::journal::check_plan_id(plan_id)?;
+    Ok(data_dir.join(SHELF_DIR).join(format!("{plan_id}.json")))
+}
+
+/// Puts the current draft on the shelf (if there is one), so another can be edited.
+pub fn shelve_current(data_dir: &Path) -> Result<(), AppError> {
+    let Loaded::Draft(plan) = load(data_dir) else {
+        return Ok(());
+    };
+    let text =
+        serde_json::to_vec_pretty(&plan).map_err(|e| AppError::internal(format!("draft: {e}")))?;
+    let path = shelf(data_dir, &plan.id)?;
+    write_atomically(&data_dir.join(SHELF_DIR), &path, &text)
+        .map_err(|e| AppError::internal(format!("keeping the draft in {}: {e}", path.display())))?;
+    std::fs::remove_file(draft_path(data_dir))
+        .map_err(|e| AppError::internal(format!("removing the current draft: {e}")))
+}
+
+/// A shelved draft, taken off the shelf to be the one edited (the caller saves it).
+pub fn take(data_dir: &Path, plan_id: &str) -> Result<Option<DraftPlan>, AppError> {
+    let path = shelf(data_dir, plan_id)?;
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Ok(None);
+    };
+    let plan: DraftPlan = serde_json::from_slice(&bytes).map_err(|e| {
+        AppError::internal(format!("the draft {} cannot be read: {e}", path.display()))
+    })?;
+    let _ = std::fs::remove_file(&path);
+    Ok(Some(plan))
+}
+
+/// Throws a shelved draft away.
+pub fn discard(data_dir: &Path, plan_id: &str) -> Result<(), AppError> {
+    match std::fs::remove_file(shelf(data_dir, plan_id)?) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(AppError::internal(format!("discarding the draft: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The shelved drafts, newest first (unreadable ones are set aside and skipped).
+pub fn shelved(data_dir: &Path) -> Vec<DraftPlan> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join(SHELF_DIR)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(std::time::SystemTime, DraftPlan)> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .filter_map(|e| {
+            let when = e.metadata().and_then(|m| m.modified()).ok()?;
+            match serde_json::from_slice::<DraftPlan>(&std::fs::read(e.path()).ok()?) {
+                Ok(plan) => Some((when, plan)),
+                Err(_) => {
+                    set_aside(&e.path());
+                    None
+                }
+            }
+        })
+        .collect();
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    found.into_iter().map(|(_, plan)| plan).collect()
+}
+
 /// Moves an unreadable file to `<name>.<unix seconds>.unreadable` beside it; returns where.
 pub fn set_aside(path: &Path) -> PathBuf {
     let seconds = std::time::SystemTime::now()
@@ -144,6 +213,28 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn switching_plans_shelves_the_current_draft_and_takes_the_other_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = plan(1);
+        first.id = "11111111-1111-4111-8111-111111111111".into();
+        save(dir.path(), &first).unwrap();
+        shelve_current(dir.path()).unwrap();
+        assert!(matches!(load(dir.path()), Loaded::None));
+        let second = plan(2);
+        save(dir.path(), &second).unwrap();
+        assert_eq!(shelved(dir.path()), vec![first.clone()]);
+
+        shelve_current(dir.path()).unwrap();
+        let taken = take(dir.path(), &first.id).unwrap().unwrap();
+        assert_eq!(taken, first);
+        save(dir.path(), &taken).unwrap();
+        assert_eq!(shelved(dir.path()), vec![second.clone()]);
+        discard(dir.path(), &second.id).unwrap();
+        assert!(shelved(dir.path()).is_empty());
+        assert!(take(dir.path(), "../escape").is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod input;
 pub mod jobs;
 pub mod journal;
 pub mod offerings;
+pub mod overview;
 pub mod plan;
 pub mod plans;
 pub mod review;

@@ -48,6 +48,7 @@ pub const RULES: &[&str] = &[
     "nameTaken",
     "refuseApply",
     "doneSummary",
+    "plansOverview",
 ];
 
 fn arg<T: DeserializeOwned>(input: &Value, name: &str) -> Result<T, String> {
@@ -95,6 +96,16 @@ pub fn answer(rule: &str, input: &Value) -> Result<Value, String> {
                 Mode::IbmCloud => engine::Timing::ibm_cloud(),
             };
             out(crate::done::summary(&state, &timing, &service))
+        }
+        "plansOverview" => {
+            let applied: Vec<engine::PlanProgress> = arg(input, "applied")?;
+            let current: Option<DraftPlan> = arg(input, "current")?;
+            let shelved: Vec<DraftPlan> = arg(input, "shelved")?;
+            out(crate::overview::overview(
+                &applied,
+                current.as_ref(),
+                &shelved,
+            ))
         }
         "teardownPreview" => {
             let state = journal_state(input)?;

@@ -51,6 +51,8 @@ export abstract class FakePlan {
   encryption = clone(FAKE_ENCRYPTION);
   /** The saved draft (`draft.json`). */
   draft: DraftPlan | null = null;
+  /** The drafts of the plans not being edited (`drafts/<id>.json`), newest first. */
+  shelf: DraftPlan[] = [];
   /** Names already used in the account, which only Review (the cloud) can tell. */
   takenNames = new Set(['pg-taken']);
   /** Each region's VPCs, subnets, zones and SSH keys; tests change them. */
@@ -159,6 +161,8 @@ export abstract class FakePlan {
     const smallest = [...(first?.flavors ?? [])].sort((a, b) => a.cpu - b.cpu || a.memoryGb - b.memoryGb)[0];
     this.planCount += 1;
     const id = `00000000-0000-4000-8000-${String(this.planCount).padStart(12, '0')}`;
+    // The plan edited until now is kept, to be opened again from the list.
+    this.shelve();
     const connectivity = await rule<DraftPlan['connectivity']>('suggestedConnectivity', { location: first?.id ?? '', planId: id });
     return {
       id,
@@ -182,6 +186,12 @@ export abstract class FakePlan {
     this.record('validatePlan', plan);
     this.signedIn();
     return this.problems(plan);
+  }
+
+  /** Puts the current draft on the shelf. */
+  protected shelve() {
+    if (this.draft) this.shelf = [clone(this.draft), ...this.shelf.filter((d) => d.id !== this.draft?.id)];
+    this.draft = null;
   }
 
   async saveDraft(plan: DraftPlan) {

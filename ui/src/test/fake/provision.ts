@@ -4,6 +4,7 @@ import {
   type AppError,
   type DraftPlan,
   type PlanProgress,
+  type PlanListing,
   type PlanSummary,
   type ProgressListener,
   type StepError,
@@ -281,6 +282,43 @@ export abstract class FakeProvision extends FakePlan {
   async teardownPreview(planId: string): Promise<TeardownItem[]> {
     this.record('teardownPreview', planId);
     return rule<TeardownItem[]>('teardownPreview', this.journal(planId));
+  }
+
+  async plansOverview(): Promise<PlanListing[]> {
+    this.record('plansOverview');
+    this.signedIn();
+    const applied = [...this.jobs.values()].filter((j) => j.progress.outcome !== 'TornDown').reverse();
+    // When it started says nothing about where it stands, and would make every input new.
+    const progress = applied.map((j) => ({ ...j.progress, startedAt: '' }));
+    const input = { applied: progress, current: this.draft, shelved: this.shelf };
+    const list = await rule<PlanListing[]>('plansOverview', input);
+    for (const item of list) {
+      const plan = [this.draft, ...this.shelf].find((d) => d?.id === item.planId) ?? this.jobs.get(item.planId)?.plan;
+      if (!plan) continue;
+      const sandbox = this.mode === 'Sandbox';
+      const cost = await rule<PlanSummary['cost']>('costEstimate', { plan, pricing: fakePricing(plan.location), sandbox });
+      item.monthly = cost?.monthlyKnown ?? null;
+      item.currency = cost?.currency ?? null;
+    }
+    return list;
+  }
+
+  async openPlan(planId: string): Promise<DraftPlan> {
+    this.record('openPlan', planId);
+    if (this.draft?.id === planId) return clone(this.draft);
+    const shelved = this.shelf.find((d) => d.id === planId);
+    const plan = shelved ?? this.jobs.get(planId)?.plan;
+    if (!plan) fail({ code: 'NotFound', message: 'Onramp has no plan with this id.' });
+    this.shelve();
+    this.shelf = this.shelf.filter((d) => d.id !== planId);
+    this.draft = clone(plan as DraftPlan);
+    return clone(this.draft);
+  }
+
+  async discardDraft(planId: string): Promise<void> {
+    this.record('discardDraft', planId);
+    if (this.jobs.has(planId)) fail({ code: 'Conflict', message: 'This plan was applied: tear it down in Provision instead.' });
+    this.shelf = this.shelf.filter((d) => d.id !== planId);
   }
 
   async planSummary(planId: string): Promise<PlanSummary> {

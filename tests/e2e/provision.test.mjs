@@ -11,7 +11,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-import { ROOT, startSandbox, startDriver, Session, keychainLookup, readTree, sandboxApi, waitFor } from './webdriver.mjs';
+import {
+  ROOT,
+  startSandbox,
+  startDriver,
+  Session,
+  keychainLookup,
+  readTree,
+  sandboxApi,
+  waitFor,
+  watchNotifications,
+  windowTitles,
+  coverDisplay,
+} from './webdriver.mjs';
 
 const SERVICE = 'cloud.onramp.desktop.test';
 const APP = process.env.ONRAMP_E2E_APP ?? join(ROOT, 'target/debug/onramp');
@@ -139,12 +151,30 @@ test('Provision: live progress; closing the app mid-way and reopening it resumes
   assert.equal(before[0].state, 'provisioning', 'closed while the database is still provisioning');
 
   // Close the app, as a user would mid-provision, and open it again.
+  const notifications = watchNotifications();
   await session.end();
   session = await Session.start(driver.base, APP);
   await session.waitFor('[data-step="instance"]', 60000);
+  // The window's title carries the resumed job's progress.
+  await waitFor('the title to show the progress', async () =>
+    windowTitles().some((t) => t.startsWith(`Onramp — applying ${NAME} (`)),
+  20000);
   await session.screenshot('17-provision-resumed');
+  // The user looks at another app while the database provisions.
+  const uncover = coverDisplay();
   const outcome = await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', (PROVISION_SECONDS + 60) * 1000);
   assert.ok(outcome);
+  // Its end is told once, as a desktop notification, since the window is in the background,
+  // and the title is the app's again.
+  await waitFor('the notification', async () => notifications.asked().length > 0, 10000);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.deepEqual(
+    notifications.asked().map(([title]) => title),
+    [`${NAME} is ready`],
+  );
+  notifications.stop();
+  uncover();
+  await waitFor('the title to be the app\'s', async () => windowTitles().includes('Onramp'), 10000);
   await session.screenshot('18-provision-active');
   await session.accessible('Provision, active');
 

@@ -2,7 +2,7 @@
 // the sandbox binary, tauri-driver (which starts WebKitWebDriver, which starts the app).
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, mkdtempSync, openSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -321,4 +321,47 @@ export function readTree(dir) {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * Records every desktop notification asked of the session bus (org.freedesktop.Notifications'
+ * Notify, whether or not a notification server answers), for a test to read.
+ */
+export function watchNotifications() {
+  const file = join(mkdtempSync(join(tmpdir(), 'onramp-notify-')), 'notify.txt');
+  const out = openSync(file, 'w');
+  const child = spawn('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications',member='Notify'"], {
+    stdio: ['ignore', out, 'ignore'],
+  });
+  return {
+    /** The [title, body] of each notification asked for so far. */
+    asked() {
+      const text = readFileSync(file, 'utf8');
+      return text
+        .split('method call')
+        .slice(1)
+        .map((call) => [...call.matchAll(/^\s+string "(.*)"$/gm)].map((m) => m[1]).slice(2, 4));
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+/**
+ * Puts another window over the whole display, as a user switching to another app would:
+ * with no window manager, X gives the keyboard to the window under the pointer, so the
+ * app's window is no longer the focused one. Returns a function that takes it away.
+ */
+export function coverDisplay() {
+  const child = spawn('xmessage', ['-geometry', '1200x820+0+0', 'another app'], { stdio: 'ignore' });
+  return () => child.kill('SIGTERM');
+}
+
+/** The titles of the X windows on the display, as the window manager would show them. */
+export function windowTitles() {
+  try {
+    const tree = execFileSync('xwininfo', ['-root', '-tree'], { encoding: 'utf8' });
+    return [...tree.matchAll(/0x[0-9a-f]+ "([^"]*)"/g)].map((m) => m[1]);
+  } catch {
+    return [];
+  }
 }

@@ -4,6 +4,7 @@
 //! test without a webview.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod attention;
 mod channels;
 mod clipboard;
 #[cfg(test)]
@@ -95,6 +96,7 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             show_main_window(app)
         }))
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             let log_dir = app.path().app_log_dir()?;
@@ -107,6 +109,7 @@ pub fn run() {
             if let Err(why) = logged {
                 state.log_unwritable(&log_dir, &why);
             }
+            state.on_progress(attention::hook(app.handle().clone()));
             app.manage(state);
             ipc.mount_events(app);
             Ok(())

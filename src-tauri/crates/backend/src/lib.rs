@@ -16,5 +16,7 @@ mod users;
 pub use account::AccountStatus;
 pub use connect::{ConnectionInfo, TunnelInfo};
 pub use provision::Progress;
-pub use state::{Backend, BuildKind, StartupProblem, ENDPOINTS_ENV, SANDBOX_PROVISION_ENV};
+pub use state::{
+    Backend, BuildKind, ProgressHook, StartupProblem, ENDPOINTS_ENV, SANDBOX_PROVISION_ENV,
+};
 pub use tunnels::Tunnels;

@@ -22,6 +22,12 @@ pub enum Progress {
 }
 
 impl Backend {
+    /// A job just started: its progress for the window, and for the hook.
+    fn started(&self, live: watch::Receiver<PlanProgress>) -> Progress {
+        self.watch_job(live.clone());
+        Progress::Live(live)
+    }
+
     async fn context(&self) -> Result<EngineContext, AppError> {
         let session = self.signed_in().await?;
         Ok(EngineContext {
@@ -89,7 +95,7 @@ impl Backend {
         )
         .await?;
         let job = engine::apply(self.context().await?, journal, false);
-        Ok(Progress::Live(reserved.start(job)))
+        Ok(self.started(reserved.start(job)))
     }
 
     /// Every plan Onramp has applied and not finished tearing down, newest first: running,
@@ -146,7 +152,7 @@ impl Backend {
             },
         )?;
         let job = engine::apply(self.context().await?, journal, retry_failed);
-        Ok(Progress::Live(reserved.start(job)))
+        Ok(self.started(reserved.start(job)))
     }
 
     /// Stops a running job after the call in flight; its journal keeps it resumable.
@@ -183,7 +189,7 @@ impl Backend {
         };
         let journal = self.open_journal(&plan_id).await?;
         let job = engine::teardown(self.context().await?, journal);
-        Ok(Progress::Live(reserved.start(job)))
+        Ok(self.started(reserved.start(job)))
     }
 }
 

@@ -61,7 +61,19 @@ pub struct Backend {
     pub queries: Mutex<HashMap<String, tokio_util::sync::CancellationToken>>,
     /// What went wrong while starting that the user should know (the window lists it).
     problems: std::sync::Mutex<Vec<StartupProblem>>,
+    /// Told of every change of every job this back end starts (the shell sets the
+    /// window's title and notifies from it).
+    progress_hook: std::sync::Mutex<Option<ProgressHook>>,
 }
+
+/// Hears a job's progress change: what it was (none at the start) and what it is now.
+pub type ProgressHook = std::sync::Arc<
+    dyn Fn(
+            Option<&onramp_onboarding::engine::PlanProgress>,
+            &onramp_onboarding::engine::PlanProgress,
+        ) + Send
+        + Sync,
+>;
 
 /// Something wrong that did not stop Onramp from opening: what, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -110,6 +122,7 @@ impl Backend {
             tunnels: crate::Tunnels::default(),
             queries: Mutex::new(HashMap::new()),
             problems: std::sync::Mutex::new(Vec::new()),
+            progress_hook: std::sync::Mutex::new(None),
         };
         if let Err(why) = writable(&backend.data_dir) {
             backend.problem(
@@ -118,6 +131,36 @@ impl Backend {
             );
         }
         Ok(backend)
+    }
+
+    /// Sets what hears every job's progress (one hook; a later one replaces it).
+    pub fn on_progress(&self, hook: ProgressHook) {
+        *self.progress_hook.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    /// Follows a job this back end started, telling the hook of each change until it ends.
+    pub(crate) fn watch_job(
+        &self,
+        mut live: tokio::sync::watch::Receiver<onramp_onboarding::engine::PlanProgress>,
+    ) {
+        let hook = self
+            .progress_hook
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(hook) = hook else { return };
+        tokio::spawn(async move {
+            let mut before = None;
+            loop {
+                let now = live.borrow_and_update().clone();
+                hook(before.as_ref(), &now);
+                let ended = now.activity == onramp_onboarding::engine::Activity::Idle;
+                before = Some(now);
+                if ended || live.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
     }
 
     /// Notes that the log could not be written where it should be.

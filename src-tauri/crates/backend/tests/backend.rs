@@ -141,3 +141,59 @@ async fn another_plan_keeps_the_first_in_the_list_and_either_can_be_opened_again
     );
     b.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_job_change_reaches_the_hook_and_its_end_is_announced_once() {
+    use std::sync::{Arc, Mutex};
+
+    use onramp_onboarding::{
+        engine::{Activity, Outcome},
+        notice,
+    };
+    // The embedded sandbox provisions in a second here, not thirty.
+    std::env::set_var(onramp_backend::SANDBOX_PROVISION_ENV, "1");
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path(), "cloud.onramp.desktop.test");
+    /// Each change as (the title before, the title after).
+    type Heard = Vec<(Option<String>, String)>;
+    let heard: Arc<Mutex<Heard>> = Arc::default();
+    let notices: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (h, n) = (heard.clone(), notices.clone());
+    b.on_progress(Arc::new(move |before, after| {
+        h.lock()
+            .unwrap()
+            .push((before.map(notice::title), notice::title(after)));
+        if let Some(said) = notice::announcement(before, after) {
+            n.lock().unwrap().push(said.title);
+        }
+    }));
+    b.use_sandbox().await.unwrap();
+    let mut plan = b.new_plan().await.unwrap();
+    plan.name = "pg-heard".into();
+    plan.connectivity = None;
+    let onramp_backend::Progress::Live(mut live) = b.apply_plan(plan.clone()).await.unwrap() else {
+        panic!("a new apply is live");
+    };
+    let end = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    while live.borrow().activity != Activity::Idle {
+        assert!(tokio::time::Instant::now() < end, "apply did not end");
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), live.changed()).await;
+    }
+    assert_eq!(live.borrow().outcome, Some(Outcome::Succeeded));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(
+        heard.first().unwrap().0,
+        None,
+        "the first change has no before"
+    );
+    assert!(
+        heard
+            .iter()
+            .any(|(_, t)| t.starts_with("Onramp — applying pg-heard")),
+        "{heard:?}"
+    );
+    assert_eq!(heard.last().unwrap().1, "Onramp");
+    assert_eq!(*notices.lock().unwrap(), ["pg-heard is ready"]);
+    b.shutdown().await;
+}

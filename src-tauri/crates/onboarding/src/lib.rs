@@ -15,6 +15,7 @@ pub mod error;
 pub mod input;
 pub mod jobs;
 pub mod journal;
+pub mod notice;
 pub mod offerings;
 pub mod overview;
 pub mod plan;

@@ -1,5 +1,7 @@
 //! IAM Policy Management: the service-to-service authorization that lets Databases for
-//! PostgreSQL use a Key Protect key. It must exist before a BYOK database is provisioned.
+//! PostgreSQL use a Key Protect key (it must exist before a BYOK database is provisioned),
+//! the ones the observability routing needs, and the roles (`/v2/roles`) from which a
+//! role's CRN is resolved by its display name, as the Terraform provider does.
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -176,6 +178,45 @@ pub struct PolicyCollection {
     pub next: Option<PageLink>,
 }
 
+/// The display name of the role Metrics Routing's authorization on Monitoring grants.
+pub const SUPERTENANT_METRICS_PUBLISHER: &str = "Supertenant Metrics Publisher";
+/// The display name of the role Activity Tracker's and Logs Routing's authorizations on
+/// Cloud Logs grant.
+pub const SENDER: &str = "Sender";
+
+/// A role a policy can grant (`Role` in IBM's SDK).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Role {
+    pub display_name: String,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub actions: Vec<String>,
+    pub crn: Option<String>,
+}
+
+/// `GET /v2/roles`: the roles of a service, in three lists.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RoleCollection {
+    #[serde(default)]
+    pub custom_roles: Vec<Role>,
+    #[serde(default)]
+    pub service_roles: Vec<Role>,
+    #[serde(default)]
+    pub system_roles: Vec<Role>,
+}
+
+impl RoleCollection {
+    /// The CRN of the role shown as `display_name` (service roles first), if listed.
+    pub fn crn_of(&self, display_name: &str) -> Option<&str> {
+        self.service_roles
+            .iter()
+            .chain(&self.system_roles)
+            .chain(&self.custom_roles)
+            .find(|r| r.display_name == display_name)
+            .and_then(|r| r.crn.as_deref())
+    }
+}
+
 /// IAM policies of one cloud.
 #[derive(Debug, Clone)]
 pub struct IamPolicyClient {
@@ -227,11 +268,71 @@ impl IamPolicyClient {
         .await
     }
 
+    /// The roles `source_service` may be granted on `service` by an authorization:
+    /// `GET /v2/roles?service_name=&source_service_name=&policy_type=authorization`.
+    pub async fn list_authorization_roles(
+        &self,
+        service: &str,
+        source_service: &str,
+    ) -> Result<RoleCollection, CloudError> {
+        let url = with_query(
+            join_path(&self.base, &["v2", "roles"])?,
+            &[
+                ("service_name", Some(service)),
+                ("source_service_name", Some(source_service)),
+                ("policy_type", Some("authorization")),
+            ],
+        );
+        self.cloud.json(&ApiRequest::get(SERVICE, url)).await
+    }
+
+    /// The CRN of the role named `display_name` that `source_service` may be granted on
+    /// `service`; a config error when IAM lists no such role.
+    pub async fn authorization_role_crn(
+        &self,
+        service: &str,
+        source_service: &str,
+        display_name: &str,
+    ) -> Result<String, CloudError> {
+        let roles = self
+            .list_authorization_roles(service, source_service)
+            .await?;
+        roles.crn_of(display_name).map(str::to_owned).ok_or_else(|| {
+            CloudError::config(format!(
+                "IAM lists no role '{display_name}' that {source_service} may be granted on {service}"
+            ))
+        })
+    }
+
     /// 204.
     pub async fn delete_policy(&self, id: &str) -> Result<(), CloudError> {
         let url = join_path(&self.base, &["v1", "policies", id])?;
         self.cloud
             .no_content(&ApiRequest::new(SERVICE, Method::DELETE, url))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_crn_is_found_by_its_display_name() {
+        let roles: RoleCollection = serde_json::from_str(
+            r#"{"custom_roles":[],"service_roles":[{"display_name":"Sender","description":"d","actions":["logs.data.send"],"crn":"crn:v1:bluemix:public:logs::::serviceRole:Sender"}],"system_roles":[{"display_name":"Viewer","actions":[],"crn":"crn:v1:bluemix:public:iam::::role:Viewer"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            roles.crn_of(SENDER),
+            Some("crn:v1:bluemix:public:logs::::serviceRole:Sender")
+        );
+        assert_eq!(
+            roles.crn_of("Viewer"),
+            Some("crn:v1:bluemix:public:iam::::role:Viewer")
+        );
+        assert_eq!(roles.crn_of(SUPERTENANT_METRICS_PUBLISHER), None);
+        let empty: RoleCollection = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty.crn_of(SENDER), None);
     }
 }

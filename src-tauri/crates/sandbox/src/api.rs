@@ -34,6 +34,16 @@ pub(crate) enum Api {
     GlobalTagging,
     /// Global Search: the same choice as Global Tagging, for the same reason.
     GlobalSearch,
+    /// Metrics Routing v3. Its error body is UNVERIFIED (metrics-router.md §6); the sandbox
+    /// answers the contract's fixtures' choice, Activity Tracker's envelope plus
+    /// `status_code`: `{trace, errors[{code, message}], status_code}`.
+    MetricsRouter,
+    /// Activity Tracker Event Routing v2: `{trace, errors[{code, message, recovery?}]}`, as
+    /// the documented bodies (atracker.md §4), which carry no `status_code`.
+    Atracker,
+    /// Logs Routing, v3 and the v1 tenants: the same UNVERIFIED choice as Metrics Routing
+    /// (logs-router.md §4).
+    LogsRouter,
 }
 
 impl Api {
@@ -48,6 +58,9 @@ impl Api {
             Api::KeyProtect => "kms",
             Api::GlobalTagging => "tags",
             Api::GlobalSearch => "search",
+            Api::MetricsRouter => "metrics-router",
+            Api::Atracker => "atracker",
+            Api::LogsRouter => "logs-router",
         }
     }
 
@@ -56,7 +69,9 @@ impl Api {
         let first = path.trim_start_matches('/').split('/').next()?;
         Some(match first {
             "iam" if path.starts_with("/iam/identity/") => Api::IamToken,
-            "iam" if path.starts_with("/iam/v1/policies") => Api::IamPolicy,
+            "iam" if path.starts_with("/iam/v1/policies") || path.starts_with("/iam/v2/roles") => {
+                Api::IamPolicy
+            }
             "iam" => Api::IamIdentity,
             "rc" => Api::ResourceController,
             "gc" => Api::GlobalCatalog,
@@ -65,6 +80,9 @@ impl Api {
             "kms" => Api::KeyProtect,
             "tags" => Api::GlobalTagging,
             "search" => Api::GlobalSearch,
+            "metrics-router" => Api::MetricsRouter,
+            "atracker" => Api::Atracker,
+            "logs-router" => Api::LogsRouter,
             _ => return None,
         })
     }
@@ -134,12 +152,17 @@ impl ApiError {
 
     /// The Resource Controller wrapping of a broker's 400, with the service's exact text.
     pub(crate) fn broker(text: impl std::fmt::Display) -> Self {
+        Self::broker_of("Databases for PostgreSQL", text)
+    }
+
+    /// [`ApiError::broker`] for another service's broker (`service` as RC names it).
+    pub(crate) fn broker_of(service: &str, text: impl std::fmt::Display) -> Self {
         Self::new(
             Api::ResourceController,
             StatusCode::BAD_REQUEST,
             "RC-ServiceBrokerErrorResponse",
             format!(
-                "The broker for 'Databases for PostgreSQL' service returned error, [400, Bad Request] {text} If this is unexpected, open a support ticket with the service to help troubleshoot the issue."
+                "The broker for '{service}' service returned error, [400, Bad Request] {text} If this is unexpected, open a support ticket with the service to help troubleshoot the issue."
             ),
         )
     }
@@ -155,6 +178,16 @@ impl ApiError {
                 format!("Unauthorized: The user does not have access to the specified resource ({reason})"),
             ),
             Api::IamToken => ("BXNIM0407E", format!("Invalid token: {reason}")),
+            // AT-DOC ts-02, verbatim; the reason is logged by nobody and shown only here.
+            Api::Atracker => (
+                "invalid_token",
+                format!("You are not authorize to complete this task. Check you have IAM permissions to work with Activity Tracking in the account. ({reason})"),
+            ),
+            // LR-DOC ts-iam-issues, verbatim.
+            Api::LogsRouter => (
+                "unauthorized",
+                format!("Your access token is invalid or does not have the necessary permissions to perform this task ({reason})"),
+            ),
             _ => (
                 "not_authorized",
                 format!("The request is not authorized: {reason}. Provide a valid, unexpired IAM access token."),
@@ -220,11 +253,20 @@ impl IntoResponse for ApiError {
                 json!({"errors": [error], "trace": trace, "status_code": status})
             }
             // UNVERIFIED shape, see `Api::GlobalTagging`.
-            Api::GlobalTagging | Api::GlobalSearch => json!({
-                "errors": [{"code": self.code, "message": self.message}],
-                "trace": trace,
-                "status_code": status,
-            }),
+            Api::GlobalTagging | Api::GlobalSearch | Api::MetricsRouter | Api::LogsRouter => {
+                json!({
+                    "errors": [{"code": self.code, "message": self.message}],
+                    "trace": trace,
+                    "status_code": status,
+                })
+            }
+            Api::Atracker => {
+                let mut error = json!({"code": self.code, "message": self.message});
+                if self.code == "invalid_token" {
+                    error["recovery"] = json!("After you check you have permissions, run 'ibmcloud login' to log in to IBM Cloud. Then, run ibmcloud iam oauth-tokens to retrieve your access tokens. Use the IAM token for the Authorization header in your request.");
+                }
+                json!({"trace": trace, "errors": [error]})
+            }
         };
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();

@@ -62,7 +62,19 @@ pub struct FaultSpec {
     pub source: String,
 }
 
-const APIS: [&str; 8] = ["iam", "rc", "gc", "vpc", "cbr", "kms", "tags", "search"];
+const APIS: [&str; 11] = [
+    "iam",
+    "rc",
+    "gc",
+    "vpc",
+    "cbr",
+    "kms",
+    "tags",
+    "search",
+    "metrics-router",
+    "atracker",
+    "logs-router",
+];
 
 impl FaultSpec {
     pub fn parse(text: &str) -> Result<FaultSpec, String> {

@@ -1,5 +1,6 @@
 //! IAM beyond the token: Policy Management (`/iam/v1/policies`, the service-to-service
-//! authorizations BYOK needs) and Identity (`/iam/v1/apikeys/details`).
+//! authorizations BYOK and the observability routing need) and Identity
+//! (`/iam/v1/apikeys/details`). The roles a policy may grant are in `iam_roles.rs`.
 
 use std::sync::Arc;
 
@@ -19,26 +20,6 @@ use crate::{
 };
 
 const API: Api = Api::IamPolicy;
-
-const ROLES: [(&str, &str); 8] = [
-    ("crn:v1:bluemix:public:iam::::serviceRole:Reader", "Reader"),
-    ("crn:v1:bluemix:public:iam::::serviceRole:Writer", "Writer"),
-    (
-        "crn:v1:bluemix:public:iam::::serviceRole:Manager",
-        "Manager",
-    ),
-    (
-        "crn:v1:bluemix:public:iam::::role:AuthorizationDelegator",
-        "Key Manager Delegator",
-    ),
-    ("crn:v1:bluemix:public:iam::::role:Viewer", "Viewer"),
-    ("crn:v1:bluemix:public:iam::::role:Operator", "Operator"),
-    ("crn:v1:bluemix:public:iam::::role:Editor", "Editor"),
-    (
-        "crn:v1:bluemix:public:iam::::role:Administrator",
-        "Administrator",
-    ),
-];
 
 fn bad(code: &str, message: impl Into<String>) -> ApiError {
     ApiError::bad_request(API, code, message)
@@ -100,23 +81,47 @@ fn check_side(state: &AppState, sides: &Value, what: &str) -> Result<Vec<Value>,
 /// Whether an authorization lets Databases for PostgreSQL read keys in this Key Protect
 /// instance.
 pub(crate) fn authorizes_kms(state: &AppState, kms_instance: &str) -> bool {
+    authorizes(
+        state,
+        crate::catalog::SERVICE_ID,
+        "kms",
+        kms_instance,
+        "Reader",
+    )
+}
+
+/// Whether an authorization lets `source` (a service name) act on `target_instance` of
+/// `target_service` with the role named `role` (display name; any of its CRNs counts). A
+/// policy on the whole target service, or on that one instance, covers it.
+pub(crate) fn authorizes(
+    state: &AppState,
+    source: &str,
+    target_service: &str,
+    target_instance: &str,
+    role: &str,
+) -> bool {
     state.store.read(|w| {
         w.docs_of("policy", None).any(|d| {
             let p = &d.body;
             let subject_ok = p["subjects"].as_array().is_some_and(|s| {
                 s.iter()
-                    .any(|s| attribute(s, "serviceName") == Some(crate::catalog::SERVICE_ID))
+                    .any(|s| attribute(s, "serviceName") == Some(source))
             });
             let resource_ok = p["resources"].as_array().is_some_and(|r| {
                 r.iter().any(|r| {
-                    attribute(r, "serviceName") == Some("kms")
-                        && attribute(r, "serviceInstance").is_none_or(|i| i == kms_instance)
+                    attribute(r, "serviceName") == Some(target_service)
+                        && attribute(r, "serviceInstance").is_none_or(|i| i == target_instance)
                 })
             });
-            let reader = p["roles"]
-                .as_array()
-                .is_some_and(|r| r.iter().any(|r| r["role_id"].as_str() == Some(ROLES[0].0)));
-            p["type"].as_str() == Some("authorization") && subject_ok && resource_ok && reader
+            let granted = p["roles"].as_array().is_some_and(|r| {
+                r.iter().any(|r| {
+                    r["role_id"]
+                        .as_str()
+                        .and_then(crate::iam_roles::find)
+                        .is_some_and(|found| found.display_name == role)
+                })
+            });
+            p["type"].as_str() == Some("authorization") && subject_ok && resource_ok && granted
         })
     })
 }
@@ -162,10 +167,8 @@ pub(crate) async fn create_policy(
         .iter()
         .map(|r| {
             let id = r["role_id"].as_str().unwrap_or_default();
-            ROLES
-                .iter()
-                .find(|(crn, _)| *crn == id)
-                .map(|(crn, name)| json!({"role_id": crn, "display_name": name}))
+            crate::iam_roles::find(id)
+                .map(|role| json!({"role_id": id, "display_name": role.display_name}))
                 .ok_or_else(|| {
                     ApiError::new(
                         API,

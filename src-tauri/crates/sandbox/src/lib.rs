@@ -7,7 +7,9 @@
 //! `endpoints.json` is exactly what IBM's SDK for that service takes as its service URL:
 //! `/iam` (token, API-key details, policies), `/rc` (Resource Controller and Resource
 //! Manager), `/gc/api/v1` (Global Catalog), `/cbr`, `/vpc/<region>/v1`, `/kms/<region>`,
-//! `/tags` (Global Tagging), `/search` (Global Search). `/sandbox/` holds what only the
+//! `/tags` (Global Tagging), `/search` (Global Search), `/metrics-router/<region>/api/v3`,
+//! `/atracker/<region>` and `/logs-router/<region>/{v3,v1}` (the observability routing
+//! APIs). `/sandbox/` holds what only the
 //! sandbox has: the address map, the faults, the CA, the account's members.
 //!
 //! Underneath, a database is a real PostgreSQL cluster with TLS from the sandbox CA, and a
@@ -26,11 +28,13 @@ mod derived;
 mod faults;
 mod iam;
 mod iam_policy;
+mod iam_roles;
 mod jump;
 mod kms;
 mod lifecycle;
 mod postgres;
 mod rc;
+mod routing;
 mod server;
 mod store;
 mod tagging;

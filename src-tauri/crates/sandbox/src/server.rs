@@ -34,9 +34,9 @@ use crate::{
     catalog, cbr,
     derived::Derived,
     faults::{FaultAction, FaultSpec, Faults},
-    iam, iam_policy, jump, kms, lifecycle,
+    iam, iam_policy, iam_roles, jump, kms, lifecycle,
     postgres::Postgres,
-    rc,
+    rc, routing,
     store::Store,
     tagging, vpc, SandboxAccount,
 };
@@ -444,7 +444,8 @@ fn router(state: Arc<AppState>) -> Router {
         .route(
             "/iam/v1/policies/{id}",
             get(iam_policy::get_policy).delete(iam_policy::delete_policy),
-        );
+        )
+        .route("/iam/v2/roles", get(iam_roles::list_roles));
     let rc = Router::new()
         .route(
             "/rc/v2/resource_groups",
@@ -609,6 +610,28 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/tags/v3/tags/attach", post(tagging::attach_tags))
         .route("/tags/v3/tags/detach", post(tagging::detach_tags));
     let search = Router::new().route("/search/v3/resources/search", post(tagging::search));
+    let mr = "/metrics-router/{region}/api/v3";
+    let metrics_router = {
+        use routing::metrics::*;
+        Router::new()
+            .route(
+                &format!("{mr}/targets"),
+                get(list_targets).post(create_target),
+            )
+            .route(
+                &format!("{mr}/targets/{{id}}"),
+                get(get_target).patch(update_target).delete(delete_target),
+            )
+            .route(&format!("{mr}/routes"), get(list_routes).post(create_route))
+            .route(
+                &format!("{mr}/routes/{{id}}"),
+                get(get_route).patch(update_route).delete(delete_route),
+            )
+            .route(
+                &format!("{mr}/settings"),
+                get(get_settings).patch(update_settings),
+            )
+    };
     let sandbox = Router::new()
         .route("/sandbox/addresses", get(addresses))
         .route("/sandbox/members", post(add_member))
@@ -623,6 +646,7 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(vpc)
         .merge(tags)
         .merge(search)
+        .merge(metrics_router)
         .merge(sandbox)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
@@ -636,7 +660,7 @@ async fn not_found(request: Request) -> Response {
         Some(api) => ApiError::new(api, StatusCode::NOT_FOUND, "not_found", format!("No such path: {} {path}", request.method())).into_response(),
         None => (
             StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("The sandbox serves /iam, /rc, /gc, /cbr, /kms, /vpc, /tags, /search and /sandbox; not {path}. See endpoints.json.")})),
+            Json(json!({"error": format!("The sandbox serves /iam, /rc, /gc, /cbr, /kms, /vpc, /tags, /search, /metrics-router, /atracker, /logs-router and /sandbox; not {path}. See endpoints.json.")})),
         )
             .into_response(),
     }
@@ -883,7 +907,12 @@ fn write_endpoints(path: &Path, base_url: &str, state: &AppState) -> std::io::Re
         .map(|(region, _)| {
             (
                 (*region).to_owned(),
-                json!({"vpc": format!("{base_url}/vpc/{region}/v1"), "key_protect": format!("{base_url}/kms/{region}")}),
+                json!({
+                    "vpc": format!("{base_url}/vpc/{region}/v1"),
+                    "key_protect": format!("{base_url}/kms/{region}"),
+                    // As IBM's SDKs take them: Metrics Routing's base ends in `/api/v3`.
+                    "metrics_router": format!("{base_url}/metrics-router/{region}/api/v3"),
+                }),
             )
         })
         .collect();

@@ -10,11 +10,17 @@
 use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
 use onramp_cloud::{
-    iam_policy::{CreatePolicy, SUPERTENANT_METRICS_PUBLISHER},
+    catalog::CatalogEntry,
+    iam_policy::{CreatePolicy, SENDER, SUPERTENANT_METRICS_PUBLISHER},
     metrics_router::{
         CreateRoute as MrCreateRoute, CreateTarget as MrCreateTarget, MetricsRouterClient,
         RulePrototype as MrRule, UpdateSettings as MrUpdateSettings,
         UpdateTarget as MrUpdateTarget,
+    },
+    rc::{
+        CloudLogsParameters, CreateResourceInstance, InstanceFilter, InstanceState,
+        MonitoringParameters, ResourceInstance, CLOUD_LOGS_RESOURCE_ID,
+        MONITORING_GRADUATED_TIER_PLAN_ID, MONITORING_LITE_PLAN_ID, MONITORING_RESOURCE_ID,
     },
     routing::{
         FilterOperand, FilterOperator, InclusionFilter, RuleAction, TargetIdentity, TargetType,
@@ -202,6 +208,72 @@ impl Env {
             .await
             .expect("the authorization is created");
         policy.id.expect("a policy id")
+    }
+}
+
+impl Env {
+    async fn default_group(&self) -> String {
+        let groups = self
+            .cloud
+            .resource_manager()
+            .unwrap()
+            .list_resource_groups(&self.account_id, Some("Default"))
+            .await
+            .unwrap();
+        groups[0].id.clone()
+    }
+
+    /// The plan of `service` named `name`, from the Global Catalog.
+    async fn plan(&self, service: &str, name: &str) -> CatalogEntry {
+        let plans = self
+            .cloud
+            .global_catalog()
+            .unwrap()
+            .plans(service)
+            .await
+            .unwrap();
+        plans
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{service} has no plan {name}"))
+    }
+
+    /// Creates an instance and waits for it to be active.
+    async fn instance<P: serde::Serialize>(
+        &self,
+        name: &str,
+        plan_id: &str,
+        parameters: P,
+    ) -> ResourceInstance {
+        let rc = self.cloud.resource_controller().unwrap();
+        let created = rc
+            .create_service_instance(
+                &CreateResourceInstance {
+                    name: name.to_owned(),
+                    target: REGION.to_owned(),
+                    resource_group: self.default_group().await,
+                    resource_plan_id: plan_id.to_owned(),
+                    tags: vec!["onramp:managed".into()],
+                    allow_cleanup: None,
+                    parameters: Some(parameters),
+                },
+                Idempotency::Safe,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            created.state,
+            Some(InstanceState::Provisioning),
+            "{created:?}"
+        );
+        for _ in 0..200 {
+            let now = rc.get_instance(&created.guid).await.unwrap();
+            if now.state == Some(InstanceState::Active) {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{name} never became active");
     }
 }
 
@@ -969,6 +1041,296 @@ async fn metrics_routing_accepts_the_contract_requests_and_answers_in_its_shapes
                 .raw("DELETE", &format!("{base}/targets/{id}"), None)
                 .await;
             assert_eq!((status, body), (204, Value::Null));
+        },
+    )
+    .await;
+}
+
+// ================================================================ instances, catalog, roles
+
+#[tokio::test]
+async fn monitoring_and_cloud_logs_instances_reach_active_with_their_parameters() {
+    with_sandbox(
+        |_| {},
+        |env| async move {
+            let gc = env.cloud.global_catalog().unwrap();
+            let graduated = env.plan(MONITORING_RESOURCE_ID, "graduated-tier").await;
+            assert_eq!(graduated.id, MONITORING_GRADUATED_TIER_PLAN_ID);
+            assert_eq!(
+                env.plan(MONITORING_RESOURCE_ID, "lite").await.id,
+                MONITORING_LITE_PLAN_ID
+            );
+            let standard = env.plan(CLOUD_LOGS_RESOURCE_ID, "standard").await;
+            // Monthly prices, read as for PostgreSQL: from the deployment's pricing.
+            for plan in [&graduated, &standard] {
+                let deployments = gc.deployments(&plan.id).await.unwrap();
+                let here = deployments
+                    .iter()
+                    .find(|d| d.location() == Some(REGION) && d.is_rc_compatible())
+                    .unwrap_or_else(|| panic!("{} is not offered in {REGION}", plan.name));
+                let pricing = gc.pricing(&here.id, Some(REGION)).await.unwrap();
+                assert!(!pricing.metrics.is_empty(), "{pricing:?}");
+                for metric in &pricing.metrics {
+                    let amount = metric
+                        .amounts
+                        .iter()
+                        .find(|a| a.country.as_deref() == Some("USA"))
+                        .expect("a USA price");
+                    assert_eq!(amount.currency.as_deref(), Some("USD"));
+                    assert!(
+                        amount.prices[0].price.is_some_and(|p| p >= 0.0),
+                        "{metric:?}"
+                    );
+                }
+            }
+            let logs_pricing = gc.pricing(&standard.id, None).await.unwrap();
+            let seven_days = logs_pricing
+                .metrics
+                .iter()
+                .find(|m| {
+                    m.resource_display_name
+                        .as_deref()
+                        .is_some_and(|n| n.contains("Priority insights") && n.contains("7-day"))
+                })
+                .expect("the 7-day priority insights price");
+            assert_eq!(seven_days.amounts[0].prices[0].price, Some(1.20));
+
+            let monitoring = env
+                .instance(
+                    "onramp-monitoring",
+                    MONITORING_GRADUATED_TIER_PLAN_ID,
+                    MonitoringParameters {
+                        default_receiver: Some(false),
+                        ..Default::default()
+                    },
+                )
+                .await;
+            assert_eq!(
+                monitoring.resource_id.as_deref(),
+                Some(MONITORING_RESOURCE_ID)
+            );
+            assert_eq!(
+                monitoring.resource_plan_id.as_deref(),
+                Some(MONITORING_GRADUATED_TIER_PLAN_ID)
+            );
+            assert_eq!(monitoring.region_id.as_deref(), Some(REGION));
+            let echoed: MonitoringParameters = monitoring.parameters_as().unwrap();
+            assert_eq!(echoed.default_receiver, Some(false));
+
+            let logs = env
+                .instance(
+                    "onramp-logs",
+                    &standard.id,
+                    CloudLogsParameters {
+                        retention_period: Some(json!(14)),
+                        private_endpoints_only: Some(false),
+                        ..Default::default()
+                    },
+                )
+                .await;
+            assert_eq!(logs.resource_id.as_deref(), Some(CLOUD_LOGS_RESOURCE_ID));
+            assert_eq!(
+                logs.parameters_as::<CloudLogsParameters>()
+                    .unwrap()
+                    .retention_days(),
+                Some(14)
+            );
+            let extensions = logs.extensions.clone().expect("Cloud Logs extensions");
+            assert!(
+                extensions
+                    .external_ingress_private
+                    .as_deref()
+                    .is_some_and(|h| h.starts_with(&logs.guid) && h.contains(".private.")),
+                "{extensions:?}"
+            );
+            assert!(
+                extensions
+                    .external_ingress
+                    .as_deref()
+                    .is_some_and(|h| h.starts_with(&logs.guid)),
+                "{extensions:?}"
+            );
+
+            // What the brokers refuse.
+            let rc = env.cloud.resource_controller().unwrap();
+            let group = env.default_group().await;
+            let refused = |plan: &str, parameters: Value| CreateResourceInstance {
+                name: "refused".into(),
+                target: REGION.into(),
+                resource_group: group.clone(),
+                resource_plan_id: plan.into(),
+                tags: vec![],
+                allow_cleanup: None,
+                parameters: Some(parameters),
+            };
+            for (plan, parameters) in [
+                (standard.id.as_str(), json!({"retention_period": 8})),
+                (
+                    standard.id.as_str(),
+                    json!({"private_endpoints_only": "yes"}),
+                ),
+                (
+                    MONITORING_GRADUATED_TIER_PLAN_ID,
+                    json!({"external_api_auth": "SOMETIMES"}),
+                ),
+                (
+                    MONITORING_GRADUATED_TIER_PLAN_ID,
+                    json!({"default_receiver": "true"}),
+                ),
+            ] {
+                let error = rc
+                    .create_service_instance(&refused(plan, parameters.clone()), Idempotency::Safe)
+                    .await
+                    .unwrap_err();
+                assert_eq!(status_of(&error), 400, "{parameters}: {error}");
+                assert_eq!(
+                    error.code.as_deref(),
+                    Some("RC-ServiceBrokerErrorResponse"),
+                    "{error}"
+                );
+            }
+            // One platform-metrics receiver per region.
+            env.instance(
+                "receiver",
+                MONITORING_LITE_PLAN_ID,
+                MonitoringParameters {
+                    default_receiver: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await;
+            let second = rc
+                .create_service_instance(
+                    &refused(
+                        MONITORING_GRADUATED_TIER_PLAN_ID,
+                        json!({"default_receiver": true}),
+                    ),
+                    Idempotency::Safe,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(status_of(&second), 400, "{second}");
+
+            let listed = rc
+                .list_instances(&InstanceFilter {
+                    resource_id: Some(MONITORING_RESOURCE_ID.into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let mut names: Vec<&str> = listed.iter().map(|i| i.name.as_str()).collect();
+            names.sort_unstable();
+            assert_eq!(names, ["onramp-monitoring", "receiver"]);
+            rc.delete_instance(&monitoring.guid, false).await.unwrap();
+            rc.delete_instance(&logs.guid, false).await.unwrap();
+            for _ in 0..100 {
+                let gone = rc.get_instance(&logs.guid).await.unwrap();
+                if gone
+                    .state
+                    .as_ref()
+                    .is_some_and(|s| *s != InstanceState::Active)
+                    && rc.get_instance(&monitoring.guid).await.unwrap().state
+                        != Some(InstanceState::Active)
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let remaining = rc
+                .list_instances(&InstanceFilter {
+                    resource_id: Some(CLOUD_LOGS_RESOURCE_ID.into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert!(remaining.is_empty(), "{remaining:?}");
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_authorizations_roles_are_resolved_by_display_name() {
+    with_sandbox(
+        |_| {},
+        |env| async move {
+            let iam = env.cloud.iam_policies().unwrap();
+            let publisher = iam
+                .authorization_role_crn(
+                    "sysdig-monitor",
+                    "metrics-router",
+                    SUPERTENANT_METRICS_PUBLISHER,
+                )
+                .await
+                .unwrap();
+            let at_sender = iam
+                .authorization_role_crn("logs", "atracker", SENDER)
+                .await
+                .unwrap();
+            let lr_sender = iam
+                .authorization_role_crn("logs", "logs-router", SENDER)
+                .await
+                .unwrap();
+            for crn in [&publisher, &at_sender, &lr_sender] {
+                assert!(
+                    crn.starts_with("crn:v1:bluemix:public:") && crn.contains(":serviceRole:"),
+                    "{crn}"
+                );
+            }
+            assert_eq!(at_sender, lr_sender, "one Sender role on logs");
+            // A role is listed only for the service (and source) it belongs to.
+            assert!(iam
+                .authorization_role_crn("kms", "atracker", SENDER)
+                .await
+                .is_err());
+            assert!(iam
+                .authorization_role_crn("logs", "metrics-router", SENDER)
+                .await
+                .is_err());
+            let roles = iam
+                .list_authorization_roles("logs", "atracker")
+                .await
+                .unwrap();
+            for role in roles.service_roles.iter().chain(&roles.system_roles) {
+                assert!(
+                    !role.display_name.is_empty() && !role.actions.is_empty() && role.crn.is_some(),
+                    "{role:?}"
+                );
+            }
+            // The contract's three authorization bodies are accepted (their role CRNs are the
+            // documented, UNVERIFIED forms), with the account and instance made ours.
+            let url = format!(
+                "{}/v1/policies",
+                env.endpoints.iam.as_str().trim_end_matches('/')
+            );
+            for name in [
+                "iam_policy_authorization_create_request_atracker.json",
+                "iam_policy_authorization_create_request_logs_router.json",
+            ] {
+                let text = serde_json::to_string(&fixture(name))
+                    .unwrap()
+                    .replace("a1b2c3d4e5f60718293a4b5c6d7e8f90", &env.account_id);
+                let body: Value = serde_json::from_str(&text).unwrap();
+                let (status, policy) = env.raw("POST", &url, Some(&body)).await;
+                assert_eq!(status, 201, "{name}: {policy}");
+                assert_eq!(policy["roles"][0]["display_name"], SENDER, "{policy}");
+            }
+            let metrics = CreatePolicy::authorization(
+                &env.account_id,
+                "metrics-router",
+                "sysdig-monitor",
+                Some(&uuid_like()),
+                &[publisher.as_str()],
+                None,
+            );
+            iam.create_policy(&metrics, Idempotency::Safe)
+                .await
+                .unwrap();
+            let duplicate = iam
+                .create_policy(&metrics, Idempotency::Safe)
+                .await
+                .unwrap_err();
+            assert_eq!(status_of(&duplicate), 409);
         },
     )
     .await;

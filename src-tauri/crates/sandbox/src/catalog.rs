@@ -1,4 +1,5 @@
-//! Global Catalog: the `databases-for-postgresql` service, its plans (the Gen 2 plan is
+//! Global Catalog (Monitoring's and Cloud Logs' entries are in `observability/catalog.rs`):
+//! the `databases-for-postgresql` service, its plans (the Gen 2 plan is
 //! `databases-for-postgresql-gen2-standard`, named `standard-gen2`), the plan's deployments
 //! (one per location where Gen 2 is offered) and a pricing entry.
 //!
@@ -104,7 +105,7 @@ pub(crate) fn deployment_crn(location: &str) -> String {
 
 // Every field is one the catalog entry needs; a struct would only rename them.
 #[allow(clippy::too_many_arguments)]
-fn entry(
+pub(crate) fn entry(
     state: &AppState,
     id: &str,
     name: &str,
@@ -228,6 +229,7 @@ fn all_entries(state: &AppState) -> Vec<Value> {
     let mut all = vec![service_entry(state)];
     all.extend(plan_entries(state));
     all.extend(deployment_entries(state));
+    all.extend(crate::observability::catalog::entries(state));
     all
 }
 
@@ -309,6 +311,9 @@ pub(crate) async fn children(
     Query(query): Query<ListQuery>,
 ) -> ApiResult {
     if kind == "pricing" {
+        if let Some(body) = crate::observability::catalog::pricing(&id) {
+            return Ok(ok(body));
+        }
         return pricing(&state, &id);
     }
     let all = all_entries(&state);

@@ -32,6 +32,7 @@ mod iam_roles;
 mod jump;
 mod kms;
 mod lifecycle;
+mod observability;
 mod postgres;
 mod rc;
 mod routing;

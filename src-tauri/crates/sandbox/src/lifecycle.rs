@@ -1,6 +1,7 @@
-//! What happens to a database after the API call returns: provisioning (a real PostgreSQL
-//! cluster, then `active` once `--provision-seconds` have passed), deprovisioning, and
-//! picking all of that up again after a restart.
+//! What happens to an instance after the API call returns: provisioning (for a database a
+//! real PostgreSQL cluster, then `active` once `--provision-seconds` have passed; for
+//! Monitoring and Cloud Logs only the shorter wait), deprovisioning, and picking all of
+//! that up again after a restart.
 
 use std::sync::Arc;
 
@@ -44,8 +45,8 @@ fn finish(state: &AppState, guid: &str, failure: Option<String>) {
         }
     });
     match failure {
-        None => tracing::info!(guid, "database active"),
-        Some(reason) => tracing::warn!(guid, reason, "database provisioning failed"),
+        None => tracing::info!(guid, "instance active"),
+        Some(reason) => tracing::warn!(guid, reason, "instance provisioning failed"),
     }
 }
 
@@ -58,6 +59,9 @@ async fn provision(state: Arc<AppState>, guid: String) {
     }
     let failure = if instance.fail_provision {
         Some("the deployment could not be scheduled (injected by the sandbox's provision-fail fault)".to_owned())
+    } else if !instance.is_database() {
+        // Monitoring and Cloud Logs: nothing to start, only the wait.
+        None
     } else if let Some(pg) = state.postgres.as_ref() {
         let dir = state.instance_dir(&guid);
         let made = match instance.postgres.clone() {
@@ -94,7 +98,10 @@ async fn deprovision(state: Arc<AppState>, guid: String) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(&guid);
-    if let Some(pg) = state.postgres.as_ref() {
+    let database = state
+        .store
+        .read(|w| w.instances.get(&guid).is_some_and(|i| i.is_database()));
+    if let (true, Some(pg)) = (database, state.postgres.as_ref()) {
         if let Err(error) = pg.destroy(&state.instance_dir(&guid)).await {
             tracing::warn!(guid, %error, "could not remove the database server");
         }
@@ -114,7 +121,7 @@ async fn deprovision(state: Arc<AppState>, guid: String) {
             i.postgres = None;
         }
     });
-    tracing::info!(guid, "database removed");
+    tracing::info!(guid, "instance removed");
 }
 
 /// After a restart: start the servers of active databases, and carry on with creates and
@@ -124,7 +131,7 @@ pub(crate) async fn resume(state: &Arc<AppState>) {
         .store
         .read(|w| w.instances.values().cloned().collect());
     for instance in instances {
-        if !instance.is_database() {
+        if !instance.is_database() && !crate::observability::is_observability(&instance) {
             continue;
         }
         match (instance.op_type.as_str(), instance.op_state.as_str()) {

@@ -8,7 +8,8 @@
 //! `extensions`. The create's `tags` become the instance's user tags (Global Tagging), and
 //! a name already used is accepted, as RC allows duplicates. A resource key makes a
 //! PostgreSQL login role; deleting it drops the role. Instances and keys record the caller
-//! as their creator.
+//! as their creator. Monitoring and Cloud Logs instances (`observability/`) are made here
+//! too, with their own brokers' checks and nothing behind them.
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ use crate::{
     account::Caller,
     api::{hex_id, no_content, now, ok, timestamp, uuid, with_status, Api, ApiError, ApiResult},
     catalog::{self, PLAN_ID, SERVICE_ID},
+    observability,
     server::AppState,
     store::{Instance, ResourceGroup, ResourceKey},
 };
@@ -255,6 +257,9 @@ pub(crate) fn instance_json(state: &AppState, instance: &Instance) -> Value {
     if instance.op_state == "in progress" {
         body["last_operation"]["poll_after"] = json!(state.poll_after_seconds());
     }
+    if let Some(extensions) = observability::extensions(instance) {
+        body["extensions"] = extensions;
+    }
     if instance.is_database() && instance.state == "active" {
         let (members, storage, flavor, version) = sizing(instance);
         let spec = catalog::flavor_named(&flavor);
@@ -456,6 +461,7 @@ pub(crate) async fn create_instance(
     let request: CreateInstance = parse_body(&body)?;
     let name = request
         .name
+        .clone()
         .ok_or_else(|| bad("RC-BadRequest", "The 'name' field is required."))?;
     if !valid_name(&name) {
         return Err(bad(
@@ -465,11 +471,19 @@ pub(crate) async fn create_instance(
     }
     let plan = request
         .resource_plan_id
+        .clone()
         .ok_or_else(|| bad("RC-BadRequest", "The 'resource_plan_id' field is required."))?;
+    if let Some(offering) = observability::offering(&plan) {
+        return create_observability(state, caller, name, offering, request);
+    }
     if plan != PLAN_ID {
+        let others: Vec<String> = observability::OFFERINGS
+            .iter()
+            .map(|o| format!("{} ({} {})", o.plan_id, o.service, o.plan_name))
+            .collect();
         return Err(bad(
             "RC-ResourcePlanNotFound",
-            format!("The plan '{plan}' cannot be provisioned here: the sandbox offers Databases for PostgreSQL Gen 2 only (plan {PLAN_ID}, named standard-gen2)."),
+            format!("The plan '{plan}' cannot be provisioned here: the sandbox offers Databases for PostgreSQL Gen 2 (plan {PLAN_ID}, named standard-gen2) and {}.", others.join(", ")),
         ));
     }
     let target = request
@@ -488,40 +502,10 @@ pub(crate) async fn create_instance(
                 ),
             )
         })?;
-    let group_id = match request.resource_group {
-        Some(group) => group,
-        None => state
-            .store
-            .read(|w| {
-                w.resource_groups
-                    .iter()
-                    .find(|g| g.default)
-                    .map(|g| g.id.clone())
-            })
-            .unwrap_or_default(),
-    };
-    state
-        .store
-        .read(|w| w.resource_groups.iter().find(|g| g.id == group_id).cloned())
-        .ok_or_else(|| {
-            bad(
-                "RC-ResourceGroupNotFound",
-                format!(
-                    "The resource group '{group_id}' was not found in account {}.",
-                    state.account.account_id
-                ),
-            )
-        })?;
+    let group_id = resolve_group(&state, request.resource_group)?;
     let parameters = request.parameters.unwrap_or(Value::Null);
     check_parameters(&state, location, &parameters)?;
-    // RC attaches `tags` as user tags; one it cannot take fails the create (the real text
-    // for that case is not documented).
-    let tags = request
-        .tags
-        .iter()
-        .map(|t| crate::tagging::normalize_tag(t))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|message| bad("RC-BadRequest", message))?;
+    let tags = user_tags(&request.tags)?;
 
     let created = now();
     let guid = uuid();
@@ -561,6 +545,121 @@ pub(crate) async fn create_instance(
         crate::tagging::attach(w, &crn, &tags);
     });
     tracing::info!(guid, name, location, "database provisioning");
+    crate::lifecycle::spawn_provision(state.clone(), guid);
+    Ok(with_status(
+        StatusCode::ACCEPTED,
+        instance_json(&state, &instance),
+    ))
+}
+
+/// The resource group a create names, or the account's default one.
+fn resolve_group(state: &AppState, group: Option<String>) -> Result<String, ApiError> {
+    let group_id = match group {
+        Some(group) => group,
+        None => state
+            .store
+            .read(|w| {
+                w.resource_groups
+                    .iter()
+                    .find(|g| g.default)
+                    .map(|g| g.id.clone())
+            })
+            .unwrap_or_default(),
+    };
+    state
+        .store
+        .read(|w| w.resource_groups.iter().find(|g| g.id == group_id).cloned())
+        .ok_or_else(|| {
+            bad(
+                "RC-ResourceGroupNotFound",
+                format!(
+                    "The resource group '{group_id}' was not found in account {}.",
+                    state.account.account_id
+                ),
+            )
+        })?;
+    Ok(group_id)
+}
+
+/// RC attaches `tags` as user tags; one it cannot take fails the create (the real text for
+/// that case is not documented).
+fn user_tags(tags: &[String]) -> Result<Vec<String>, ApiError> {
+    tags.iter()
+        .map(|t| crate::tagging::normalize_tag(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| bad("RC-BadRequest", message))
+}
+
+/// A Monitoring or Cloud Logs create: checked as its broker checks it, answered `202` with
+/// `state: provisioning`, and `active` after a fifth of the database's provisioning time,
+/// with no server behind it.
+fn create_observability(
+    state: Arc<AppState>,
+    caller: Caller,
+    name: String,
+    offering: &'static observability::Offering,
+    request: CreateInstance,
+) -> ApiResult {
+    let target = request
+        .target
+        .ok_or_else(|| bad("RC-BadRequest", "The 'target' field is required."))?;
+    let location = observability::catalog::location_of(offering, &target).ok_or_else(|| {
+        bad(
+            "RC-BadRequest",
+            format!(
+                "No deployment found for service plan {} at location {target}. Valid location(s) are: {}.",
+                offering.plan_id,
+                observability::locations().join(", ")
+            ),
+        )
+    })?;
+    let group_id = resolve_group(&state, request.resource_group)?;
+    let parameters = observability::check_parameters(
+        &state,
+        offering,
+        location,
+        &request.parameters.unwrap_or(Value::Null),
+        None,
+    )?;
+    let tags = user_tags(&request.tags)?;
+    let created = now();
+    let guid = uuid();
+    let instance = Instance {
+        guid: guid.clone(),
+        name: name.clone(),
+        region: location.to_owned(),
+        resource_group_id: group_id,
+        resource_plan_id: offering.plan_id.into(),
+        resource_id: offering.service.into(),
+        target_crn: observability::catalog::deployment_crn(offering, location),
+        parameters: Value::Object(parameters),
+        tags: request.tags,
+        created_at: created,
+        updated_at: created,
+        created_by: caller.iam_id,
+        state: "provisioning".into(),
+        op_type: "create".into(),
+        op_state: "in progress".into(),
+        op_description: "Provision in progress".into(),
+        ready_at: created + chrono::Duration::milliseconds(state.provision_ms() as i64 / 5),
+        fail_provision: state.faults.provision_fails(),
+        deleted_at: None,
+        deleted_by: None,
+        postgres: None,
+        vpe_ips: Vec::new(),
+    };
+    let crn = instance.crn(&state.account.account_id);
+    state.store.write(|w| {
+        w.instances.insert(guid.clone(), instance.clone());
+        crate::tagging::attach(w, &crn, &tags);
+    });
+    tracing::info!(
+        guid,
+        name,
+        location,
+        service = offering.service,
+        "instance provisioning"
+    );
     crate::lifecycle::spawn_provision(state.clone(), guid);
     Ok(with_status(
         StatusCode::ACCEPTED,
@@ -739,7 +838,7 @@ pub(crate) async fn delete_instance(
             instance_json(&state, &instance),
         ));
     }
-    if !instance.is_database() {
+    if instance.resource_id == catalog::KMS_SERVICE_ID {
         return Err(bad(
             "RC-BadRequest",
             "The sandbox's Key Protect instance cannot be deleted.",
@@ -796,6 +895,9 @@ pub(crate) async fn update_instance(
             ),
         ));
     }
+    if observability::is_observability(&instance) {
+        return update_observability(&state, &instance, request);
+    }
     if let Some(parameters) = &request.parameters {
         check_parameters(&state, &instance.region, parameters)?;
         let new = &parameters["dataservices"]["postgresql"];
@@ -837,6 +939,46 @@ pub(crate) async fn update_instance(
         .map(|i| instance_json(&state, &i))
         .unwrap_or(Value::Null);
     Ok(ok(body))
+}
+
+/// `PATCH` of a Monitoring or Cloud Logs instance: rename, or change parameters (e.g.
+/// `default_receiver`), checked as at create and merged over the current ones.
+fn update_observability(
+    state: &AppState,
+    instance: &Instance,
+    request: UpdateInstance,
+) -> ApiResult {
+    let offering = observability::offering(&instance.resource_plan_id)
+        .ok_or_else(|| ApiError::internal(API, "The instance's plan is unknown."))?;
+    let changes = match &request.parameters {
+        Some(parameters) => Some(observability::check_parameters(
+            state,
+            offering,
+            &instance.region,
+            parameters,
+            Some(&instance.guid),
+        )?),
+        None => None,
+    };
+    let updated = state.store.write(|w| {
+        let i = w.instances.get_mut(&instance.guid)?;
+        if let Some(name) = request.name.filter(|n| valid_name(n)) {
+            i.name = name;
+        }
+        if let Some(changes) = changes {
+            if !i.parameters.is_object() {
+                i.parameters = json!({});
+            }
+            for (k, v) in changes {
+                i.parameters[k] = v;
+            }
+        }
+        i.updated_at = now();
+        Some(i.clone())
+    });
+    Ok(ok(updated
+        .map(|i| instance_json(state, &i))
+        .unwrap_or(Value::Null)))
 }
 
 // ---------------------------------------------------------------- resource keys

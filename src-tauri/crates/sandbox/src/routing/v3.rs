@@ -517,23 +517,24 @@ fn check_rules(state: &AppState, f: &Flavor, rules: &Value) -> Result<Vec<Value>
                 ));
             }
         }
-        let filters =
-            match &rule["inclusion_filters"] {
-                // "To route all metrics, exclude the inclusion_filters definition."
-                Value::Null => Vec::new(),
-                Value::Array(items) if items.len() <= MAX_FILTERS => items
-                    .iter()
-                    .map(|filter| check_filter(f, filter))
-                    .collect::<Result<_, _>>()?,
-                Value::Array(items) => return Err(bad(
+        let filters = match &rule["inclusion_filters"] {
+            // "To route all metrics, exclude the inclusion_filters definition."
+            Value::Null => Vec::new(),
+            Value::Array(items) if items.len() <= MAX_FILTERS => items
+                .iter()
+                .map(|filter| check_filter(f, filter))
+                .collect::<Result<_, _>>()?,
+            Value::Array(items) => {
+                return Err(bad(
                     api,
                     format!(
                         "A rule can have at most {MAX_FILTERS} inclusion filters; {} were given.",
                         items.len()
                     ),
-                )),
-                _ => return Err(bad(api, "inclusion_filters must be a list.")),
-            };
+                ))
+            }
+            _ => return Err(bad(api, "inclusion_filters must be a list.")),
+        };
         let targets: Vec<Value> = targets.iter().map(|id| json!({ "id": id })).collect();
         out.push(json!({"action": action, "targets": targets, "inclusion_filters": filters}));
     }

@@ -10,6 +10,10 @@
 use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
 use onramp_cloud::{
+    atracker::{
+        AtrackerClient, CreateRoute as AtCreateRoute, CreateTarget as AtCreateTarget, PutSettings,
+        ReplaceTarget, RulePrototype as AtRule, GLOBAL_LOCATION,
+    },
     catalog::CatalogEntry,
     iam_policy::{CreatePolicy, SENDER, SUPERTENANT_METRICS_PUBLISHER},
     metrics_router::{
@@ -212,6 +216,19 @@ impl Env {
 }
 
 impl Env {
+    fn at(&self) -> AtrackerClient {
+        self.cloud
+            .atracker(REGION)
+            .expect("an Activity Tracker client")
+    }
+
+    /// A Cloud Logs instance, active; its plan id read from the catalog.
+    async fn cloud_logs(&self, name: &str) -> ResourceInstance {
+        let plan = self.plan(CLOUD_LOGS_RESOURCE_ID, "standard").await;
+        self.instance(name, &plan.id, CloudLogsParameters::default())
+            .await
+    }
+
     async fn default_group(&self) -> String {
         let groups = self
             .cloud
@@ -1333,5 +1350,440 @@ async fn the_authorizations_roles_are_resolved_by_display_name() {
             assert_eq!(status_of(&duplicate), 409);
         },
     )
+    .await;
+}
+
+// ================================================================ Activity Tracker
+
+/// Activity Tracker's verified error body: `{trace, errors[{code, message, recovery?}]}`.
+fn check_at_error(status: u16, body: &Value, expected: u16, code: &str) {
+    assert_eq!(status, expected, "{body}");
+    check_fields(
+        body,
+        &[
+            ("trace", Kind::NonEmpty, true),
+            ("errors", Kind::Array, true),
+        ],
+    );
+    check_fields(
+        &body["errors"][0],
+        &[
+            ("code", Kind::NonEmpty, true),
+            ("message", Kind::NonEmpty, true),
+            ("recovery", Kind::Str, false),
+        ],
+    );
+    assert_eq!(body["errors"][0]["code"], code, "{body}");
+}
+
+fn check_at_target(body: &Value) {
+    check_fields(
+        body,
+        &[
+            ("id", Kind::NonEmpty, true),
+            ("name", Kind::NonEmpty, true),
+            ("crn", Kind::Crn, true),
+            (
+                "target_type",
+                Kind::OneOf(&[
+                    "cloud_logs",
+                    "cloud_object_storage",
+                    "event_streams",
+                    "app_config",
+                ]),
+                true,
+            ),
+            ("write_status", Kind::Object, true),
+            ("created_at", Kind::Time, true),
+            ("updated_at", Kind::Time, true),
+            ("api_version", Kind::Int, true),
+            ("managed_by", Kind::OneOf(&["account", "enterprise"]), true),
+            ("region", Kind::Str, false),
+            ("cloudlogs_endpoint", Kind::Object, false),
+            ("message", Kind::Str, false),
+        ],
+    );
+    assert_eq!(body["api_version"], 2, "{body}");
+    check_write_status(&body["write_status"]);
+    if body["target_type"] == "cloud_logs" {
+        check_field(&body["cloudlogs_endpoint"], "target_crn", Kind::Crn, true);
+    }
+}
+
+fn check_at_route(body: &Value) {
+    check_fields(
+        body,
+        &[
+            ("id", Kind::NonEmpty, true),
+            ("name", Kind::NonEmpty, true),
+            ("crn", Kind::Crn, true),
+            ("rules", Kind::Array, true),
+            ("created_at", Kind::Time, true),
+            ("updated_at", Kind::Time, true),
+            ("api_version", Kind::Int, true),
+            ("managed_by", Kind::OneOf(&["account", "enterprise"]), true),
+            ("version", Kind::Int, false),
+            ("message", Kind::Str, false),
+        ],
+    );
+    for rule in body["rules"].as_array().unwrap() {
+        check_fields(
+            rule,
+            &[
+                ("target_ids", Kind::Array, true),
+                ("locations", Kind::Array, true),
+            ],
+        );
+        assert!(
+            rule["target_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(Value::is_string),
+            "{rule}"
+        );
+        assert!(
+            rule["locations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(Value::is_string),
+            "{rule}"
+        );
+    }
+}
+
+fn check_at_settings(body: &Value) {
+    check_fields(
+        body,
+        &[
+            ("metadata_region_primary", Kind::Str, true),
+            ("metadata_region_backup", Kind::Str, false),
+            ("private_api_endpoint_only", Kind::Bool, true),
+            ("default_targets", Kind::Array, true),
+            ("permitted_target_regions", Kind::Array, true),
+            ("api_version", Kind::Int, true),
+            ("message", Kind::Str, false),
+        ],
+    );
+    assert!(
+        body["default_targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(Value::is_string),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn activity_tracker_round_trips_with_put_updates_and_global_events() {
+    with_sandbox(
+        |_| {},
+        |env| async move {
+            let at = env.at();
+            let fresh = at.get_settings().await.unwrap();
+            assert_eq!(fresh.api_version, 2);
+            assert!(fresh.default_targets.is_empty());
+
+            let logs = env.cloud_logs("onramp-logs").await;
+            let target = at
+                .create_target(
+                    &AtCreateTarget::cloud_logs("onramp-events", &logs.crn, REGION),
+                    Idempotency::Safe,
+                )
+                .await
+                .unwrap();
+            assert_eq!(target.target_type, TargetType::CloudLogs);
+            assert_eq!(
+                target
+                    .cloudlogs_endpoint
+                    .as_ref()
+                    .map(|e| e.target_crn.as_str()),
+                Some(logs.crn.as_str())
+            );
+            assert_eq!(target.api_version, 2);
+            assert!(target.write_status.is_failed(), "{target:?}");
+            // The first target set the metadata region (no 409 on this API).
+            assert_eq!(
+                at.get_settings().await.unwrap().metadata_region_primary,
+                REGION
+            );
+
+            env.authorize("atracker", "logs", Some(&logs.guid), SENDER)
+                .await;
+            assert_eq!(
+                at.validate_target(&target.id)
+                    .await
+                    .unwrap()
+                    .write_status
+                    .status,
+                WriteState::Success
+            );
+            assert!(!at
+                .get_target(&target.id)
+                .await
+                .unwrap()
+                .write_status
+                .is_failed());
+            assert_eq!(at.list_targets(None).await.unwrap().len(), 1);
+            assert_eq!(at.list_targets(Some(REGION)).await.unwrap().len(), 1);
+            assert!(at.list_targets(Some("us-south")).await.unwrap().is_empty());
+            let renamed = at
+                .replace_target(
+                    &target.id,
+                    &ReplaceTarget {
+                        name: Some("onramp-events-2".into()),
+                        cloudlogs_endpoint: None,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(renamed.name, "onramp-events-2");
+            assert_eq!(renamed.cloudlogs_endpoint, target.cloudlogs_endpoint);
+
+            let route = at
+                .create_route(
+                    &AtCreateRoute::to_target(
+                        "onramp-events",
+                        &target.id,
+                        [REGION.to_owned(), GLOBAL_LOCATION.to_owned()],
+                    ),
+                    Idempotency::Safe,
+                )
+                .await
+                .unwrap();
+            assert_eq!(route.rules[0].target_ids, [target.id.as_str()]);
+            assert!(
+                route.rules[0]
+                    .locations
+                    .iter()
+                    .any(|l| l == GLOBAL_LOCATION),
+                "{route:?}"
+            );
+            assert_eq!(route.api_version, 2);
+            assert_eq!(at.get_route(&route.id).await.unwrap().id, route.id);
+            assert_eq!(at.list_routes().await.unwrap().len(), 1);
+            let replaced = at
+                .replace_route(
+                    &route.id,
+                    &AtCreateRoute::to_target(
+                        "onramp-events",
+                        &target.id,
+                        [
+                            REGION.to_owned(),
+                            GLOBAL_LOCATION.to_owned(),
+                            "ca-tor".to_owned(),
+                            "*".to_owned(),
+                        ],
+                    ),
+                )
+                .await
+                .unwrap();
+            assert_eq!(replaced.rules[0].locations.len(), 4);
+            assert!(replaced.version > route.version, "{replaced:?}");
+            for (why, rule) in [
+                (
+                    "an unknown target",
+                    AtRule {
+                        target_ids: vec![uuid_like()],
+                        locations: vec![REGION.into()],
+                    },
+                ),
+                (
+                    "an unknown location",
+                    AtRule {
+                        target_ids: vec![target.id.clone()],
+                        locations: vec!["mars-1a".into()],
+                    },
+                ),
+            ] {
+                let error = at
+                    .create_route(
+                        &AtCreateRoute {
+                            name: "bad".into(),
+                            rules: vec![rule],
+                            managed_by: None,
+                        },
+                        Idempotency::Safe,
+                    )
+                    .await
+                    .unwrap_err();
+                assert_eq!(status_of(&error), 400, "{why}: {error}");
+            }
+
+            // Settings are replaced by PUT; a default target cannot be deleted.
+            let mut settings = PutSettings::from_current(&at.get_settings().await.unwrap());
+            settings.default_targets = Some(vec![target.id.clone()]);
+            let put = at.put_settings(&settings).await.unwrap();
+            assert_eq!(put.default_targets, [target.id.as_str()]);
+            assert_eq!(
+                status_of(&at.delete_target(&target.id).await.unwrap_err()),
+                400
+            );
+            let three = PutSettings {
+                default_targets: Some(vec![
+                    target.id.clone(),
+                    target.id.clone(),
+                    target.id.clone(),
+                ]),
+                ..settings.clone()
+            };
+            let error = at.put_settings(&three).await.unwrap_err();
+            assert_eq!(
+                (status_of(&error), error.code.as_deref()),
+                (400, Some("invalid_value")),
+                "{error}"
+            );
+            let cleared = at
+                .put_settings(&PutSettings {
+                    default_targets: None,
+                    ..settings.clone()
+                })
+                .await
+                .unwrap();
+            assert!(
+                cleared.default_targets.is_empty(),
+                "omitted is replaced by nothing: {cleared:?}"
+            );
+
+            // Target regions outside permitted_target_regions are refused.
+            at.put_settings(&PutSettings {
+                permitted_target_regions: Some(vec!["us-south".into(), "eu-gb".into()]),
+                ..settings.clone()
+            })
+            .await
+            .unwrap();
+            let elsewhere = env.crn("logs", &uuid_like()).replace(REGION, "us-east");
+            let error = at
+                .create_target(
+                    &AtCreateTarget::cloud_logs("elsewhere", &elsewhere, "us-east"),
+                    Idempotency::Safe,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (status_of(&error), error.code.as_deref()),
+                (400, Some("region_not_allowed")),
+                "{error}"
+            );
+            at.put_settings(&PutSettings {
+                permitted_target_regions: None,
+                default_targets: None,
+                ..settings
+            })
+            .await
+            .unwrap();
+            // A ca-mon Cloud Logs instance needs a ca-mon target.
+            let error = at
+                .create_target(
+                    &AtCreateTarget::cloud_logs("wrong-region", &logs.crn, "ca-tor"),
+                    Idempotency::Safe,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(status_of(&error), 400, "{error}");
+            for error in [
+                at.get_target("nope").await.unwrap_err(),
+                at.replace_target(
+                    "nope",
+                    &ReplaceTarget {
+                        name: Some("x".into()),
+                        cloudlogs_endpoint: None,
+                    },
+                )
+                .await
+                .unwrap_err(),
+                at.delete_target("nope").await.unwrap_err(),
+                at.get_route("nope").await.unwrap_err(),
+                at.delete_route("nope").await.unwrap_err(),
+            ] {
+                assert_eq!(status_of(&error), 404, "{error}");
+            }
+
+            at.delete_route(&route.id).await.unwrap();
+            assert_eq!(at.delete_target(&target.id).await.unwrap(), None);
+            assert!(at.list_targets(None).await.unwrap().is_empty());
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn activity_tracker_accepts_the_contract_requests_and_answers_in_its_shapes() {
+    with_sandbox(|_| {}, |env| async move {
+        let base = format!("{}/api/v2", env.region_url("atracker"));
+        let (status, fresh) = env.raw("GET", &format!("{base}/settings"), None).await;
+        assert_eq!(status, 200);
+        check_at_settings(&fresh);
+
+        let target_request = fixture("at_create_target_request.json");
+        let (status, target) = env.raw("POST", &format!("{base}/targets"), Some(&target_request)).await;
+        assert_eq!(status, 201, "{target}");
+        check_at_target(&target);
+        for field in ["name", "target_type", "region", "cloudlogs_endpoint"] {
+            assert_eq!(target[field], target_request[field], "{field}");
+        }
+        let id = target["id"].as_str().unwrap().to_owned();
+        let (status, listed) = env.raw("GET", &format!("{base}/targets"), None).await;
+        assert_eq!(status, 200);
+        listed["targets"].as_array().unwrap().iter().for_each(check_at_target);
+        let (_, settings) = env.raw("GET", &format!("{base}/settings"), None).await;
+        assert_eq!(settings["metadata_region_primary"], target_request["region"]);
+
+        let settings_request = fixture("at_put_settings_request.json");
+        let (status, put) = env.raw("PUT", &format!("{base}/settings"), Some(&settings_request)).await;
+        assert_eq!(status, 201, "{put}");
+        check_at_settings(&put);
+        for field in ["metadata_region_primary", "private_api_endpoint_only", "default_targets", "permitted_target_regions"] {
+            assert_eq!(put[field], settings_request[field], "{field}");
+        }
+        let too_many = json!({"metadata_region_primary": REGION, "private_api_endpoint_only": false, "default_targets": [id, id, id]});
+        let (status, error) = env.raw("PUT", &format!("{base}/settings"), Some(&too_many)).await;
+        check_at_error(status, &error, 400, fixture("at_put_settings_400_invalid_value.json")["errors"][0]["code"].as_str().unwrap());
+
+        let mut route_request = fixture("at_create_route_request.json");
+        route_request["rules"][0]["target_ids"] = json!([id]);
+        let (status, route) = env.raw("POST", &format!("{base}/routes"), Some(&route_request)).await;
+        assert_eq!(status, 201, "{route}");
+        check_at_route(&route);
+        assert_eq!(route["rules"][0]["locations"], route_request["rules"][0]["locations"]);
+        let route_id = route["id"].as_str().unwrap().to_owned();
+        let mut replace_request = fixture("at_replace_route_request.json");
+        replace_request["rules"][0]["target_ids"] = json!([id]);
+        let (status, replaced) = env.raw("PUT", &format!("{base}/routes/{route_id}"), Some(&replace_request)).await;
+        assert_eq!(status, 200, "{replaced}");
+        check_at_route(&replaced);
+        assert_eq!(replaced["rules"], replace_request["rules"]);
+        assert!(replaced["version"].as_u64() > route["version"].as_u64(), "{replaced}");
+
+        // Errors: the verified envelope, with the documented codes.
+        let malformed = reqwest::Client::new()
+            .post(format!("{base}/targets"))
+            .bearer_auth(env.token().await)
+            .header("content-type", "application/json")
+            .body("{name: 1}")
+            .send()
+            .await
+            .unwrap();
+        let status = malformed.status().as_u16();
+        check_at_error(status, &malformed.json().await.unwrap(), 400, "binding_error");
+        let unauthorized = reqwest::Client::new().get(format!("{base}/targets")).bearer_auth("not-a-token").send().await.unwrap();
+        let status = unauthorized.status().as_u16();
+        let body: Value = unauthorized.json().await.unwrap();
+        check_at_error(status, &body, 401, "invalid_token");
+        check_field(&body["errors"][0], "recovery", Kind::NonEmpty, true);
+        let (status, error) = env.raw("GET", &format!("{base}/targets/{}", uuid_like()), None).await;
+        check_at_error(status, &error, 404, "not_found");
+        let mut bad_type = target_request.clone();
+        bad_type["target_type"] = json!("bad_target_type");
+        let (status, error) = env.raw("POST", &format!("{base}/targets"), Some(&bad_type)).await;
+        assert_eq!(status, 400, "{error}");
+
+        let (status, body) = env.raw("DELETE", &format!("{base}/routes/{route_id}"), None).await;
+        assert_eq!((status, body), (204, Value::Null));
+        let (status, body) = env.raw("DELETE", &format!("{base}/targets/{id}"), None).await;
+        assert_eq!((status, body), (204, Value::Null));
+    })
     .await;
 }

@@ -632,6 +632,32 @@ fn router(state: Arc<AppState>) -> Router {
                 get(get_settings).patch(update_settings),
             )
     };
+    let at = "/atracker/{region}/api/v2";
+    let atracker = {
+        use routing::atracker::*;
+        Router::new()
+            .route(
+                &format!("{at}/targets"),
+                get(list_targets).post(create_target),
+            )
+            .route(
+                &format!("{at}/targets/{{id}}"),
+                get(get_target).put(replace_target).delete(delete_target),
+            )
+            .route(
+                &format!("{at}/targets/{{id}}/validate"),
+                post(validate_target),
+            )
+            .route(&format!("{at}/routes"), get(list_routes).post(create_route))
+            .route(
+                &format!("{at}/routes/{{id}}"),
+                get(get_route).put(replace_route).delete(delete_route),
+            )
+            .route(
+                &format!("{at}/settings"),
+                get(get_settings).put(put_settings),
+            )
+    };
     let sandbox = Router::new()
         .route("/sandbox/addresses", get(addresses))
         .route("/sandbox/members", post(add_member))
@@ -647,6 +673,7 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(tags)
         .merge(search)
         .merge(metrics_router)
+        .merge(atracker)
         .merge(sandbox)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
@@ -912,6 +939,8 @@ fn write_endpoints(path: &Path, base_url: &str, state: &AppState) -> std::io::Re
                     "key_protect": format!("{base_url}/kms/{region}"),
                     // As IBM's SDKs take them: Metrics Routing's base ends in `/api/v3`.
                     "metrics_router": format!("{base_url}/metrics-router/{region}/api/v3"),
+                    // Activity Tracker's is the bare host: its paths carry `/api/v2`.
+                    "atracker": format!("{base_url}/atracker/{region}"),
                 }),
             )
         })

@@ -21,6 +21,7 @@ use crate::{
     store::Doc,
 };
 
+pub(crate) mod atracker;
 pub(crate) mod metrics;
 mod v3;
 

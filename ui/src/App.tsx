@@ -25,6 +25,7 @@ import { ConnectStep } from './steps/ConnectStep';
 import { ConnectivityStep } from './steps/ConnectivityStep';
 import { DoneStep } from './steps/DoneStep';
 import { EncryptionStep } from './steps/EncryptionStep';
+import { ObservabilityStep } from './steps/ObservabilityStep';
 import { ProvisionStep } from './steps/ProvisionStep';
 import { ReviewStep } from './steps/ReviewStep';
 import { SizingStep } from './steps/SizingStep';
@@ -45,6 +46,7 @@ const WIZARD = [
   'provision',
   'connect',
   'users',
+  'observability',
   'done',
 ] as const;
 type WizardStep = (typeof WIZARD)[number];
@@ -189,6 +191,7 @@ export function App({ backend }: { backend: Backend }) {
     provision: Boolean(account && progress),
     connect: wayIn,
     users: wayIn,
+    observability: provisioned && plan?.id === progress?.planId,
     done: provisioned,
   };
   const blockersOf = (step: WizardStep): Problem[] => {
@@ -199,11 +202,11 @@ export function App({ backend }: { backend: Backend }) {
   const shownOn = (step: string) => Object.keys(model.shown).some((f) => stepOfField(f) === step);
 
   const position = WIZARD.indexOf(current);
-  // Without a way in, Connect and Users are passed over: Provision leads to Done, and back.
+  // Without a way in, Connect and Users are passed over: Provision leads to Observability, and back.
   let previous: WizardStep | undefined = WIZARD[position - 1];
   let following: WizardStep | undefined = WIZARD[position + 1];
-  if (provisioned && !wayIn && current === 'provision') following = 'done';
-  if (provisioned && !wayIn && current === 'done') previous = 'provision';
+  if (provisioned && !wayIn && current === 'provision') following = 'observability';
+  if (provisioned && !wayIn && current === 'observability') previous = 'provision';
   const nextInfo = (): NextInfo | undefined => {
     if (!following || (current === 'review' && !reach.provision)) return undefined;
     if (current === 'provision' && (!progress || progress.outcome === 'TornDown')) return undefined;
@@ -337,6 +340,19 @@ export function App({ backend }: { backend: Backend }) {
           onGo={(step) => {
             if (isWizardStep(step) && reach[step]) go(step);
           }}
+        />
+      );
+    }
+    if (current === 'observability' && plan && progress) {
+      const routed = progress.steps.some((s) => s.step === 'metrics-route' && s.status === 'Ready');
+      return (
+        <ObservabilityStep
+          backend={backend}
+          plan={plan}
+          shown={model.shown}
+          onChange={model.update}
+          onApply={apply}
+          routed={routed && progress.outcome === 'Succeeded'}
         />
       );
     }

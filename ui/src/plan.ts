@@ -11,7 +11,7 @@ import type {
   Problem,
 } from './backend';
 
-export type PlanStepId = 'basics' | 'sizing' | 'encryption' | 'connectivity';
+export type PlanStepId = 'basics' | 'sizing' | 'encryption' | 'connectivity' | 'observability';
 
 interface FieldInfo {
   step: PlanStepId;
@@ -66,6 +66,16 @@ export const FIELDS: Record<string, FieldInfo> = {
   },
   'connectivity.vpeName': { step: 'connectivity', label: 'Endpoint gateway name', focus: ['conn-vpe-name', 'conn-build'] },
   'connectivity.restrict': { step: 'connectivity', label: 'Context-based restriction', focus: ['conn-restrict', 'conn-build'] },
+  'observability.monitoring': {
+    step: 'observability',
+    label: 'Monitoring',
+    focus: ['obs-monitoring-instance', 'obs-monitoring-plan', 'obs-monitoring-off'],
+  },
+  'observability.accountSettings': {
+    step: 'observability',
+    label: 'Account-wide settings',
+    focus: ['obs-confirm', 'obs-monitoring-off'],
+  },
 };
 
 /** The Connectivity step's fields, as the back end names them. */
@@ -90,6 +100,7 @@ export function fieldLabel(field: string): string {
 export function fieldsOfPatch(patch: Partial<DraftPlan>, before?: DraftPlan | null): string[] {
   return Object.keys(patch).flatMap((key) => {
     if (key === 'encryption') return ['encryption.key', 'encryption.authorization'];
+    if (key === 'observability') return ['observability.monitoring', 'observability.accountSettings'];
     if (key === 'connectivity') {
       const old = before?.connectivity;
       const now = patch.connectivity;

@@ -49,6 +49,8 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::provision::teardown_plan,
             commands::provision::plan_summary,
             commands::plan::connectivity_options,
+            commands::plan::observability_options,
+            commands::plan::account_changes,
             commands::connect::connection_info,
             commands::connect::save_ssh_key,
             commands::connect::open_tunnel,

@@ -306,6 +306,28 @@ async connectivityOptions(location: string, planId: string) : Promise<Result<Con
 }
 },
 /**
+ * The Observability step's choices: Monitoring instances in the region, and plans.
+ */
+async observabilityOptions(location: string) : Promise<Result<ObservabilityOptions, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("observability_options", { location }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The account-wide settings the plan would change, before and after, for confirmation.
+ */
+async accountChanges(plan: DraftPlan) : Promise<Result<AccountChange[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("account_changes", { plan }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Where the database is and how to reach it: the tunnel (if open), and the OpenSSH and
  * `psql` commands. `key_file` is where the user keeps (or will save) the private key.
  */
@@ -548,6 +570,22 @@ iamEndpoint: string;
  * Whether the key is in the OS keychain (never true in Sandbox mode).
  */
 keyStored: boolean }
+/**
+ * A service's account-wide settings, whole, before and after the plan.
+ */
+export type AccountChange = { 
+/**
+ * The API whose settings these are, e.g. "Metrics Routing".
+ */
+service: string; settings: SettingChange[]; 
+/**
+ * Why the plan changes them, and what it leaves alone.
+ */
+why: string; 
+/**
+ * Whether the plan carries the user's confirmation of exactly this change.
+ */
+confirmed: boolean }
 /**
  * The account, its mode or its stored key changed.
  */
@@ -796,7 +834,12 @@ id: string; name: string; location: string; resourceGroupId: string; members: nu
  * The private path to the database; `None` builds none (drafts and journals written
  * before the Connectivity step load as `None`).
  */
-connectivity?: Connectivity | null }
+connectivity?: Connectivity | null; 
+/**
+ * Where the database's platform metrics go (the Observability step); `None` routes
+ * nothing (and is what plans written before the step load as).
+ */
+observability?: Observability | null }
 /**
  * How the database's disks are encrypted.
  */
@@ -929,6 +972,60 @@ export type Mode =
  * The user's IBM Cloud account, through an API key kept in the OS keychain.
  */
 "IbmCloud"
+/**
+ * Where the database's platform metrics go.
+ */
+export type MonitoringChoice = 
+/**
+ * Nowhere Onramp sets up.
+ */
+{ kind: "Off" } | 
+/**
+ * An instance already in the account, in the database's region: used, never deleted.
+ */
+{ kind: "Existing"; crn: string; name: string } | 
+/**
+ * A new instance of `plan`, made (and deleted by teardown) with the plan.
+ */
+{ kind: "Create"; plan: MonitoringPlan }
+export type MonitoringInstanceOffer = { crn: string; name: string; 
+/**
+ * The plan's name, e.g. "graduated-tier", when the catalog id is one Onramp knows.
+ */
+plan: string | null; state: string; 
+/**
+ * Whether it is the region's platform-metrics receiver (RC echoes the parameter).
+ */
+defaultReceiver: boolean }
+/**
+ * IBM Cloud Monitoring's plans (observability-instances.md §1).
+ */
+export type MonitoringPlan = 
+/**
+ * Free for 30 days; then it must be upgraded or deleted.
+ */
+"lite" | 
+/**
+ * Billed by use: hosts, containers, API calls and time series (platform metrics count
+ * toward time series hours).
+ */
+"graduated-tier"
+export type MonitoringPlanOffer = { plan: MonitoringPlan; label: string; 
+/**
+ * The catalog's unit prices in this location, one line each; empty when it lists none.
+ */
+prices: string[]; 
+/**
+ * What the price means for this plan.
+ */
+note: string }
+export type Observability = { monitoring: MonitoringChoice; 
+/**
+ * The primary metadata region the user agreed Onramp may give Metrics Routing, in an
+ * account that has none (an account-wide setting, shown as a before/after first).
+ */
+confirmedMetadataRegion?: string | null }
+export type ObservabilityOptions = { monitoringInstances: MonitoringInstanceOffer[]; monitoringPlans: MonitoringPlanOffer[] }
 /**
  * What the account and the catalog offer for a plan.
  */
@@ -1113,6 +1210,10 @@ memberOf: string[]; kind: RoleKind }
 export type SecretPlace = { what: string; keychainEntry: string }
 export type Setting = { label: string; value: string }
 /**
+ * One setting of the account, before and after the plan.
+ */
+export type SettingChange = { label: string; before: string; after: string; changed: boolean }
+/**
  * Something the plan left out, and the step where the user can go back to it.
  */
 export type Skipped = { what: string; why: string; 
@@ -1216,7 +1317,27 @@ export type StepId =
 /**
  * The CBR rule that lets only that zone reach the database's data plane.
  */
-"cbr-rule"
+"cbr-rule" | 
+/**
+ * The IBM Cloud Monitoring instance (created, or the user's existing one, kept).
+ */
+"monitoring-instance" | 
+/**
+ * The authorization metrics-router → sysdig-monitor on that instance.
+ */
+"metrics-authorization" | 
+/**
+ * Metrics Routing's account settings: a primary metadata region where none was set.
+ */
+"metrics-settings" | 
+/**
+ * The Metrics Routing target: the Monitoring instance.
+ */
+"metrics-target" | 
+/**
+ * The route sending this database's metrics (and no other's) to the target.
+ */
+"metrics-route"
 export type StepProgress = { step: StepId; 
 /**
  * What kind of resource, e.g. `Databases for PostgreSQL`.

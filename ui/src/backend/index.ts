@@ -1,6 +1,7 @@
 // The UI's only door to the back end. Components receive a `Backend`; the app passes the
 // Tauri one (./tauri.ts, the only module that imports @tauri-apps/*), tests pass a fake.
 import type {
+  AccountChange,
   AccountStatus,
   AppError,
   ConnectionInfo,
@@ -10,6 +11,7 @@ import type {
   DamagedJournal,
   DoctorReport,
   DraftPlan,
+  ObservabilityOptions,
   EncryptionOptions,
   Offerings,
   PasswordOf,
@@ -31,6 +33,7 @@ import type {
 
 export type {
   Account,
+  AccountChange,
   AccountStatus,
   Activity,
   AppError,
@@ -58,6 +61,13 @@ export type {
   KeyOption,
   KeyProtectChoice,
   KeyProtectInstance,
+  MonitoringChoice,
+  MonitoringInstanceOffer,
+  MonitoringPlan,
+  MonitoringPlanOffer,
+  Observability,
+  ObservabilityOptions,
+  SettingChange,
   ListSource,
   LocationOffer,
   Mode,
@@ -152,6 +162,10 @@ export interface Backend {
    * for the plan `planId` (its default names carry the plan's suffix).
    */
   connectivityOptions(location: string, planId: string): Promise<ConnectivityOptions>;
+  /** The Monitoring instances in `location`, and the plans a new one can have, with prices. */
+  observabilityOptions(location: string): Promise<ObservabilityOptions>;
+  /** The account-wide settings the plan would change, each whole, before and after. */
+  accountChanges(plan: DraftPlan): Promise<AccountChange[]>;
   /**
    * Where a provisioned plan's database is and how to reach it. `keyFile` is the private key
    * file the OpenSSH command names (the user's own key, or where to save the generated one).

@@ -58,6 +58,8 @@ export const tauriBackend: Backend = {
   teardownPlan: (planId, onProgress) => unwrap(commands.teardownPlan(planId, channel(onProgress))),
 
   connectivityOptions: (location, planId) => unwrap(commands.connectivityOptions(location, planId)),
+  observabilityOptions: (location) => unwrap(commands.observabilityOptions(location)),
+  accountChanges: (plan) => unwrap(commands.accountChanges(plan)),
   connectionInfo: (planId, keyFile) => unwrap(commands.connectionInfo(planId, keyFile)),
   openTunnel: (planId, keyFile, onStatus) => unwrap(commands.openTunnel(planId, keyFile, channel(onStatus))),
   closeTunnel: async (planId) => {

@@ -47,7 +47,7 @@ describe('Done', () => {
     const { user } = await done();
     const skipped = document.getElementById('done-skipped') as HTMLElement;
     expect(skipped.textContent).toMatch(/context-based restriction/);
-    expect(skipped.textContent).toMatch(/Monitoring, platform logs and activity tracking/);
+    expect(skipped.textContent).toMatch(/Monitoring of the database.s platform metrics/);
     await user.click(within(skipped).getAllByRole('link', { name: 'Go back to Connectivity' })[0]);
     await screen.findByRole('heading', { level: 1, name: 'Connectivity' });
   });
@@ -58,6 +58,8 @@ describe('Done', () => {
     await screen.findByRole('heading', { level: 1, name: 'Connect' });
     await user.click(screen.getByRole('button', { name: 'Next: Users' }));
     await screen.findByRole('heading', { level: 1, name: 'Users' });
+    await user.click(screen.getByRole('button', { name: 'Next: Observability' }));
+    await screen.findByRole('heading', { level: 1, name: 'Observability' });
     await user.click(screen.getByRole('button', { name: 'Next: Done' }));
     await screen.findByRole('heading', { level: 1, name: 'Done' });
     await user.click(await screen.findByRole('button', { name: 'Tear it down…' }));
@@ -74,8 +76,13 @@ describe('Done', () => {
     await screen.findByRole('heading', { level: 1, name: 'Done' });
     expect(await screen.findByText(/This plan built no way in from this computer/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Add users' })).toBeNull();
+    // Connect and Users are passed over: Done follows Observability, which follows Provision.
+    await user.click(screen.getByRole('button', { name: 'Back: Observability' }));
+    await screen.findByRole('heading', { level: 1, name: 'Observability' });
     await user.click(screen.getByRole('button', { name: 'Back: Provision' }));
     await screen.findByRole('heading', { level: 1, name: 'Provision' });
+    await user.click(screen.getByRole('button', { name: 'Next: Observability' }));
+    await screen.findByRole('heading', { level: 1, name: 'Observability' });
     await user.click(screen.getByRole('button', { name: 'Next: Done' }));
     await screen.findByRole('heading', { level: 1, name: 'Done' });
   });

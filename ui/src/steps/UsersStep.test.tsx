@@ -48,7 +48,7 @@ describe('reaching Users', () => {
     await screen.findByRole('heading', { level: 1, name: 'Users' });
     await waitFor(() => expect(document.activeElement?.id).toBe('users-title'));
     expect(screen.getByRole('button', { name: 'Back: Connect' })).toBeTruthy();
-    expect(screen.getByRole('button', { name: 'Next: Done' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Next: Observability' })).toBeTruthy();
     await waitFor(() => expect(backend.sent.find((s) => s.call === 'listRoles')?.args).toEqual([plan.id, null, false]));
     expect(backend.sent.find((s) => s.call === 'listCredentials')?.args).toEqual([plan.id]);
   });

@@ -25,7 +25,9 @@ export type RuleName =
   | 'nameTaken'
   | 'refuseApply'
   | 'doneSummary'
-  | 'plansOverview';
+  | 'plansOverview'
+  | 'accountChanges'
+  | 'monitoringPlans';
 
 interface Entry {
   rule: string;

@@ -8,6 +8,7 @@ import type {
   ImageOption,
   KeyOption,
   LocationOffer,
+  MonitoringInstanceOffer,
   Offerings,
   ProfileOption,
   Recipe,
@@ -106,6 +107,37 @@ export function fakePricing(location: string): object | null {
     ],
   };
 }
+
+/** A Monitoring instance someone made in the account before Onramp (its team's). */
+export const TEAM_MONITORING_CRN =
+  'crn:v1:bluemix:public:sysdig-monitor:ca-mon:a/0123456789abcdef0123456789abcdef:5e3f1c7a-2b4d-4e6f-9a8b-0c1d2e3f4a5b::';
+
+/** Each region's Monitoring instances (ca-mon has the team's). */
+export function fakeMonitoring(location: string): MonitoringInstanceOffer[] {
+  return location === 'ca-mon'
+    ? [{ crn: TEAM_MONITORING_CRN, name: 'team-monitoring', plan: 'graduated-tier', state: 'active', defaultReceiver: true }]
+    : [];
+}
+
+/** The catalog's price of Monitoring's graduated tier (by use), as the sandbox lists it. */
+export const FAKE_MONITORING_PRICING = {
+  metrics: [
+    {
+      metric_id: 'part-is-monitoring-time-series-hours',
+      charge_unit_display_name: 'time series hours',
+      charge_unit_quantity: 1000,
+      amounts: [{ country: 'USA', currency: 'USD', prices: [{ quantity_tier: 1, price: 0.08 }] }],
+    },
+  ],
+};
+
+/** Metrics Routing's account settings as the API answers them: a fresh account, no region. */
+export const FRESH_METRICS_SETTINGS = {
+  default_targets: [],
+  permitted_target_regions: [],
+  primary_metadata_region: '',
+  private_api_endpoint_only: false,
+};
 
 export const KEY_CRN = 'crn:v1:bluemix:public:kms:ca-mon:a/0123456789abcdef0123456789abcdef:kp-guid-1:key:key-1';
 

@@ -1,11 +1,12 @@
-//! Basics, Sizing, Encryption, Connectivity and Review: the draft plan, what the cloud
-//! offers for it, the rules (asked as the user types), and the reviewed plan with its cost.
+//! Basics, Sizing, Encryption, Connectivity, Observability and Review: the draft plan,
+//! what the cloud offers for it, the rules (asked as the user types), and the reviewed plan with its cost.
 
 use tauri::State;
 
 use onramp_backend::Backend;
 use onramp_onboarding::{
     connect::ConnectivityOptions,
+    observability::{account::AccountChange, options::ObservabilityOptions},
     overview::PlanListing,
     plan::{DraftPlan, Offerings, Problem},
     review::{EncryptionOptions, Review},
@@ -81,6 +82,26 @@ pub async fn connectivity_options(
     plan_id: String,
 ) -> Result<ConnectivityOptions, AppError> {
     state.connectivity_options(location, plan_id).await
+}
+
+/// The Observability step's choices: Monitoring instances in the region, and plans.
+#[tauri::command]
+#[specta::specta]
+pub async fn observability_options(
+    state: State<'_, Backend>,
+    location: String,
+) -> Result<ObservabilityOptions, AppError> {
+    state.observability_options(location).await
+}
+
+/// The account-wide settings the plan would change, before and after, for confirmation.
+#[tauri::command]
+#[specta::specta]
+pub async fn account_changes(
+    state: State<'_, Backend>,
+    plan: DraftPlan,
+) -> Result<Vec<AccountChange>, AppError> {
+    state.account_changes(plan).await
 }
 
 /// Every plan Onramp holds: applied ones (where they stand, resources ready, monthly cost)

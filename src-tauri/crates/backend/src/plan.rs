@@ -7,6 +7,7 @@ use onramp_onboarding::{
     connectivity::Connectivity,
     drafts,
     journal::{journal_dir, Journal},
+    observability::{self, account::AccountChange, options::ObservabilityOptions},
     offerings,
     plan::{self, DraftPlan, Offerings, Problem},
     review::{self, EncryptionOptions, Review},
@@ -114,5 +115,20 @@ impl Backend {
             sandbox,
         )
         .await
+    }
+
+    /// The Monitoring instances in `location` and the plans of a new one.
+    pub async fn observability_options(
+        &self,
+        location: String,
+    ) -> Result<ObservabilityOptions, AppError> {
+        let session = self.signed_in().await?;
+        observability::options::options(&session.cloud(&self.http), &location).await
+    }
+
+    /// The account-wide settings `plan` would change, read now, each before and after.
+    pub async fn account_changes(&self, plan: DraftPlan) -> Result<Vec<AccountChange>, AppError> {
+        let session = self.signed_in().await?;
+        observability::account::changes(&session.cloud(&self.http), &plan).await
     }
 }

@@ -183,9 +183,16 @@ fn skipped(state: &JournalState, progress: &PlanProgress) -> Vec<Skipped> {
             step: Some("provision".into()),
         });
     }
+    if crate::observability::monitoring(&state.plan).is_none() {
+        left.push(Skipped {
+            what: "Monitoring of the database's platform metrics".into(),
+            why: "You did not choose it. The Observability step sends them to a Monitoring instance through Metrics Routing.".into(),
+            step: Some("observability".into()),
+        });
+    }
     left.push(Skipped {
-        what: "Monitoring, platform logs and activity tracking".into(),
-        why: "Not in this version of Onramp. In the IBM Cloud console: Metrics Routing for the database's metrics, Activity Tracker Event Routing (with the global location) for its events.".into(),
+        what: "Platform logs and activity tracking".into(),
+        why: "Not in this version of Onramp. In the IBM Cloud console: Logs Routing for the database's platform logs, Activity Tracker Event Routing (with the global location) for its events.".into(),
         step: None,
     });
     left
@@ -212,6 +219,7 @@ mod tests {
             version: "18".into(),
             encryption: Encryption::ProviderManaged,
             connectivity,
+            observability: None,
         };
         let made = |id: &str| StepRecord {
             phase: Phase::Ready,

@@ -191,6 +191,7 @@ mod tests {
             version: "18".into(),
             encryption: Encryption::ProviderManaged,
             connectivity: None,
+            observability: None,
         }
     }
 

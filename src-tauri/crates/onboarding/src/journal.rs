@@ -51,6 +51,17 @@ pub enum StepId {
     CbrZone,
     /// The CBR rule that lets only that zone reach the database's data plane.
     CbrRule,
+    // Observability (only when the plan routes metrics).
+    /// The IBM Cloud Monitoring instance (created, or the user's existing one, kept).
+    MonitoringInstance,
+    /// The authorization metrics-router → sysdig-monitor on that instance.
+    MetricsAuthorization,
+    /// Metrics Routing's account settings: a primary metadata region where none was set.
+    MetricsSettings,
+    /// The Metrics Routing target: the Monitoring instance.
+    MetricsTarget,
+    /// The route sending this database's metrics (and no other's) to the target.
+    MetricsRoute,
 }
 
 impl StepId {
@@ -69,6 +80,11 @@ impl StepId {
             StepId::Vpe => "vpe",
             StepId::CbrZone => "cbr-zone",
             StepId::CbrRule => "cbr-rule",
+            StepId::MonitoringInstance => "monitoring-instance",
+            StepId::MetricsAuthorization => "metrics-authorization",
+            StepId::MetricsSettings => "metrics-settings",
+            StepId::MetricsTarget => "metrics-target",
+            StepId::MetricsRoute => "metrics-route",
         }
     }
 }
@@ -932,6 +948,7 @@ mod tests {
             version: "18".into(),
             encryption: Encryption::ProviderManaged,
             connectivity: None,
+            observability: None,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod input;
 pub mod jobs;
 pub mod journal;
 pub mod notice;
+pub mod observability;
 pub mod offerings;
 pub mod overview;
 pub mod plan;

@@ -43,7 +43,9 @@ pub mod field {
             VERSION => "PostgreSQL version",
             ENCRYPTION_KEY => "Key Protect root key",
             ENCRYPTION_AUTHORIZATION => "service authorization",
-            other => crate::connectivity::field::label(other).unwrap_or(other),
+            other => crate::connectivity::field::label(other)
+                .or_else(|| crate::observability::field::label(other))
+                .unwrap_or(other),
         }
     }
 }
@@ -67,6 +69,10 @@ pub struct DraftPlan {
     /// before the Connectivity step load as `None`).
     #[serde(default)]
     pub connectivity: Option<Connectivity>,
+    /// Where the database's platform metrics go (the Observability step); `None` routes
+    /// nothing (and is what plans written before the step load as).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observability: Option<crate::observability::Observability>,
 }
 
 /// How the database's disks are encrypted.
@@ -207,6 +213,7 @@ impl Offerings {
                 .unwrap_or_default(),
             encryption: Encryption::ProviderManaged,
             connectivity: None,
+            observability: None,
         }
     }
 }
@@ -392,6 +399,7 @@ pub fn validate(plan: &DraftPlan, offerings: &Offerings) -> Vec<Problem> {
     if let Some(path) = &plan.connectivity {
         connectivity::validate(&plan.location, path, &mut problems);
     }
+    problems.extend(crate::observability::validate(plan));
     problems
 }
 

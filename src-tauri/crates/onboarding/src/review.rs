@@ -258,6 +258,8 @@ pub async fn check(
             ));
         }
     }
+    let changes = crate::observability::account::changes(cloud, plan).await?;
+    problems.extend(crate::observability::account::unconfirmed(&changes));
     Ok(problems)
 }
 

@@ -49,6 +49,8 @@ pub const RULES: &[&str] = &[
     "refuseApply",
     "doneSummary",
     "plansOverview",
+    "accountChanges",
+    "monitoringPlans",
 ];
 
 fn arg<T: DeserializeOwned>(input: &Value, name: &str) -> Result<T, String> {
@@ -165,6 +167,19 @@ pub fn answer(rule: &str, input: &Value) -> Result<Value, String> {
             let key: String = arg(input, "key")?;
             out(crate::account::check_api_key(&key).err())
         }
+        "accountChanges" => {
+            let plan: DraftPlan = arg(input, "plan")?;
+            let current: onramp_cloud::metrics_router::Setting = arg(input, "settings")?;
+            out(
+                crate::observability::account::metrics_change(&plan, &current)
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+            )
+        }
+        "monitoringPlans" => out(crate::observability::options::plan_offers(
+            arg::<Option<Pricing>>(input, "lite")?.as_ref(),
+            arg::<Option<Pricing>>(input, "graduated")?.as_ref(),
+        )),
         other => Err(format!("no rule named `{other}`")),
     }
 }

@@ -6,8 +6,11 @@ import {
   type AppError,
   type ConnectivityOptions,
   type DamagedJournal,
+  type AccountChange,
   type DraftPlan,
   type Mode,
+  type MonitoringPlanOffer,
+  type ObservabilityOptions,
   type PlannedResource,
   type Problem,
   type Review,
@@ -21,7 +24,10 @@ import {
   FAKE_OFFERINGS,
   FAKE_PROFILES,
   fakeImages,
+  fakeMonitoring,
   fakePricing,
+  FAKE_MONITORING_PRICING,
+  FRESH_METRICS_SETTINGS,
   fakeRegion,
   GOOD_KEY,
   sandboxAccount,
@@ -57,6 +63,8 @@ export abstract class FakePlan {
   takenNames = new Set(['pg-taken']);
   /** Each region's VPCs, subnets, zones and SSH keys; tests change them. */
   regions: Record<string, FakeRegion> = Object.fromEntries(FAKE_OFFERINGS.locations.map((l) => [l.id, fakeRegion(l.id)]));
+  /** Metrics Routing's account settings, as its API answers them; tests change them. */
+  metricsSettings: Record<string, unknown> = clone(FRESH_METRICS_SETTINGS);
   /** What `startupProblems` and `damagedJournals` answer. */
   startup: StartupProblem[] = [];
   damaged: DamagedJournal[] = [];
@@ -246,5 +254,23 @@ export abstract class FakePlan {
     const sandbox = this.mode === 'Sandbox';
     const input = { location, planId, sandbox, zones, vpcs, keys, images, profiles: FAKE_PROFILES };
     return rule<ConnectivityOptions>('connectivityOptions', input);
+  }
+
+  async observabilityOptions(location: string): Promise<ObservabilityOptions> {
+    this.record('observabilityOptions', location);
+    this.signedIn();
+    return {
+      monitoringInstances: fakeMonitoring(location),
+      monitoringPlans: await rule<MonitoringPlanOffer[]>('monitoringPlans', {
+        lite: null,
+        graduated: FAKE_MONITORING_PRICING,
+      }),
+    };
+  }
+
+  async accountChanges(plan: DraftPlan): Promise<AccountChange[]> {
+    this.record('accountChanges', plan);
+    this.signedIn();
+    return rule<AccountChange[]>('accountChanges', { plan, settings: this.metricsSettings });
   }
 }

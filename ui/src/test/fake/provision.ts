@@ -56,14 +56,14 @@ export abstract class FakeProvision extends FakePlan {
     this.record('applyPlan', plan);
     const account = this.signedIn();
     const existing = this.jobs.get(plan.id);
-    if (existing) {
+    if (existing && existing.progress.activity !== 'Idle') {
       existing.listeners.push(onProgress);
-      return existing.progress.activity === 'Idle' ? this.resumePlan(plan.id, false, onProgress) : clone(existing.progress);
+      return clone(existing.progress);
     }
     problemAt(await rule<AppError | null>('refuseApply', { problems: (await this.review(plan)).problems }));
     const planned = await rule<{ step: StepId; label: string; name: string; optional: boolean }[]>('steps', { plan });
     const estimate = (step: StepId) => ESTIMATE_MS[step] ?? PATH_ESTIMATE_MS;
-    const steps: StepProgress[] = planned.map(({ step, label, name }) => ({
+    const waiting = ({ step, label, name }: (typeof planned)[number]): StepProgress => ({
       step,
       label,
       name,
@@ -74,7 +74,17 @@ export abstract class FakeProvision extends FakePlan {
       elapsedMs: 0,
       estimateMs: estimate(step),
       next: null,
-    }));
+    });
+    if (existing) {
+      // The plan amended where nothing was made (Observability after the first apply): its
+      // new steps join the journal's, and the job resumes.
+      existing.listeners.push(onProgress);
+      existing.plan = clone(plan);
+      const known = new Set(existing.progress.steps.map((s) => s.step));
+      existing.progress.steps.push(...planned.filter((p) => !known.has(p.step)).map(waiting));
+      return this.resumePlan(plan.id, false, onProgress);
+    }
+    const steps: StepProgress[] = planned.map(waiting);
     const progress: PlanProgress = {
       planId: plan.id,
       planName: plan.name,

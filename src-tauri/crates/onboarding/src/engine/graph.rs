@@ -10,8 +10,11 @@ use super::{
     resources::{
         authorization::AUTHORIZATION, cbr_rule::CBR_RULE, cbr_zone::CBR_ZONE, database::DATABASE,
         endpoint_gateway::ENDPOINT_GATEWAY, floating_ip::FLOATING_IP, jump_server::JUMP_SERVER,
-        manager_key::MANAGER_KEY, security_group_rule::POSTGRES_RULE,
-        security_group_rule::SSH_RULE, ssh_key::SSH_KEY, subnet::SUBNET, vpc::VPC,
+        manager_key::MANAGER_KEY, metrics_authorization::METRICS_AUTHORIZATION,
+        metrics_route::METRICS_ROUTE, metrics_settings::METRICS_SETTINGS,
+        metrics_target::METRICS_TARGET, monitoring_instance::MONITORING_INSTANCE,
+        security_group_rule::POSTGRES_RULE, security_group_rule::SSH_RULE, ssh_key::SSH_KEY,
+        subnet::SUBNET, vpc::VPC,
     },
 };
 use crate::{
@@ -20,7 +23,7 @@ use crate::{
 };
 
 /// Every kind the engine knows, in the graph's order.
-pub(crate) static KINDS: [&dyn Resource; 13] = [
+pub(crate) static KINDS: [&dyn Resource; 18] = [
     &AUTHORIZATION,
     &DATABASE,
     &MANAGER_KEY,
@@ -34,6 +37,11 @@ pub(crate) static KINDS: [&dyn Resource; 13] = [
     &ENDPOINT_GATEWAY,
     &CBR_ZONE,
     &CBR_RULE,
+    &MONITORING_INSTANCE,
+    &METRICS_AUTHORIZATION,
+    &METRICS_SETTINGS,
+    &METRICS_TARGET,
+    &METRICS_ROUTE,
 ];
 
 /// The steps of `plan`, each with the steps it waits for, in an order where every step
@@ -46,7 +54,8 @@ pub fn graph(plan: &DraftPlan) -> Vec<(StepId, Vec<StepId>)> {
     use StepId::*;
     let path = plan.connectivity.is_some();
     let restrict = plan.connectivity.as_ref().is_some_and(|c| c.restrict);
-    let entries: [(StepId, bool, Vec<StepId>); 13] = [
+    let metrics = crate::observability::monitoring(plan).is_some();
+    let entries: [(StepId, bool, Vec<StepId>); 18] = [
         (Authorization, creates_authorization, vec![]),
         (
             Instance,
@@ -71,6 +80,17 @@ pub fn graph(plan: &DraftPlan) -> Vec<(StepId, Vec<StepId>)> {
         // The zone holds the VPC (its CRN); the rule names the instance (its GUID).
         (CbrZone, restrict, vec![Vpc]),
         (CbrRule, restrict, vec![CbrZone, Instance]),
+        // Observability: the Monitoring instance is made while the database provisions;
+        // the route names the database, so it waits for it.
+        (MonitoringInstance, metrics, vec![]),
+        (MetricsAuthorization, metrics, vec![MonitoringInstance]),
+        (MetricsSettings, metrics, vec![]),
+        (
+            MetricsTarget,
+            metrics,
+            vec![MonitoringInstance, MetricsAuthorization, MetricsSettings],
+        ),
+        (MetricsRoute, metrics, vec![MetricsTarget, Instance]),
     ];
     entries
         .into_iter()
@@ -116,6 +136,7 @@ mod tests {
             version: "18".into(),
             encryption,
             connectivity: None,
+            observability: None,
         }
     }
 

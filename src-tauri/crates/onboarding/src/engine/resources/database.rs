@@ -63,7 +63,7 @@ pub(crate) fn create_body(plan: &DraftPlan) -> CreateResourceInstance {
 }
 
 /// Gone, or on its way: not a namesake any more.
-fn gone(instance: &ResourceInstance) -> bool {
+pub(crate) fn gone(instance: &ResourceInstance) -> bool {
     matches!(
         instance.state,
         Some(

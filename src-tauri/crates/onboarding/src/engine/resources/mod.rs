@@ -13,6 +13,11 @@ pub(crate) mod extras;
 pub(crate) mod floating_ip;
 pub(crate) mod jump_server;
 pub(crate) mod manager_key;
+pub(crate) mod metrics_authorization;
+pub(crate) mod metrics_route;
+pub(crate) mod metrics_settings;
+pub(crate) mod metrics_target;
+pub(crate) mod monitoring_instance;
 pub(crate) mod security_group_rule;
 pub(crate) mod ssh_key;
 pub(crate) mod subnet;
@@ -111,6 +116,7 @@ pub(crate) mod testing {
             version: "18".into(),
             encryption: Encryption::ProviderManaged,
             connectivity: Some(connectivity),
+            observability: None,
         }
     }
 

@@ -1,0 +1,278 @@
+//! The IBM Cloud Monitoring instance the database's platform metrics go to: a new one
+//! (Resource Controller, `sysdig-monitor`, the plan's tag, not the region's default
+//! receiver: the route decides what it gets), or one the user chose, which is used and
+//! kept. A namesake is this plan's only with the time, the creator and the tag, as for the
+//! database.
+
+use std::time::Duration;
+
+use onramp_cloud::{
+    rc::{
+        CreateResourceInstance, InstanceFilter, MonitoringParameters, ResourceInstance,
+        MONITORING_RESOURCE_ID,
+    },
+    CloudError, Idempotency,
+};
+
+use super::super::{
+    ownership::plan_tag,
+    resource::{Found, Proof, Resource, Work},
+    run::{Readiness, Run},
+    Timing,
+};
+use super::database::gone;
+use crate::{
+    journal::{StepId, StepRecord},
+    observability::{field, monitoring, monitoring_instance_name, MonitoringChoice},
+    plan::{DraftPlan, Offerings},
+    review::{setting, PlannedResource},
+    AppError,
+};
+
+pub(crate) struct MonitoringInstance;
+pub(crate) static MONITORING_INSTANCE: MonitoringInstance = MonitoringInstance;
+
+fn found(i: ResourceInstance) -> Found {
+    Found {
+        id: i.id,
+        name: i.name,
+        crn: Some(i.crn),
+        created_at: i.created_at,
+        created_by: i.created_by,
+        ..Found::default()
+    }
+}
+
+/// The create body: the plan's location, group, tag and the chosen Monitoring plan.
+pub(crate) fn create_body(
+    plan: &DraftPlan,
+    plan_id: &str,
+) -> CreateResourceInstance<MonitoringParameters> {
+    CreateResourceInstance {
+        name: monitoring_instance_name(plan),
+        target: plan.location.clone(),
+        resource_group: plan.resource_group_id.clone(),
+        resource_plan_id: plan_id.to_owned(),
+        tags: vec!["onramp".to_owned(), plan_tag(&plan.id)],
+        allow_cleanup: None,
+        parameters: Some(MonitoringParameters {
+            default_receiver: Some(false),
+            ..MonitoringParameters::default()
+        }),
+    }
+}
+
+impl Resource for MonitoringInstance {
+    fn step(&self) -> StepId {
+        StepId::MonitoringInstance
+    }
+    fn label(&self) -> &'static str {
+        "IBM Cloud Monitoring instance"
+    }
+    fn noun(&self) -> &'static str {
+        "Monitoring instance"
+    }
+    fn estimate(&self, timing: &Timing) -> Duration {
+        // Unverified on IBM Cloud (observability-instances.md): a few minutes, not a
+        // database's quarter of an hour.
+        timing.instance_estimate / 6
+    }
+    fn name(&self, plan: &DraftPlan) -> String {
+        match monitoring(plan) {
+            Some(MonitoringChoice::Existing { name, .. }) => name.clone(),
+            _ => monitoring_instance_name(plan),
+        }
+    }
+    fn field(&self) -> &'static str {
+        field::MONITORING
+    }
+    fn chosen(&self, plan: &DraftPlan) -> bool {
+        matches!(monitoring(plan), Some(MonitoringChoice::Existing { .. }))
+    }
+    fn planned(&self, plan: &DraftPlan, _: &Offerings) -> PlannedResource {
+        let settings = match monitoring(plan) {
+            Some(MonitoringChoice::Existing { crn, .. }) => {
+                vec![
+                    setting("Choice", super::EXISTING),
+                    setting("CRN", crn.clone()),
+                ]
+            }
+            Some(MonitoringChoice::Create { plan: tier }) => vec![
+                setting("Plan", tier.label()),
+                setting("Location", plan.location.clone()),
+                setting(
+                    "Platform metrics receiver",
+                    "No: the route below sends it this database's metrics only",
+                ),
+            ],
+            _ => vec![],
+        };
+        PlannedResource {
+            label: self.label().to_owned(),
+            name: self.name(plan),
+            settings,
+        }
+    }
+    fn console(&self, _state: &crate::journal::JournalState, id: &str) -> Option<String> {
+        super::console_instance(MONITORING_RESOURCE_ID, id, None)
+    }
+    fn teardown_wording(&self, _: bool) -> String {
+        "Deletes the Monitoring instance Onramp created, with the dashboards and alerts made in it."
+            .to_owned()
+    }
+    fn kept_wording(&self) -> &'static str {
+        "Kept: you chose this existing Monitoring instance, and it stays as it was."
+    }
+    fn proof(&self) -> Proof {
+        Proof {
+            time: true,
+            creator: true,
+            tag: true,
+        }
+    }
+
+    fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
+        Box::pin(async move {
+            let plan = run.plan();
+            let rc = run
+                .ctx
+                .cloud
+                .resource_controller()
+                .map_err(AppError::from_cloud)?;
+            let filter = InstanceFilter {
+                name: Some(monitoring_instance_name(&plan)),
+                resource_group_id: Some(plan.resource_group_id.clone()),
+                resource_id: Some(MONITORING_RESOURCE_ID.to_owned()),
+                ..InstanceFilter::default()
+            };
+            let listed = run.call(rc.list_instances(&filter)).await?;
+            let name = monitoring_instance_name(&plan);
+            Ok(listed
+                .into_iter()
+                .filter(|i| i.name == name && !gone(i))
+                .map(found)
+                .collect())
+        })
+    }
+
+    fn create<'a>(&'a self, run: &'a Run) -> Work<'a, Result<Found, CloudError>> {
+        Box::pin(async move {
+            let plan = run.plan();
+            let Some(MonitoringChoice::Create { plan: tier }) = monitoring(&plan).cloned() else {
+                return Err(AppError::internal("the plan creates no Monitoring instance").into());
+            };
+            let rc = run
+                .ctx
+                .cloud
+                .resource_controller()
+                .map_err(AppError::from_cloud)?;
+            Ok(rc
+                .create_service_instance(&create_body(&plan, tier.id()), Idempotency::Unsafe)
+                .await
+                .map(found))
+        })
+    }
+
+    fn adopt_chosen<'a>(&'a self, run: &'a Run) -> Work<'a, Found> {
+        Box::pin(async move {
+            let Some(MonitoringChoice::Existing { crn, .. }) = monitoring(&run.plan()).cloned()
+            else {
+                return Err(AppError::internal("the plan chose no Monitoring instance").into());
+            };
+            let rc = run
+                .ctx
+                .cloud
+                .resource_controller()
+                .map_err(AppError::from_cloud)?;
+            Ok(found(run.call(rc.get_instance(&crn)).await?))
+        })
+    }
+
+    fn wait<'a>(&'a self, run: &'a Run, id: &'a str) -> Work<'a, ()> {
+        Box::pin(async move {
+            let rc = run
+                .ctx
+                .cloud
+                .resource_controller()
+                .map_err(AppError::from_cloud)?;
+            run.wait_until(
+                StepId::MonitoringInstance,
+                "Monitoring instance",
+                Duration::ZERO,
+                || rc.get_instance(id),
+                |instance| {
+                    let state = instance
+                        .state
+                        .as_ref()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_else(|| "unknown".to_owned());
+                    let readiness = if instance.is_ready() {
+                        Readiness::Ready
+                    } else if instance.has_failed() || gone(instance) {
+                        Readiness::Failed(format!(
+                            "The Monitoring instance is {state} and will not become active."
+                        ))
+                    } else {
+                        Readiness::Waiting
+                    };
+                    (state, None, readiness, None)
+                },
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn delete<'a>(&'a self, run: &'a Run, id: &'a str, _: &'a StepRecord) -> Work<'a, ()> {
+        Box::pin(async move {
+            let rc = run
+                .ctx
+                .cloud
+                .resource_controller()
+                .map_err(AppError::from_cloud)?;
+            run.delete_and_wait(
+                StepId::MonitoringInstance,
+                "Monitoring instance",
+                || rc.delete_instance(id, true),
+                || rc.get_instance(id),
+                gone,
+            )
+            .await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        engine::resources::testing::plan,
+        observability::{MonitoringPlan, Observability},
+    };
+
+    #[test]
+    fn a_new_instance_carries_the_plans_tag_and_is_not_the_regions_receiver() {
+        let mut p = plan();
+        p.observability = Some(Observability {
+            monitoring: MonitoringChoice::Create {
+                plan: MonitoringPlan::GraduatedTier,
+            },
+            confirmed_metadata_region: None,
+        });
+        let body = create_body(&p, MonitoringPlan::GraduatedTier.id());
+        assert_eq!(body.name, "pg-demo-monitoring");
+        assert_eq!(body.target, "ca-mon");
+        assert!(body.tags.contains(&plan_tag(&p.id)));
+        assert_eq!(body.parameters.unwrap().default_receiver, Some(false));
+        assert!(!MONITORING_INSTANCE.chosen(&p));
+        p.observability = Some(Observability {
+            monitoring: MonitoringChoice::Existing {
+                crn: "crn:v1:bluemix:public:sysdig-monitor:ca-mon:a/x:g::".into(),
+                name: "team-monitoring".into(),
+            },
+            confirmed_metadata_region: None,
+        });
+        assert!(MONITORING_INSTANCE.chosen(&p));
+        assert_eq!(MONITORING_INSTANCE.name(&p), "team-monitoring");
+    }
+}

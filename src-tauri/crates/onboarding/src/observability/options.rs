@@ -1,0 +1,168 @@
+//! What the Observability step offers, read live: the Monitoring instances already in the
+//! database's region (which the user may choose, and Onramp then keeps), and Monitoring's
+//! plans with their prices from the Global Catalog. Monitoring is billed by use, so a
+//! price is a unit price, never a guessed monthly total.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use onramp_cloud::{
+    catalog::{PriceMetric, Pricing},
+    rc::{InstanceFilter, MONITORING_RESOURCE_ID},
+    Cloud,
+};
+
+use super::MonitoringPlan;
+use crate::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitoringInstanceOffer {
+    pub crn: String,
+    pub name: String,
+    /// The plan's name, e.g. "graduated-tier", when the catalog id is one Onramp knows.
+    pub plan: Option<String>,
+    pub state: String,
+    /// Whether it is the region's platform-metrics receiver (RC echoes the parameter).
+    pub default_receiver: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitoringPlanOffer {
+    pub plan: MonitoringPlan,
+    pub label: String,
+    /// The catalog's unit prices in this location, one line each; empty when it lists none.
+    pub prices: Vec<String>,
+    /// What the price means for this plan.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservabilityOptions {
+    pub monitoring_instances: Vec<MonitoringInstanceOffer>,
+    pub monitoring_plans: Vec<MonitoringPlanOffer>,
+}
+
+fn plan_name(id: &str) -> Option<String> {
+    [MonitoringPlan::Lite, MonitoringPlan::GraduatedTier]
+        .into_iter()
+        .find(|p| p.id() == id)
+        .map(|p| match p {
+            MonitoringPlan::Lite => "lite".to_owned(),
+            MonitoringPlan::GraduatedTier => "graduated-tier".to_owned(),
+        })
+}
+
+/// One metric's unit price, as a user reads it: "$0.08 per 1,000 time series hours".
+pub fn price_line(metric: &PriceMetric) -> Option<String> {
+    let amount = metric
+        .amounts
+        .iter()
+        .find(|a| a.country.as_deref() == Some("USA"))
+        .or(metric.amounts.first())?;
+    let price = amount.prices.first()?.price?;
+    let currency = amount.currency.as_deref().unwrap_or("USD");
+    let per = metric.charge_unit_quantity.filter(|q| *q > 1.0);
+    let unit = metric
+        .charge_unit_display_name
+        .as_deref()
+        .or(metric.charge_unit_name.as_deref())
+        .unwrap_or("unit");
+    Some(match per {
+        Some(q) => format!("{currency} {price:.2} per {q} {unit}"),
+        None => format!("{currency} {price:.2} per {unit}"),
+    })
+}
+
+fn plan_offer(plan: MonitoringPlan, pricing: Option<&Pricing>) -> MonitoringPlanOffer {
+    let prices = pricing
+        .map(|p| p.metrics.iter().filter_map(price_line).collect())
+        .unwrap_or_default();
+    let note = match plan {
+        MonitoringPlan::Lite => "Free for 30 days; after that the instance must be upgraded or deleted.".to_owned(),
+        MonitoringPlan::GraduatedTier => "Billed by use: this database's platform metrics count toward time series hours. The monthly cost depends on how many metrics it sends.".to_owned(),
+    };
+    MonitoringPlanOffer {
+        plan,
+        label: plan.label().to_owned(),
+        prices,
+        note,
+    }
+}
+
+/// Monitoring's plans, each with the catalog's prices (when it had any) and what they mean.
+pub fn plan_offers(
+    lite: Option<&Pricing>,
+    graduated: Option<&Pricing>,
+) -> Vec<MonitoringPlanOffer> {
+    vec![
+        plan_offer(MonitoringPlan::Lite, lite),
+        plan_offer(MonitoringPlan::GraduatedTier, graduated),
+    ]
+}
+
+/// The Monitoring instances in `location` and the plans a new one can have.
+pub async fn options(cloud: &Cloud, location: &str) -> Result<ObservabilityOptions, AppError> {
+    let rc = cloud.resource_controller().map_err(AppError::from_cloud)?;
+    let catalog = cloud.global_catalog().map_err(AppError::from_cloud)?;
+    let filter = InstanceFilter {
+        resource_id: Some(MONITORING_RESOURCE_ID.to_owned()),
+        ..InstanceFilter::default()
+    };
+    let (listed, lite, graduated) = tokio::join!(
+        rc.list_instances(&filter),
+        catalog.pricing(MonitoringPlan::Lite.id(), Some(location)),
+        catalog.pricing(MonitoringPlan::GraduatedTier.id(), Some(location)),
+    );
+    let mut monitoring_instances: Vec<MonitoringInstanceOffer> = listed
+        .map_err(AppError::from_cloud)?
+        .into_iter()
+        .filter(|i| i.region_id.as_deref() == Some(location) && i.is_ready())
+        .map(|i| MonitoringInstanceOffer {
+            default_receiver: i
+                .parameters
+                .as_ref()
+                .and_then(|p| p.get("default_receiver"))
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+            plan: i.resource_plan_id.as_deref().and_then(plan_name),
+            state: i
+                .state
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            crn: i.crn,
+            name: i.name,
+        })
+        .collect();
+    monitoring_instances.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(ObservabilityOptions {
+        monitoring_instances,
+        monitoring_plans: plan_offers(lite.ok().as_ref(), graduated.ok().as_ref()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_price_says_its_unit_and_quantity() {
+        let metric: PriceMetric = serde_json::from_value(serde_json::json!({
+            "charge_unit_display_name": "time series hours", "charge_unit_quantity": 1000,
+            "amounts": [{"country": "USA", "currency": "USD", "prices": [{"quantity_tier": 1, "price": 0.08}]}]
+        }))
+        .unwrap();
+        assert_eq!(
+            price_line(&metric).unwrap(),
+            "USD 0.08 per 1000 time series hours"
+        );
+        let empty: PriceMetric = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(price_line(&empty), None);
+        assert!(plan_offer(MonitoringPlan::GraduatedTier, None)
+            .prices
+            .is_empty());
+    }
+}

@@ -1,0 +1,299 @@
+//! Observability against a real sandbox: a finished plan gains Monitoring (a new instance,
+//! its authorization, the account's metadata region only as confirmed, a target and a
+//! route for this database only), and teardown removes what the plan made and keeps what
+//! it found: a chosen instance, an authorization that was there, the account's settings.
+
+mod support;
+
+use onramp_cloud::{
+    iam_policy::{CreatePolicy, SUPERTENANT_METRICS_PUBLISHER},
+    metrics_router::UpdateSettings,
+    rc::{
+        CreateResourceInstance, MonitoringParameters, MONITORING_GRADUATED_TIER_PLAN_ID,
+        MONITORING_RESOURCE_ID,
+    },
+    routing::{FilterOperand, WriteState},
+    Cloud, Idempotency,
+};
+use onramp_onboarding::{
+    engine::{self, teardown_preview, Outcome, PlanProgress, StepStatus},
+    journal::{Owner as Whose, StepId},
+    observability::{account, field, guid_of, MonitoringChoice, MonitoringPlan, Observability},
+    offerings,
+    plan::DraftPlan,
+    plans::{prepare_apply, Owner},
+    settings::Mode,
+    ErrorCode,
+};
+
+use support::Env;
+
+const METRICS_STEPS: [StepId; 5] = [
+    StepId::MonitoringInstance,
+    StepId::MetricsAuthorization,
+    StepId::MetricsSettings,
+    StepId::MetricsTarget,
+    StepId::MetricsRoute,
+];
+
+fn with(plan: &DraftPlan, monitoring: MonitoringChoice, confirmed: Option<&str>) -> DraftPlan {
+    let mut amended = plan.clone();
+    amended.observability = Some(Observability {
+        monitoring,
+        confirmed_metadata_region: confirmed.map(str::to_owned),
+    });
+    amended
+}
+
+/// Applies `plan` as the window does: checked with the cloud, amended onto its journal.
+async fn apply(env: &Env, plan: &DraftPlan) -> Result<PlanProgress, onramp_onboarding::AppError> {
+    let offerings = offerings::load(&env.cloud, &env.account_id).await?;
+    let owner = Owner {
+        mode: Mode::Sandbox,
+        account_id: &env.account_id,
+    };
+    let journal = prepare_apply(&env.cloud, &env.journals(), owner, plan, &offerings).await?;
+    let job = engine::apply(env.ctx(), journal, false);
+    Ok(
+        tokio::time::timeout(std::time::Duration::from_secs(180), job.done)
+            .await
+            .expect("apply finishes")
+            .unwrap(),
+    )
+}
+
+async fn settings_region(cloud: &Cloud, location: &str) -> String {
+    cloud
+        .metrics_router(location)
+        .unwrap()
+        .get_settings()
+        .await
+        .unwrap()
+        .primary_metadata_region
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monitoring_joins_a_finished_plan_after_the_account_change_is_confirmed() {
+    let env = Env::start("observability-new", "", 1.0).await;
+    let plan = env.plan("pg-observed").await;
+    let first = env.apply(&plan, false).await;
+    assert_eq!(first.outcome, Some(Outcome::Succeeded), "{first:#?}");
+
+    // A fresh account has no metadata region: the change is shown, and apply refuses it
+    // until the user confirms exactly that region.
+    let unconfirmed = with(
+        &plan,
+        MonitoringChoice::Create {
+            plan: MonitoringPlan::GraduatedTier,
+        },
+        None,
+    );
+    let changes = account::changes(&env.cloud, &unconfirmed).await.unwrap();
+    assert_eq!(changes.len(), 1);
+    assert!(!changes[0].confirmed);
+    let refused = apply(&env, &unconfirmed).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert_eq!(refused.field.as_deref(), Some(field::ACCOUNT_SETTINGS));
+    assert_eq!(settings_region(&env.cloud, &plan.location).await, "");
+
+    let confirmed = with(
+        &plan,
+        MonitoringChoice::Create {
+            plan: MonitoringPlan::GraduatedTier,
+        },
+        Some(&plan.location),
+    );
+    let progress = apply(&env, &confirmed).await.unwrap();
+    assert_eq!(progress.outcome, Some(Outcome::Succeeded), "{progress:#?}");
+    for step in METRICS_STEPS {
+        let s = progress.steps.iter().find(|s| s.step == step).unwrap();
+        assert_eq!(s.status, StepStatus::Ready, "{step:?}: {s:#?}");
+    }
+    assert_eq!(
+        settings_region(&env.cloud, &plan.location).await,
+        plan.location
+    );
+
+    // The target points at the new instance and can write; the route selects this
+    // database's GUID and nothing else.
+    let state = env.journal(&plan.id);
+    let monitoring = state.step(StepId::MonitoringInstance).id.unwrap();
+    let database = state.step(StepId::Instance).id.unwrap();
+    let router = env.cloud.metrics_router(&plan.location).unwrap();
+    let target = router
+        .get_target(&state.step(StepId::MetricsTarget).id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(target.destination_crn, monitoring);
+    assert_eq!(target.write_status.status, WriteState::Success);
+    let route = router
+        .get_route(&state.step(StepId::MetricsRoute).id.unwrap())
+        .await
+        .unwrap();
+    let filter = route.rules[0]
+        .inclusion_filters
+        .iter()
+        .find(|f| f.operand == FilterOperand::ServiceInstance)
+        .unwrap();
+    assert_eq!(filter.values, vec![guid_of(&database).unwrap().to_owned()]);
+
+    // Teardown says what goes and what stays before it does it.
+    let preview = teardown_preview(&state);
+    let item = |step: StepId| preview.iter().find(|i| i.step == Some(step)).unwrap();
+    assert!(item(StepId::MonitoringInstance).deletes);
+    assert!(item(StepId::MetricsRoute).deletes);
+    assert!(!item(StepId::MetricsSettings).deletes);
+    assert!(item(StepId::MetricsSettings)
+        .consequence
+        .contains("cannot unset"));
+
+    let down = env.teardown(&plan.id).await;
+    assert_eq!(down.outcome, Some(Outcome::TornDown), "{down:#?}");
+    assert!(router.list_routes().await.unwrap().is_empty());
+    assert!(router.list_targets().await.unwrap().is_empty());
+    let rc = env.cloud.resource_controller().unwrap();
+    let gone = rc.get_instance(&monitoring).await;
+    assert!(
+        gone.as_ref().map_or(true, |i| i
+            .state
+            .as_ref()
+            .is_some_and(|s| s.as_str() == "removed")),
+        "{gone:?}"
+    );
+    let policies = env
+        .cloud
+        .iam_policies()
+        .unwrap()
+        .list_policies(&env.account_id, Some("authorization"))
+        .await
+        .unwrap();
+    assert!(
+        !policies.iter().any(|p| p
+            .subjects
+            .iter()
+            .any(|s| s.attributes.iter().any(|a| a.value == "metrics-router"))),
+        "{policies:#?}"
+    );
+    // The account's metadata region stays: Metrics Routing cannot unset it.
+    assert_eq!(
+        settings_region(&env.cloud, &plan.location).await,
+        plan.location
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chosen_instance_its_authorization_and_the_accounts_settings_outlive_teardown() {
+    let env = Env::start("observability-chosen", "", 1.0).await;
+    let plan = env.plan("pg-chosen").await;
+    assert_eq!(
+        env.apply(&plan, false).await.outcome,
+        Some(Outcome::Succeeded)
+    );
+
+    // A colleague set Metrics Routing up already: their own Monitoring instance, its
+    // authorization, and a metadata region elsewhere.
+    let colleague = env.colleague("ops");
+    let rc = colleague.resource_controller().unwrap();
+    let theirs = rc
+        .create_service_instance(
+            &CreateResourceInstance {
+                name: "team-monitoring".into(),
+                target: plan.location.clone(),
+                resource_group: plan.resource_group_id.clone(),
+                resource_plan_id: MONITORING_GRADUATED_TIER_PLAN_ID.into(),
+                tags: vec![],
+                allow_cleanup: None,
+                parameters: Some(MonitoringParameters::default()),
+            },
+            Idempotency::Unsafe,
+        )
+        .await
+        .unwrap();
+    let iam = colleague.iam_policies().unwrap();
+    let role = iam
+        .authorization_role_crn(
+            MONITORING_RESOURCE_ID,
+            "metrics-router",
+            SUPERTENANT_METRICS_PUBLISHER,
+        )
+        .await
+        .unwrap();
+    let guid = guid_of(&theirs.crn).unwrap().to_owned();
+    let policy = iam
+        .create_policy(
+            &CreatePolicy::authorization(
+                &env.account_id,
+                "metrics-router",
+                MONITORING_RESOURCE_ID,
+                Some(&guid),
+                &[role.as_str()],
+                None,
+            ),
+            Idempotency::Unsafe,
+        )
+        .await
+        .unwrap();
+    let router = colleague.metrics_router(&plan.location).unwrap();
+    let current = router.get_settings().await.unwrap();
+    router
+        .update_settings(
+            &UpdateSettings::from_current(&current).with_primary_metadata_region("us-south"),
+        )
+        .await
+        .unwrap();
+    // Wait for the instance, as a user would before choosing it.
+    for _ in 0..100 {
+        if rc.get_instance(&theirs.id).await.unwrap().is_ready() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let chosen = with(
+        &plan,
+        MonitoringChoice::Existing {
+            crn: theirs.crn.clone(),
+            name: theirs.name.clone(),
+        },
+        None,
+    );
+    // Nothing account-wide changes, so nothing needs confirming.
+    assert!(account::changes(&env.cloud, &chosen)
+        .await
+        .unwrap()
+        .is_empty());
+    let progress = apply(&env, &chosen).await.unwrap();
+    assert_eq!(progress.outcome, Some(Outcome::Succeeded), "{progress:#?}");
+    let state = env.journal(&plan.id);
+    assert_eq!(
+        state.step(StepId::MonitoringInstance).owner,
+        Some(Whose::Kept)
+    );
+    assert_eq!(
+        state.step(StepId::MetricsAuthorization).owner,
+        Some(Whose::Kept)
+    );
+    assert_eq!(
+        state.step(StepId::MetricsAuthorization).id.as_deref(),
+        policy.id.as_deref()
+    );
+
+    let down = env.teardown(&plan.id).await;
+    assert_eq!(down.outcome, Some(Outcome::TornDown), "{down:#?}");
+    assert!(rc.get_instance(&theirs.id).await.unwrap().is_ready());
+    let policies = iam
+        .list_policies(&env.account_id, Some("authorization"))
+        .await
+        .unwrap();
+    assert!(
+        policies.iter().any(|p| p.id == policy.id),
+        "the colleague's authorization stays"
+    );
+    assert_eq!(
+        settings_region(&env.cloud, &plan.location).await,
+        "us-south"
+    );
+    assert!(router.list_routes().await.unwrap().is_empty());
+    env.stop().await;
+}

@@ -16,6 +16,10 @@ use onramp_cloud::{
     },
     catalog::CatalogEntry,
     iam_policy::{CreatePolicy, SENDER, SUPERTENANT_METRICS_PUBLISHER},
+    logs_router::{
+        CreateRoute as LrCreateRoute, CreateTarget as LrCreateTarget, LogsRouterClient,
+        MigrationStep, UpdateSettings as LrUpdateSettings, UpdateTarget as LrUpdateTarget,
+    },
     metrics_router::{
         CreateRoute as MrCreateRoute, CreateTarget as MrCreateTarget, MetricsRouterClient,
         RulePrototype as MrRule, UpdateSettings as MrUpdateSettings,
@@ -32,7 +36,7 @@ use onramp_cloud::{
     },
     Cloud, CloudError, Endpoints, HttpClient, Idempotency, RetryPolicy,
 };
-use onramp_sandbox::{RunningSandbox, SandboxConfig};
+use onramp_sandbox::{FaultSpec, RunningSandbox, SandboxConfig};
 use onramp_secrets::Sensitive;
 use serde_json::{json, Value};
 
@@ -216,6 +220,12 @@ impl Env {
 }
 
 impl Env {
+    fn lr(&self) -> LogsRouterClient {
+        self.cloud
+            .logs_router(REGION)
+            .expect("a Logs Routing client")
+    }
+
     fn at(&self) -> AtrackerClient {
         self.cloud
             .atracker(REGION)
@@ -1785,5 +1795,418 @@ async fn activity_tracker_accepts_the_contract_requests_and_answers_in_its_shape
         let (status, body) = env.raw("DELETE", &format!("{base}/targets/{id}"), None).await;
         assert_eq!((status, body), (204, Value::Null));
     })
+    .await;
+}
+
+// ================================================================ Logs Routing
+
+const API_VERSION_HEADER: (&str, &str) = ("IBM-API-Version", "2024-06-15");
+
+fn check_tenant(body: &Value) {
+    check_fields(
+        body,
+        &[
+            ("id", Kind::NonEmpty, true),
+            ("crn", Kind::Crn, true),
+            ("name", Kind::NonEmpty, true),
+            ("etag", Kind::NonEmpty, true),
+            ("created_at", Kind::Time, true),
+            ("updated_at", Kind::Time, true),
+            ("targets", Kind::Array, true),
+        ],
+    );
+    body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .for_each(check_tenant_target);
+}
+
+fn check_tenant_target(body: &Value) {
+    check_fields(
+        body,
+        &[
+            ("id", Kind::NonEmpty, true),
+            ("log_sink_crn", Kind::Crn, true),
+            ("name", Kind::NonEmpty, true),
+            ("etag", Kind::NonEmpty, true),
+            ("type", Kind::OneOf(&["logs"]), true),
+            ("created_at", Kind::Time, true),
+            ("updated_at", Kind::Time, true),
+            ("parameters", Kind::Object, true),
+            ("write_status", Kind::Object, false),
+        ],
+    );
+    check_fields(
+        &body["parameters"],
+        &[("host", Kind::NonEmpty, true), ("port", Kind::Int, true)],
+    );
+}
+
+#[tokio::test]
+async fn logs_routing_v3_round_trips_on_a_new_account() {
+    with_sandbox(
+        |_| {},
+        |env| async move {
+            let lr = env.lr();
+            let fresh = lr.get_settings().await.unwrap();
+            assert_eq!(
+                (fresh.api_version, fresh.primary_metadata_region.as_str()),
+                (1, ""),
+                "{fresh:?}"
+            );
+            let migration = lr.get_migration().await.unwrap();
+            assert_eq!(
+                (migration.api_version(), migration.state),
+                (Some(1), MigrationStep::Before)
+            );
+
+            let logs = env.cloud_logs("onramp-logs").await;
+            let early = lr
+                .create_target(
+                    &LrCreateTarget::cloud_logs("early", &logs.crn, REGION),
+                    Idempotency::Safe,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(status_of(&early), 409, "{early}");
+            // A new account (no tenant) may set version 3 directly, with the metadata region.
+            let mut switch =
+                LrUpdateSettings::from_current(&fresh).with_primary_metadata_region(REGION);
+            switch.api_version = Some(3);
+            let v3 = lr.update_settings(&switch).await.unwrap();
+            assert_eq!(
+                (v3.api_version, v3.primary_metadata_region.as_str()),
+                (3, REGION)
+            );
+            assert_eq!(
+                lr.get_migration().await.unwrap().state,
+                MigrationStep::Complete
+            );
+            // Omitting api_version keeps it.
+            let kept = lr
+                .update_settings(&LrUpdateSettings::from_current(&v3))
+                .await
+                .unwrap();
+            assert_eq!(kept.api_version, 3);
+
+            let target = lr
+                .create_target(
+                    &LrCreateTarget::cloud_logs("onramp-platform-logs", &logs.crn, REGION),
+                    Idempotency::Safe,
+                )
+                .await
+                .unwrap();
+            assert_eq!(target.target_type, TargetType::CloudLogs);
+            assert!(target.write_status.is_failed());
+            env.authorize("logs-router", "logs", Some(&logs.guid), SENDER)
+                .await;
+            assert_eq!(
+                lr.get_target(&target.id).await.unwrap().write_status.status,
+                WriteState::Success
+            );
+            assert_eq!(lr.list_targets().await.unwrap().len(), 1);
+            let renamed = lr
+                .update_target(
+                    &target.id,
+                    &LrUpdateTarget {
+                        name: Some("onramp-platform-logs-2".into()),
+                        destination_crn: Some(logs.crn.clone()),
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(renamed.name, "onramp-platform-logs-2");
+
+            let route = lr
+                .create_route(
+                    &LrCreateRoute::location("onramp-platform-logs", &target.id, REGION),
+                    Idempotency::Safe,
+                )
+                .await
+                .unwrap();
+            assert_eq!(route.rules[0].targets[0].id, target.id);
+            assert_eq!(
+                route.rules[0].inclusion_filters[0].operand,
+                FilterOperand::Location
+            );
+            assert_eq!(lr.get_route(&route.id).await.unwrap(), route);
+            assert_eq!(lr.list_routes().await.unwrap().len(), 1);
+            let mut wider = LrCreateRoute::location("onramp-platform-logs", &target.id, REGION);
+            wider.rules[0].inclusion_filters = vec![InclusionFilter::is_in(
+                FilterOperand::Location,
+                [REGION.to_owned(), "ca-tor".to_owned()],
+            )];
+            assert_eq!(
+                lr.update_route(&route.id, &wider).await.unwrap().rules[0].inclusion_filters[0]
+                    .values
+                    .len(),
+                2
+            );
+            // The only operand is location: a route cannot pick out one database.
+            let mut one_instance = LrCreateRoute::location("one-instance", &target.id, REGION);
+            one_instance.rules[0].inclusion_filters = vec![InclusionFilter::is(
+                FilterOperand::ServiceInstance,
+                uuid_like(),
+            )];
+            assert_eq!(
+                status_of(
+                    &lr.create_route(&one_instance, Idempotency::Safe)
+                        .await
+                        .unwrap_err()
+                ),
+                400
+            );
+
+            // Replace semantics, and the default-target rule, as for Metrics Routing.
+            let mut defaults = LrUpdateSettings::from_current(&lr.get_settings().await.unwrap());
+            defaults.default_targets = Some(vec![TargetIdentity::new(&target.id)]);
+            assert_eq!(
+                lr.update_settings(&defaults).await.unwrap().default_targets[0].id,
+                target.id
+            );
+            assert_eq!(
+                status_of(&lr.delete_target(&target.id).await.unwrap_err()),
+                400
+            );
+            let partial = LrUpdateSettings {
+                default_targets: None,
+                permitted_target_regions: None,
+                primary_metadata_region: Some(REGION.into()),
+                backup_metadata_region: None,
+                private_api_endpoint_only: None,
+                api_version: None,
+            };
+            let replaced = lr.update_settings(&partial).await.unwrap();
+            assert!(replaced.default_targets.is_empty(), "{replaced:?}");
+            assert_eq!(replaced.api_version, 3);
+            for error in [
+                lr.get_target("nope").await.unwrap_err(),
+                lr.get_route("nope").await.unwrap_err(),
+                lr.delete_route("nope").await.unwrap_err(),
+            ] {
+                assert_eq!(status_of(&error), 404, "{error}");
+            }
+            lr.delete_route(&route.id).await.unwrap();
+            lr.delete_target(&target.id).await.unwrap();
+            assert!(lr.list_targets().await.unwrap().is_empty());
+
+            // After the move to v3, v1 tenants are read-only (the sandbox's choice).
+            let tenants = format!("{}/tenants", env.region_url("logs_router_v1"));
+            let (status, error) = env
+                .raw_with(
+                    "POST",
+                    &tenants,
+                    Some(&fixture("lr_v1_create_tenant_request.json")),
+                    &[API_VERSION_HEADER],
+                )
+                .await;
+            check_v3_error(status, &error, 409);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_logs_routing_v1_account_refuses_v3_writes_and_takes_a_tenant() {
+    with_sandbox(|config| config.logs_routing_v1 = true, |env| async move {
+        let lr = env.lr();
+        let settings = lr.get_settings().await.unwrap();
+        assert_eq!(settings.api_version, 1);
+        assert_eq!(lr.get_migration().await.unwrap().state, MigrationStep::Before);
+        let with_region = lr
+            .update_settings(&LrUpdateSettings::from_current(&settings).with_primary_metadata_region(REGION))
+            .await
+            .unwrap();
+        assert_eq!((with_region.api_version, with_region.primary_metadata_region.as_str()), (1, REGION));
+        let mut switch = LrUpdateSettings::from_current(&with_region);
+        switch.api_version = Some(3);
+        assert_eq!(status_of(&lr.update_settings(&switch).await.unwrap_err()), 409);
+
+        let logs = env.cloud_logs("onramp-logs").await;
+        let refused = lr
+            .create_target(&LrCreateTarget::cloud_logs("v3-target", &logs.crn, REGION), Idempotency::Safe)
+            .await
+            .unwrap_err();
+        assert_eq!(status_of(&refused), 409, "{refused}");
+        assert!(refused.message.contains("v1"), "{refused}");
+        let route = lr
+            .create_route(&LrCreateRoute::location("v3-route", "any", REGION), Idempotency::Safe)
+            .await
+            .unwrap_err();
+        assert_eq!(status_of(&route), 409, "{route}");
+
+        // The v1 tenants work: the contract's body, pointed at this account's instance.
+        let base = env.region_url("logs_router_v1");
+        assert!(base.ends_with("/v1"), "{base}");
+        let host = logs.extensions.as_ref().and_then(|e| e.external_ingress_private.clone()).expect("the private ingress host");
+        let mut request = fixture("lr_v1_create_tenant_request.json");
+        request["targets"][0]["log_sink_crn"] = json!(logs.crn);
+        request["targets"][0]["parameters"]["host"] = json!(host);
+        let (status, error) = env.raw("POST", &format!("{base}/tenants"), Some(&request)).await;
+        check_v3_error(status, &error, 400);
+        let (status, tenant) = env.raw_with("POST", &format!("{base}/tenants"), Some(&request), &[API_VERSION_HEADER]).await;
+        assert_eq!(status, 201, "{tenant}");
+        check_tenant(&tenant);
+        assert_eq!(tenant["name"], request["name"]);
+        assert_eq!(tenant["targets"][0]["parameters"], request["targets"][0]["parameters"]);
+        assert_eq!(tenant["targets"][0]["write_status"]["status"], "failed");
+        env.authorize("logs-router", "logs", None, SENDER).await;
+        let id = tenant["id"].as_str().unwrap().to_owned();
+        let (status, fetched) = env.raw_with("GET", &format!("{base}/tenants/{id}"), None, &[API_VERSION_HEADER]).await;
+        assert_eq!(status, 200);
+        check_tenant(&fetched);
+        assert_eq!(fetched["targets"][0]["write_status"]["status"], "success");
+        let (status, second) = env.raw_with("POST", &format!("{base}/tenants"), Some(&request), &[API_VERSION_HEADER]).await;
+        check_v3_error(status, &second, 409);
+        let (status, listed) = env.raw_with("GET", &format!("{base}/tenants?name={}", request["name"].as_str().unwrap()), None, &[API_VERSION_HEADER]).await;
+        assert_eq!((status, listed["tenants"].as_array().map(Vec::len)), (200, Some(1)), "{listed}");
+
+        let other = env.crn("logs", &uuid_like());
+        let extra = json!({"log_sink_crn": other, "name": "second-sink", "parameters": {"host": "x.ingress.ca-mon.logs.cloud.ibm.com", "port": 443}});
+        let (status, target) = env.raw_with("POST", &format!("{base}/tenants/{id}/targets"), Some(&extra), &[API_VERSION_HEADER]).await;
+        assert_eq!(status, 201, "{target}");
+        check_tenant_target(&target);
+        let target_id = target["id"].as_str().unwrap();
+        let (status, renamed) = env.raw_with("PATCH", &format!("{base}/tenants/{id}/targets/{target_id}"), Some(&json!({"name": "renamed"})), &[API_VERSION_HEADER]).await;
+        assert_eq!((status, renamed["name"].as_str()), (200, Some("renamed")), "{renamed}");
+        let (status, targets) = env.raw_with("GET", &format!("{base}/tenants/{id}/targets"), None, &[API_VERSION_HEADER]).await;
+        assert_eq!((status, targets["targets"].as_array().map(Vec::len)), (200, Some(2)));
+        let (status, _) = env.raw_with("DELETE", &format!("{base}/tenants/{id}/targets/{target_id}"), None, &[API_VERSION_HEADER]).await;
+        assert_eq!(status, 204);
+        let (status, patched) = env.raw_with("PATCH", &format!("{base}/tenants/{id}"), Some(&json!({"name": "onramp-renamed"})), &[API_VERSION_HEADER]).await;
+        assert_eq!((status, patched["name"].as_str()), (200, Some("onramp-renamed")));
+
+        // v3 writes stay refused, naming the tenant; the contract's v3 body is refused too.
+        let refused = lr
+            .create_target(&LrCreateTarget::cloud_logs("v3-target", &logs.crn, REGION), Idempotency::Safe)
+            .await
+            .unwrap_err();
+        assert!(refused.message.contains("onramp-renamed"), "{refused}");
+        let (status, error) = env.raw("POST", &format!("{}/targets", env.region_url("logs_router")), Some(&fixture("lr_create_target_request.json"))).await;
+        check_v3_error(status, &error, 409);
+        let (status, _) = env.raw_with("DELETE", &format!("{base}/tenants/{id}"), None, &[API_VERSION_HEADER]).await;
+        assert_eq!(status, 204);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn logs_routing_accepts_the_contract_requests_and_answers_in_its_shapes() {
+    with_sandbox(
+        |_| {},
+        |env| async move {
+            let base = env.region_url("logs_router");
+            assert!(base.ends_with("/v3") && !base.contains("/api/"), "{base}");
+            let (status, fresh) = env.raw("GET", &format!("{base}/settings"), None).await;
+            assert_eq!(status, 200);
+            check_v3_settings(&fresh, true);
+            let unset = fixture("lr_get_settings_200_unset.json");
+            for field in [
+                "api_version",
+                "primary_metadata_region",
+                "private_api_endpoint_only",
+            ] {
+                assert_eq!(fresh[field], unset[field], "{field}");
+            }
+            let (status, migration) = env.raw("GET", &format!("{base}/migrate"), None).await;
+            assert_eq!(status, 200);
+            check_fields(
+                &migration,
+                &[
+                    (
+                        "state",
+                        Kind::OneOf(&["BEFORE", "IN_PROGRESS", "PENDING_COMPLETION", "COMPLETE"]),
+                        true,
+                    ),
+                    ("message", Kind::Str, true),
+                ],
+            );
+            assert!(
+                migration["api_version"].is_u64() || migration["version"].is_string(),
+                "{migration}"
+            );
+
+            let settings_request = fixture("lr_update_settings_request.json");
+            let (status, settings) = env
+                .raw(
+                    "PATCH",
+                    &format!("{base}/settings"),
+                    Some(&settings_request),
+                )
+                .await;
+            assert_eq!(status, 200, "{settings}");
+            check_v3_settings(&settings, true);
+            assert_eq!(settings["api_version"], settings_request["api_version"]);
+            assert_eq!(
+                settings["primary_metadata_region"],
+                settings_request["primary_metadata_region"]
+            );
+
+            let target_request = fixture("lr_create_target_request.json");
+            let (status, target) = env
+                .raw("POST", &format!("{base}/targets"), Some(&target_request))
+                .await;
+            assert_eq!(status, 201, "{target}");
+            check_v3_target(&target, "cloud_logs");
+            for field in ["name", "destination_crn", "region"] {
+                assert_eq!(target[field], target_request[field], "{field}");
+            }
+            let id = target["id"].as_str().unwrap().to_owned();
+            let (_, listed) = env.raw("GET", &format!("{base}/targets"), None).await;
+            listed["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .for_each(|t| check_v3_target(t, "cloud_logs"));
+            let mut route_request = fixture("lr_create_route_request.json");
+            route_request["rules"][0]["targets"][0]["id"] = json!(id);
+            let (status, route) = env
+                .raw("POST", &format!("{base}/routes"), Some(&route_request))
+                .await;
+            assert_eq!(status, 201, "{route}");
+            check_v3_route(&route, &["location"]);
+            assert_eq!(
+                route["rules"][0]["inclusion_filters"],
+                route_request["rules"][0]["inclusion_filters"]
+            );
+            let (status, error) = env
+                .raw("GET", &format!("{base}/routes/{}", uuid_like()), None)
+                .await;
+            check_v3_error(status, &error, 404);
+            let unauthorized = reqwest::Client::new()
+                .get(format!("{base}/targets"))
+                .bearer_auth("not-a-token")
+                .send()
+                .await
+                .unwrap();
+            let status = unauthorized.status().as_u16();
+            check_v3_error(status, &unauthorized.json().await.unwrap(), 401);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn faults_can_target_each_routing_api_by_name() {
+    with_sandbox(
+        |_| {},
+        |env| async move {
+            for (name, expected) in [("metrics-router", 0), ("atracker", 1), ("logs-router", 2)] {
+                env.sandbox
+                    .set_faults(FaultSpec::parse(&format!("{name}:status=409@first=1")).unwrap());
+                let outcomes = [
+                    env.mr().get_settings().await.err(),
+                    env.at().get_settings().await.err(),
+                    env.lr().get_settings().await.err(),
+                ];
+                for (i, outcome) in outcomes.iter().enumerate() {
+                    assert_eq!(outcome.is_some(), i == expected, "{name}: {outcomes:?}");
+                }
+                assert_eq!(outcomes[expected].as_ref().map(status_of), Some(409));
+                assert_eq!(env.sandbox.faults_injected(), 1);
+            }
+        },
+    )
     .await;
 }

@@ -55,6 +55,10 @@ pub struct SandboxConfig {
     pub provision_seconds: f64,
     /// Faults to inject from the start (see [`FaultSpec`]).
     pub faults: FaultSpec,
+    /// The account still uses Logs Routing v1 (`--logs-routing-v1`): its settings say
+    /// `api_version: 1` and cannot be switched to 3, the v1 tenants work, and v3 targets
+    /// and routes cannot be changed (contract logs-router.md §5).
+    pub logs_routing_v1: bool,
 }
 
 impl SandboxConfig {
@@ -66,6 +70,7 @@ impl SandboxConfig {
             token_seconds: 3600,
             provision_seconds: 30.0,
             faults: FaultSpec::default(),
+            logs_routing_v1: false,
         }
     }
 }
@@ -99,6 +104,8 @@ pub(crate) struct AppState {
     pub state_dir: PathBuf,
     pub store: Store,
     pub faults: Faults,
+    /// See [`SandboxConfig::logs_routing_v1`].
+    pub logs_routing_v1: bool,
     pub ca: Ca,
     /// `None` when the machine has no PostgreSQL: databases then fail to provision, with
     /// the reason in `last_operation`.
@@ -223,6 +230,7 @@ impl RunningSandbox {
             state_dir: config.state_dir.clone(),
             store,
             faults: Faults::new(config.faults.clone()),
+            logs_routing_v1: config.logs_routing_v1,
             ca,
             postgres,
             jump_hosts: jump::JumpHosts::default(),
@@ -658,6 +666,50 @@ fn router(state: Arc<AppState>) -> Router {
                 get(get_settings).put(put_settings),
             )
     };
+    let lr = "/logs-router/{region}/v3";
+    let logs_router = {
+        use routing::logs::*;
+        Router::new()
+            .route(
+                &format!("{lr}/targets"),
+                get(list_targets).post(create_target),
+            )
+            .route(
+                &format!("{lr}/targets/{{id}}"),
+                get(get_target).patch(update_target).delete(delete_target),
+            )
+            .route(&format!("{lr}/routes"), get(list_routes).post(create_route))
+            .route(
+                &format!("{lr}/routes/{{id}}"),
+                get(get_route).patch(update_route).delete(delete_route),
+            )
+            .route(
+                &format!("{lr}/settings"),
+                get(get_settings).patch(update_settings),
+            )
+            .route(&format!("{lr}/migrate"), get(get_migration))
+    };
+    let v1 = "/logs-router/{region}/v1";
+    let logs_router_v1 = {
+        use routing::logs_v1::*;
+        Router::new()
+            .route(
+                &format!("{v1}/tenants"),
+                get(list_tenants).post(create_tenant),
+            )
+            .route(
+                &format!("{v1}/tenants/{{id}}"),
+                get(get_tenant).patch(update_tenant).delete(delete_tenant),
+            )
+            .route(
+                &format!("{v1}/tenants/{{id}}/targets"),
+                get(list_targets).post(create_target),
+            )
+            .route(
+                &format!("{v1}/tenants/{{id}}/targets/{{target}}"),
+                get(get_target).patch(update_target).delete(delete_target),
+            )
+    };
     let sandbox = Router::new()
         .route("/sandbox/addresses", get(addresses))
         .route("/sandbox/members", post(add_member))
@@ -674,6 +726,8 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(search)
         .merge(metrics_router)
         .merge(atracker)
+        .merge(logs_router)
+        .merge(logs_router_v1)
         .merge(sandbox)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
@@ -941,6 +995,9 @@ fn write_endpoints(path: &Path, base_url: &str, state: &AppState) -> std::io::Re
                     "metrics_router": format!("{base_url}/metrics-router/{region}/api/v3"),
                     // Activity Tracker's is the bare host: its paths carry `/api/v2`.
                     "atracker": format!("{base_url}/atracker/{region}"),
+                    // Logs Routing v3's base ends in `/v3`; the v1 tenants' in `/v1`.
+                    "logs_router": format!("{base_url}/logs-router/{region}/v3"),
+                    "logs_router_v1": format!("{base_url}/logs-router/{region}/v1"),
                 }),
             )
         })

@@ -15,6 +15,7 @@ onramp-sandbox: a local IBM Cloud for rehearsing and testing Onramp (and IBM's o
 
 usage: onramp-sandbox --state-dir DIR [--listen 127.0.0.1:PORT] [--api-key KEY]
                       [--provision-seconds N] [--token-seconds N] [--faults SPEC]
+                      [--logs-routing-v1]
 
   --state-dir DIR          where the account, resources, databases and CA live; reusing
                            it after a restart keeps everything (required)
@@ -24,9 +25,11 @@ usage: onramp-sandbox --state-dir DIR [--listen 127.0.0.1:PORT] [--api-key KEY]
   --provision-seconds N    how long a database takes to provision (default 30; the real
                            service takes 15-20 minutes)
   --token-seconds N        lifetime of IAM tokens (default 3600, as IAM)
+  --logs-routing-v1        the account still uses Logs Routing v1: settings say
+                           api_version 1, v1 tenants work, v3 targets and routes are refused
   --faults SPEC            inject faults, e.g. 'rc:status=503@first=2;vpc:throttle=1@rate=0.1;seed=7'
                            rules: [API[.METHOD]:]ACTION[@WHEN], API one of iam rc gc vpc cbr kms
-                                  tags search *
+                                  tags search metrics-router atracker logs-router *
                            ACTION latency=MS | status=CODE | throttle=SECONDS | reset |
                                   expire-token | provision-fail
                            WHEN   always | rate=P | first=N | calls=N,N
@@ -34,7 +37,8 @@ usage: onramp-sandbox --state-dir DIR [--listen 127.0.0.1:PORT] [--api-key KEY]
 
 On start it writes DIR/endpoints.json: the account id and each service's base URL exactly as
 IBM's SDKs take it (iam, resource_controller, global_catalog, cbr, global_tagging,
-global_search, and per region vpc and key_protect). No API key or password is written to
+global_search, and per region vpc, key_protect, metrics_router, atracker, logs_router and
+logs_router_v1). No API key or password is written to
 DIR. For example, with IBM's Python SDK and --api-key \"$KEY\":
 
   ep = json.load(open('DIR/endpoints.json'))
@@ -55,6 +59,7 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
     let mut token_seconds = 3600;
     let mut provision_seconds = 30.0;
     let mut faults = FaultSpec::default();
+    let mut logs_routing_v1 = false;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || {
@@ -79,6 +84,7 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
                     .ok_or("--provision-seconds needs a number of seconds, 0 or more")?
             }
             "--faults" => faults = FaultSpec::parse(&value()?)?,
+            "--logs-routing-v1" => logs_routing_v1 = true,
             "-h" | "--help" => return Err(HELP.into()),
             other => return Err(format!("unknown argument {other} (see --help)")),
         }
@@ -93,6 +99,7 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
     config.token_seconds = token_seconds;
     config.provision_seconds = provision_seconds;
     config.faults = faults;
+    config.logs_routing_v1 = logs_routing_v1;
     Ok(config)
 }
 

@@ -22,6 +22,8 @@ use crate::{
 };
 
 pub(crate) mod atracker;
+pub(crate) mod logs;
+pub(crate) mod logs_v1;
 pub(crate) mod metrics;
 mod v3;
 

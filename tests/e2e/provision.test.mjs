@@ -193,6 +193,9 @@ test('Provision: live progress; closing the app mid-way and reopening it resumes
 });
 
 test('Done: each resource links to the IBM Cloud console; the secrets are named by their keychain entries', async () => {
+  // Without a way in, Provision leads to Observability, and Observability to Done.
+  await session.next();
+  await session.waitFor('label[for="obs-monitoring-create"]', 30000);
   await session.next();
   await session.waitFor('#done-resources tbody tr[data-step="instance"]', 30000);
   const [database] = await api.databases();
@@ -205,7 +208,36 @@ test('Done: each resource links to the IBM Cloud console; the secrets are named 
   assert.match(await session.text(await session.find('#done-skipped')), /private path/);
   await session.screenshot('18b-done');
   await session.accessible('Done');
+});
+
+test('Observability: Monitoring joins the finished plan once the account-wide change is confirmed', async () => {
+  // Without a way in, Done comes after Observability.
   await session.click(await session.find('#back-button'));
+  await session.waitFor('label[for="obs-monitoring-create"]', 30000);
+  await session.click(await session.find('label[for="obs-monitoring-create"]'));
+  await session.waitForText('#obs-monitoring-cost', (t) => t.includes('per 1000') || t.includes('Billed by use'));
+  // The sandbox's account has no metadata region: the change is shown whole, and Apply
+  // waits for the confirmation.
+  await session.waitForText('#obs-account-change', (t) => t.includes('Primary metadata region') && t.includes('(not set)'));
+  assert.equal(await session.script('return document.getElementById("obs-apply").disabled'), true);
+  await session.screenshot('18c-observability');
+  await session.accessible('Observability, before the confirmation');
+  await session.click(await session.find('label[for="obs-confirm"]'));
+  await waitFor('Apply to be enabled', async () => (await session.script('return document.getElementById("obs-apply").disabled')) === false, 10000);
+  assert.deepEqual(await api.metrics('targets'), [], 'nothing is made before Apply');
+  await session.click(await session.find('#obs-apply'));
+  await session.waitFor('[data-step="metrics-route"]', 30000);
+  await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', 60000);
+  await session.screenshot('18d-observability-applied');
+  const [database] = await api.databases();
+  const [monitoring] = await api.monitoring();
+  const [target] = await api.metrics('targets');
+  const [route] = await api.metrics('routes');
+  assert.equal(target.destination_crn, monitoring.crn);
+  assert.equal(target.write_status.status, 'success');
+  const instanceFilter = route.rules[0].inclusion_filters.find((f) => f.operand === 'service_instance');
+  assert.deepEqual(instanceFilter.values, [database.guid]);
+  assert.equal((await api.metrics('settings')).primary_metadata_region, 'ca-mon');
   await session.waitFor('#teardown-button');
 });
 
@@ -220,5 +252,10 @@ test('Teardown: previewed, then everything is deleted and the keychain entry is 
   await session.waitFor('#provision-outcome[data-outcome="TornDown"]', 60000);
   await session.screenshot('20-torn-down');
   assert.deepEqual(await api.databases(), [], 'the sandbox holds no database');
+  assert.deepEqual(await api.monitoring(), [], 'nor the Monitoring instance the plan made');
+  assert.deepEqual(await api.metrics('routes'), []);
+  assert.deepEqual(await api.metrics('targets'), []);
+  // Metrics Routing cannot unset an account's metadata region: teardown leaves it, and said so.
+  assert.equal((await api.metrics('settings')).primary_metadata_region, 'ca-mon');
   assert.equal(keychainLookup(SERVICE, `credential:${key.guid}`), null);
 });

@@ -285,6 +285,16 @@ export async function sandboxApi(sandbox) {
     async keys(instanceGuid) {
       return (await get(sandbox.endpoints.resource_controller, `v2/resource_instances/${instanceGuid}/resource_keys`)).resources;
     },
+    /** Metrics Routing's `targets`, `routes` or `settings` (account-wide; read through ca-mon). */
+    async metrics(collection) {
+      const body = await get(sandbox.endpoints.regions['ca-mon'].metrics_router, collection);
+      return collection === 'settings' ? body : body[collection];
+    },
+    /** Monitoring instances that are not removed. */
+    async monitoring() {
+      const body = await get(sandbox.endpoints.resource_controller, 'v2/resource_instances?resource_id=sysdig-monitor');
+      return body.resources.filter((i) => i.state !== 'removed');
+    },
     /** The account's context-based restrictions: `zones` or `rules`. */
     async cbr(collection) {
       const body = await get(sandbox.endpoints.cbr, `v1/${collection}?account_id=${sandbox.endpoints.account_id}`);

@@ -52,11 +52,9 @@ export function useProgress(
         });
         // The channel may already have sent newer news than this first answer.
         if (!heard) listen(first);
-        if (planId !== before) {
-          // What was said was about the plan shown before.
-          setNotice(null);
-          setStartError(null);
-        }
+        // What was said was about the plan shown before, or about its last run.
+        setNotice(null);
+        setStartError(null);
       } catch (error) {
         if (!heard) watching.current = before;
         throw error;
@@ -99,8 +97,8 @@ export function useProgress(
         if (chosen === running) {
           await follow(chosen.planId, (l) => backend.watchPlan(chosen.planId, l));
         } else if (chosen === interrupted) {
-          setNotice(`Onramp resumed '${chosen.planName}', which was interrupted when the app closed.`);
           await follow(chosen.planId, (l) => backend.resumePlan(chosen.planId, false, l));
+          if (!gone) setNotice(`Onramp resumed '${chosen.planName}', which was interrupted when the app closed.`);
         }
       } catch (error) {
         if (gone) return;

@@ -234,13 +234,18 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
                 .map((p) => (
                   <div key={p.plan} id="obs-monitoring-cost" className="onramp-step__text">
                     <p>{p.note}</p>
-                    <p>
-                      {p.prices.length > 0
-                        ? `Catalog price in ${plan.location}: ${p.prices.join('; ')}.`
-                        : p.plan === 'lite'
-                          ? 'No charge during the 30 days.'
-                          : `The catalog lists no price for ${plan.location}.`}
-                    </p>
+                    {p.prices.length > 0 ? (
+                      <>
+                        <p>The catalog&apos;s prices in {plan.location}:</p>
+                        <ul className="onramp-problem-list">
+                          {p.prices.map((line) => (
+                            <li key={line}>{line}</li>
+                          ))}
+                        </ul>
+                      </>
+                    ) : (
+                      <p>{p.plan === 'lite' ? 'No charge during the 30 days.' : `The catalog lists no price for ${plan.location}.`}</p>
+                    )}
                   </div>
                 ))}
             </Stack>

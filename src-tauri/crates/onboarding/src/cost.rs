@@ -112,6 +112,14 @@ pub fn estimate(plan: &DraftPlan, pricing: Option<&Pricing>, sandbox: bool) -> C
         "Backup storage beyond the included amount, and data transfer, are billed separately and not in this estimate.".to_owned(),
         "The private path (VPC, jump server, floating IP) is billed by VPC and not in this estimate.".to_owned(),
     ];
+    match crate::observability::monitoring(plan) {
+        Some(crate::observability::MonitoringChoice::Create { plan: tier }) => notes.push(match tier {
+            crate::observability::MonitoringPlan::Lite => "The new Monitoring instance (Lite) is free for 30 days; then it must be upgraded or deleted.".to_owned(),
+            crate::observability::MonitoringPlan::GraduatedTier => "The new Monitoring instance (graduated tier) is billed by use (hosts, time series, API calls) and not in this estimate; the Observability step shows its unit prices.".to_owned(),
+        }),
+        Some(_) => notes.push("Metrics sent to the Monitoring instance you chose count toward its own bill.".to_owned()),
+        None => {}
+    }
     if pricing.is_none() {
         notes.insert(
             0,

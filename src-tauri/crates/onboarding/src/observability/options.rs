@@ -55,7 +55,8 @@ fn plan_name(id: &str) -> Option<String> {
         })
 }
 
-/// One metric's unit price, as a user reads it: "$0.08 per 1,000 time series hours".
+/// One metric's unit price, as a user reads it: "Monitored host (month): USD 35.00 per
+/// 730 node hours". The catalog prices `charge_unit_quantity` units of `charge_unit_name`.
 pub fn price_line(metric: &PriceMetric) -> Option<String> {
     let amount = metric
         .amounts
@@ -64,15 +65,26 @@ pub fn price_line(metric: &PriceMetric) -> Option<String> {
         .or(metric.amounts.first())?;
     let price = amount.prices.first()?.price?;
     let currency = amount.currency.as_deref().unwrap_or("USD");
-    let per = metric.charge_unit_quantity.filter(|q| *q > 1.0);
     let unit = metric
-        .charge_unit_display_name
+        .charge_unit_name
         .as_deref()
-        .or(metric.charge_unit_name.as_deref())
-        .unwrap_or("unit");
-    Some(match per {
-        Some(q) => format!("{currency} {price:.2} per {q} {unit}"),
-        None => format!("{currency} {price:.2} per {unit}"),
+        .map(|u| u.to_lowercase().replace('_', " "))
+        .or_else(|| metric.charge_unit_display_name.clone())
+        .unwrap_or_else(|| "units".to_owned());
+    let per = match metric.charge_unit_quantity.filter(|q| *q > 1.0) {
+        Some(q) => format!("{q} {unit}"),
+        None => unit,
+    };
+    let amount = if price == 0.0 {
+        "no charge".to_owned()
+    } else if price < 0.01 {
+        format!("{currency} {price:.4} per {per}")
+    } else {
+        format!("{currency} {price:.2} per {per}")
+    };
+    Some(match &metric.resource_display_name {
+        Some(what) => format!("{what}: {amount}"),
+        None => amount,
     })
 }
 
@@ -159,6 +171,22 @@ mod tests {
             price_line(&metric).unwrap(),
             "USD 0.08 per 1000 time series hours"
         );
+        let host: PriceMetric = serde_json::from_value(serde_json::json!({
+            "resource_display_name": "Monitored host (month)", "charge_unit_name": "NODE_HOURS",
+            "charge_unit_display_name": "host-month", "charge_unit_quantity": 730,
+            "amounts": [{"country": "USA", "currency": "USD", "prices": [{"price": 35.0}]}]
+        }))
+        .unwrap();
+        assert_eq!(
+            price_line(&host).unwrap(),
+            "Monitored host (month): USD 35.00 per 730 node hours"
+        );
+        let free: PriceMetric = serde_json::from_value(serde_json::json!({
+            "resource_display_name": "API calls", "charge_unit_name": "API_CALLS",
+            "amounts": [{"currency": "USD", "prices": [{"price": 0.0}]}]
+        }))
+        .unwrap();
+        assert_eq!(price_line(&free).unwrap(), "API calls: no charge");
         let empty: PriceMetric = serde_json::from_value(serde_json::json!({})).unwrap();
         assert_eq!(price_line(&empty), None);
         assert!(plan_offer(MonitoringPlan::GraduatedTier, None)

@@ -204,12 +204,14 @@ pub(crate) async fn update_settings(
         value => match value.as_u64() {
             Some(3) => 3,
             Some(1) if current == 1 => 1,
-            _ => return Err(super::bad(
-                F.api,
-                format!(
+            _ => {
+                return Err(super::bad(
+                    F.api,
+                    format!(
                     "api_version {value} is not valid: only version 3 is supported for migration."
                 ),
-            )),
+                ))
+            }
         },
     };
     if wanted != current {

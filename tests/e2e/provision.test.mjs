@@ -210,7 +210,7 @@ test('Done: each resource links to the IBM Cloud console; the secrets are named 
   await session.accessible('Done');
 });
 
-test('Observability: Monitoring joins the finished plan once the account-wide change is confirmed', async () => {
+test('Observability: Monitoring and activity tracking join the finished plan once the account-wide changes are confirmed', async () => {
   // Without a way in, Done comes after Observability.
   await session.click(await session.find('#back-button'));
   await session.waitFor('label[for="obs-monitoring-create"]', 30000);
@@ -218,19 +218,26 @@ test('Observability: Monitoring joins the finished plan once the account-wide ch
   await session.waitForText('#obs-monitoring-cost', (t) => t.includes('per 1000') || t.includes('Billed by use'));
   // The sandbox's account has no metadata region: the change is shown whole, and Apply
   // waits for the confirmation.
-  await session.waitForText('#obs-account-change', (t) => t.includes('Primary metadata region') && t.includes('(not set)'));
+  await session.waitForText('#obs-account-change-metrics-router', (t) => t.includes('Primary metadata region') && t.includes('(not set)'));
+  await session.click(await session.find('label[for="obs-activity-create"]'));
+  await session.waitForText('#obs-account-change-atracker', (t) => t.includes('every global event'));
   assert.equal(await session.script('return document.getElementById("obs-apply").disabled'), true);
   await session.screenshot('18c-observability');
+  await session.script('document.getElementById("obs-account-change-metrics-router").scrollIntoView()');
+  await session.screenshot('18c2-observability-account-changes');
   await session.accessible('Observability, before the confirmation');
-  await session.click(await session.find('label[for="obs-confirm"]'));
+  await session.click(await session.find('label[for="obs-confirm-metrics-router"]'));
+  await session.click(await session.find('label[for="obs-confirm-atracker"]'));
   await waitFor('Apply to be enabled', async () => (await session.script('return document.getElementById("obs-apply").disabled')) === false, 10000);
   assert.deepEqual(await api.metrics('targets'), [], 'nothing is made before Apply');
   await session.click(await session.find('#obs-apply'));
   await session.waitFor('[data-step="metrics-route"]', 30000);
+  await session.waitFor('[data-step="activity-route"]', 30000);
   await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', 60000);
   await session.screenshot('18d-observability-applied');
   const [database] = await api.databases();
-  const [monitoring] = await api.monitoring();
+  const [monitoring] = await api.instances('sysdig-monitor');
+  const [logs] = await api.instances('logs');
   const [target] = await api.metrics('targets');
   const [route] = await api.metrics('routes');
   assert.equal(target.destination_crn, monitoring.crn);
@@ -238,6 +245,10 @@ test('Observability: Monitoring joins the finished plan once the account-wide ch
   const instanceFilter = route.rules[0].inclusion_filters.find((f) => f.operand === 'service_instance');
   assert.deepEqual(instanceFilter.values, [database.guid]);
   assert.equal((await api.metrics('settings')).primary_metadata_region, 'ca-mon');
+  const [eventTarget] = await api.tracker('targets');
+  const [eventRoute] = await api.tracker('routes');
+  assert.equal(eventTarget.cloudlogs_endpoint.target_crn, logs.crn);
+  assert.deepEqual(eventRoute.rules[0].locations, ['ca-mon', 'global']);
   await session.waitFor('#teardown-button');
 });
 
@@ -252,7 +263,10 @@ test('Teardown: previewed, then everything is deleted and the keychain entry is 
   await session.waitFor('#provision-outcome[data-outcome="TornDown"]', 60000);
   await session.screenshot('20-torn-down');
   assert.deepEqual(await api.databases(), [], 'the sandbox holds no database');
-  assert.deepEqual(await api.monitoring(), [], 'nor the Monitoring instance the plan made');
+  assert.deepEqual(await api.instances('sysdig-monitor'), [], 'nor the Monitoring instance the plan made');
+  assert.deepEqual(await api.instances('logs'), [], 'nor the Cloud Logs instance');
+  assert.deepEqual(await api.tracker('routes'), []);
+  assert.deepEqual(await api.tracker('targets'), []);
   assert.deepEqual(await api.metrics('routes'), []);
   assert.deepEqual(await api.metrics('targets'), []);
   // Metrics Routing cannot unset an account's metadata region: teardown leaves it, and said so.

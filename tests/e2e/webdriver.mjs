@@ -290,9 +290,14 @@ export async function sandboxApi(sandbox) {
       const body = await get(sandbox.endpoints.regions['ca-mon'].metrics_router, collection);
       return collection === 'settings' ? body : body[collection];
     },
-    /** Monitoring instances that are not removed. */
-    async monitoring() {
-      const body = await get(sandbox.endpoints.resource_controller, 'v2/resource_instances?resource_id=sysdig-monitor');
+    /** Activity Tracker's `targets`, `routes` or `settings` (account-wide; read through ca-mon). */
+    async tracker(collection) {
+      const body = await get(sandbox.endpoints.regions['ca-mon'].atracker, `api/v2/${collection}`);
+      return collection === 'settings' ? body : body[collection];
+    },
+    /** Instances of `service` (`sysdig-monitor`, `logs`) that are not removed. */
+    async instances(service) {
+      const body = await get(sandbox.endpoints.resource_controller, `v2/resource_instances?resource_id=${service}`);
       return body.resources.filter((i) => i.state !== 'removed');
     },
     /** The account's context-based restrictions: `zones` or `rules`. */

@@ -344,7 +344,8 @@ export function App({ backend }: { backend: Backend }) {
       );
     }
     if (current === 'observability' && plan && progress) {
-      const routed = progress.steps.some((s) => s.step === 'metrics-route' && s.status === 'Ready');
+      const ready = (step: string) =>
+        progress.outcome === 'Succeeded' && progress.steps.some((s) => s.step === step && s.status === 'Ready');
       return (
         <ObservabilityStep
           backend={backend}
@@ -352,7 +353,7 @@ export function App({ backend }: { backend: Backend }) {
           shown={model.shown}
           onChange={model.update}
           onApply={apply}
-          routed={routed && progress.outcome === 'Succeeded'}
+          routed={{ metrics: ready('metrics-route'), activity: ready('activity-route') }}
         />
       );
     }

@@ -74,7 +74,12 @@ export const FIELDS: Record<string, FieldInfo> = {
   'observability.accountSettings': {
     step: 'observability',
     label: 'Account-wide settings',
-    focus: ['obs-confirm', 'obs-monitoring-off'],
+    focus: ['obs-confirm-metrics-router', 'obs-confirm-atracker', 'obs-monitoring-off'],
+  },
+  'observability.activity': {
+    step: 'observability',
+    label: 'Activity tracking',
+    focus: ['obs-activity-instance', 'obs-activity-off'],
   },
 };
 
@@ -100,7 +105,9 @@ export function fieldLabel(field: string): string {
 export function fieldsOfPatch(patch: Partial<DraftPlan>, before?: DraftPlan | null): string[] {
   return Object.keys(patch).flatMap((key) => {
     if (key === 'encryption') return ['encryption.key', 'encryption.authorization'];
-    if (key === 'observability') return ['observability.monitoring', 'observability.accountSettings'];
+    if (key === 'observability') {
+      return ['observability.monitoring', 'observability.activity', 'observability.accountSettings'];
+    }
     if (key === 'connectivity') {
       const old = before?.connectivity;
       const now = patch.connectivity;

@@ -575,6 +575,10 @@ keyStored: boolean }
  */
 export type AccountChange = { 
 /**
+ * Which change: `metrics-router` or `atracker`.
+ */
+key: string; 
+/**
  * The API whose settings these are, e.g. "Metrics Routing".
  */
 service: string; settings: SettingChange[]; 
@@ -596,6 +600,18 @@ export type AccountChanged = { status: AccountStatus }
  */
 export type AccountStatus = { mode: Mode; account: Account | null; problem: AppError | null; endpointsOverride: string | null; build: BuildKind }
 export type Activity = "Applying" | "TearingDown" | "Idle"
+/**
+ * Where the database's activity events (and the account's global events) go.
+ */
+export type ActivityChoice = { kind: "Off" } | 
+/**
+ * A Cloud Logs instance already in the database's region: used, never deleted.
+ */
+{ kind: "Existing"; crn: string; name: string } | 
+/**
+ * A new Cloud Logs instance (its one plan, `standard`; 7 days' retention).
+ */
+{ kind: "Create" }
 export type AppError = { code: ErrorCode; message: string; field?: string | null; hint?: string | null; requestId?: string | null }
 /**
  * The service-to-service authorization BYOK needs (databases-for-postgresql → kms,
@@ -896,6 +912,15 @@ export type ImageOption = { id: string; name: string;
  * e.g. "Ubuntu Linux 24.04 LTS Noble Numbat Minimal Install (amd64)".
  */
 description: string }
+export type InstanceOffer = { crn: string; name: string; 
+/**
+ * The plan's name, e.g. "graduated-tier", when the catalog id is one Onramp knows.
+ */
+plan: string | null; state: string; 
+/**
+ * Whether it is the region's platform-metrics receiver (RC echoes the parameter).
+ */
+defaultReceiver: boolean }
 export type JumpServer = { name: string; 
 /**
  * e.g. `bx2-2x8`.
@@ -988,15 +1013,6 @@ export type MonitoringChoice =
  * A new instance of `plan`, made (and deleted by teardown) with the plan.
  */
 { kind: "Create"; plan: MonitoringPlan }
-export type MonitoringInstanceOffer = { crn: string; name: string; 
-/**
- * The plan's name, e.g. "graduated-tier", when the catalog id is one Onramp knows.
- */
-plan: string | null; state: string; 
-/**
- * Whether it is the region's platform-metrics receiver (RC echoes the parameter).
- */
-defaultReceiver: boolean }
 /**
  * IBM Cloud Monitoring's plans (observability-instances.md §1).
  */
@@ -1019,13 +1035,26 @@ prices: string[];
  * What the price means for this plan.
  */
 note: string }
-export type Observability = { monitoring: MonitoringChoice; 
+export type Observability = { monitoring?: MonitoringChoice; 
 /**
  * The primary metadata region the user agreed Onramp may give Metrics Routing, in an
  * account that has none (an account-wide setting, shown as a before/after first).
  */
-confirmedMetadataRegion?: string | null }
-export type ObservabilityOptions = { monitoringInstances: MonitoringInstanceOffer[]; monitoringPlans: MonitoringPlanOffer[] }
+confirmedMetadataRegion?: string | null; 
+/**
+ * Where the database's activity events go (older plans: nowhere).
+ */
+activity?: ActivityChoice; 
+/**
+ * The location whose account-wide Activity Tracker route the user agreed to (events of
+ * every service there, and global ones, go to the instance).
+ */
+confirmedActivityRegion?: string | null }
+export type ObservabilityOptions = { monitoringInstances: InstanceOffer[]; monitoringPlans: MonitoringPlanOffer[]; logsInstances: InstanceOffer[]; 
+/**
+ * The catalog's unit prices of Cloud Logs' plan in this location (empty: none listed).
+ */
+logsPrices: string[] }
 /**
  * What the account and the catalog offer for a plan.
  */
@@ -1337,7 +1366,23 @@ export type StepId =
 /**
  * The route sending this database's metrics (and no other's) to the target.
  */
-"metrics-route"
+"metrics-route" | 
+/**
+ * The IBM Cloud Logs instance for activity events (created, or the user's, kept).
+ */
+"logs-instance" | 
+/**
+ * The authorization atracker → logs on that instance.
+ */
+"activity-authorization" | 
+/**
+ * The Activity Tracker target: the Cloud Logs instance.
+ */
+"activity-target" | 
+/**
+ * The route sending the location's and global events to the target.
+ */
+"activity-route"
 export type StepProgress = { step: StepId; 
 /**
  * What kind of resource, e.g. `Databases for PostgreSQL`.

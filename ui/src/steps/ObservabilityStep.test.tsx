@@ -40,7 +40,7 @@ describe('Observability', () => {
     expect(changed).toEqual([expect.stringMatching(/Primary metadata region\(not set\)ca-mon/)]);
     expect(change.querySelectorAll('[data-changed="false"]').length).toBe(4);
     expect(applyButton().disabled).toBe(true);
-    expect(screen.getByText('Confirm the account-wide change above first.')).toBeTruthy();
+    expect(screen.getByText('Confirm the account-wide changes above first.')).toBeTruthy();
 
     await user.click(screen.getByLabelText(/I confirm this change to Metrics Routing/));
     await waitFor(() => expect(applyButton().disabled).toBe(false));
@@ -51,6 +51,8 @@ describe('Observability', () => {
     expect(applied.observability).toEqual({
       monitoring: { kind: 'Create', plan: 'graduated-tier' },
       confirmedMetadataRegion: 'ca-mon',
+      activity: { kind: 'Off' },
+      confirmedActivityRegion: null,
     });
     // The plan's new steps join the ones already made.
     for (const step of ['monitoring-instance', 'metrics-authorization', 'metrics-settings', 'metrics-target', 'metrics-route']) {
@@ -67,7 +69,38 @@ describe('Observability', () => {
     const { user } = await observability(backend);
     await user.click(screen.getByLabelText('Create a new instance with this plan'));
     await waitFor(() => expect(applyButton().disabled).toBe(false));
-    expect(document.getElementById('obs-account-change')).toBeNull();
+    expect(document.getElementById('obs-account-change-metrics-router')).toBeNull();
+  });
+
+  it('routes activity events to Cloud Logs once the account-wide route is confirmed', async () => {
+    const { user, backend, plan } = await observability();
+    await user.click(screen.getByLabelText(/Use an existing Cloud Logs instance in ca-mon/));
+    expect(((await screen.findByLabelText('Cloud Logs instance')) as HTMLSelectElement).value).toMatch(/:logs:ca-mon:/);
+    await user.click(screen.getByLabelText('Create a new Cloud Logs instance'));
+    expect(await screen.findByText(/Store and search \(GB ingested\): USD 0.48 per gigabytes/)).toBeTruthy();
+    // A route covers locations, not one database: that is said, and confirmed.
+    const change = await screen.findByRole('table', { name: /Activity Tracker Event Routing account settings/ });
+    const changed = [...change.querySelectorAll('[data-changed="true"]')].map((r) => r.textContent);
+    expect(changed).toEqual([
+      expect.stringMatching(/^Routes0 routesadds 'onramp-.*-activity': every event in ca-mon and every global event/),
+      expect.stringMatching(/^Metadata region\(not set\)ca-mon$/),
+    ]);
+    expect(screen.getByText(/every service in ca-mon/)).toBeTruthy();
+    expect(applyButton().disabled).toBe(true);
+    await user.click(screen.getByLabelText(/I confirm this change to Activity Tracker Event Routing/));
+    await waitFor(() => expect(applyButton().disabled).toBe(false));
+    await user.click(applyButton());
+    await screen.findByRole('heading', { level: 1, name: 'Provision' });
+    const applied = lastSent(backend, 'applyPlan')?.args[0] as DraftPlan;
+    expect(applied.observability?.activity).toEqual({ kind: 'Create' });
+    expect(applied.observability?.confirmedActivityRegion).toBe('ca-mon');
+    for (const step of ['logs-instance', 'activity-authorization', 'activity-target', 'activity-route']) {
+      expect(document.querySelector(`[data-step="${step}"]`), step).toBeTruthy();
+    }
+    expect(document.querySelector('[data-step="metrics-route"]')).toBeNull();
+    act(() => void backend.finish(plan.id));
+    await openStep(user, 'observability', 'Observability');
+    expect(await screen.findByText('Events are routed')).toBeTruthy();
   });
 
   it('works with the keyboard alone and has no axe violations', async () => {

@@ -1,6 +1,7 @@
-// Step 10, Observability: where the database's platform metrics go (off, an existing
-// Monitoring instance in its region, or a new one), the account-wide change that can need
-// shown whole and confirmed, and Apply, which adds it to the plan like any other resource.
+// Step 10, Observability: where the database's platform metrics go (Monitoring) and where
+// its activity events go (Cloud Logs): off, an existing instance in its region, or a new
+// one; the account-wide changes they need shown whole and confirmed; and Apply, which adds
+// them to the plan like any other resource.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Button,
@@ -22,6 +23,7 @@ import {
 import {
   asAppError,
   type AccountChange,
+  type ActivityChoice,
   type AppError,
   type Backend,
   type DraftPlan,
@@ -38,11 +40,19 @@ interface Props {
   onChange: (patch: Partial<DraftPlan>) => void;
   /** Applies the plan as it now is; resolves with a refusal to show here, if any. */
   onApply: () => Promise<AppError | null>;
-  /** Whether the plan's metrics route is already in place (the journal says so). */
-  routed: boolean;
+  /** Which of the plan's routes are in place (the journal says so). */
+  routed: { metrics: boolean; activity: boolean };
 }
 
 type Kind = MonitoringChoice['kind'];
+type Observability = Required<NonNullable<DraftPlan['observability']>>;
+
+const OFF: Observability = {
+  monitoring: { kind: 'Off' },
+  confirmedMetadataRegion: null,
+  activity: { kind: 'Off' },
+  confirmedActivityRegion: null,
+};
 
 /** One account-wide change, whole, with what changes marked. */
 function ChangeTable({ change }: { change: AccountChange }) {
@@ -77,8 +87,16 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
   const alive = useRef(true);
   useEffect(() => () => void (alive.current = false), []);
 
-  const monitoring: MonitoringChoice = plan.observability?.monitoring ?? { kind: 'Off' };
-  const confirmed = plan.observability?.confirmedMetadataRegion ?? null;
+  const chosen = plan.observability;
+  const current: Observability = {
+    monitoring: chosen?.monitoring ?? OFF.monitoring,
+    confirmedMetadataRegion: chosen?.confirmedMetadataRegion ?? null,
+    activity: chosen?.activity ?? OFF.activity,
+    confirmedActivityRegion: chosen?.confirmedActivityRegion ?? null,
+  };
+  const monitoring: MonitoringChoice = current.monitoring;
+  const activity: ActivityChoice = current.activity;
+  const anything = monitoring.kind !== 'Off' || activity.kind !== 'Off';
 
   useEffect(() => {
     setError(null);
@@ -88,34 +106,55 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
       .catch((e) => alive.current && setError(asAppError(e)));
   }, [backend, plan.location]);
 
-  // The account-wide change depends on the choice (off changes nothing) and on the account now.
-  const choiceKey = JSON.stringify(monitoring);
+  // The account-wide changes depend on the choices (off changes nothing), on the account
+  // now, and on what the user confirmed. What is shown stays while it is read again (no
+  // flicker under the pointer), and only the answer to the latest question counts.
+  const [fresh, setFresh] = useState(false);
+  const asked = useRef(0);
+  const choiceKey = JSON.stringify(current);
   useEffect(() => {
-    setChanges(null);
-    if (monitoring.kind === 'Off') {
+    const question = ++asked.current;
+    if (!anything) {
       setChanges([]);
+      setFresh(true);
       return;
     }
+    setFresh(false);
     backend
       .accountChanges(plan)
-      .then((found) => alive.current && setChanges(found))
-      .catch((e) => alive.current && setError(asAppError(e)));
+      .then((found) => {
+        if (!alive.current || question !== asked.current) return;
+        setChanges(found);
+        setFresh(true);
+      })
+      .catch((e) => alive.current && question === asked.current && setError(asAppError(e)));
     // The plan's other fields do not change what the account needs.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [backend, choiceKey, plan.location, confirmed]);
+  }, [backend, choiceKey, plan.location]);
 
-  const choose = useCallback(
-    (next: MonitoringChoice) => {
-      onChange({
-        observability:
-          next.kind === 'Off' ? null : { monitoring: next, confirmedMetadataRegion: confirmed },
-      });
+  /** The plan's observability with `patch`; none at all when everything is off. */
+  const set = useCallback(
+    (patch: Partial<Observability>) => {
+      const next = { ...current, ...patch };
+      onChange({ observability: next.monitoring.kind === 'Off' && next.activity.kind === 'Off' ? null : next });
     },
-    [onChange, confirmed],
+    // `current` is derived from the plan, which is what changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [onChange, choiceKey],
   );
+  const choose = (next: MonitoringChoice) => set({ monitoring: next });
+  const chooseActivity = (next: ActivityChoice) => set({ activity: next });
 
   const instances = options?.monitoringInstances ?? [];
   const plans = options?.monitoringPlans ?? [];
+  const logsInstances = options?.logsInstances ?? [];
+  const onActivityKind = (kind: ActivityChoice['kind']) => {
+    if (kind === 'Off') chooseActivity({ kind: 'Off' });
+    else if (kind === 'Existing') {
+      const first = logsInstances[0];
+      chooseActivity({ kind: 'Existing', crn: first?.crn ?? '', name: first?.name ?? '' });
+    } else chooseActivity({ kind: 'Create' });
+  };
   const onKind = (kind: Kind) => {
     if (kind === 'Off') choose({ kind: 'Off' });
     else if (kind === 'Existing') {
@@ -125,6 +164,9 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
   };
   const pending = (changes ?? []).filter((c) => !c.confirmed);
   const monitoringProblem = shown['observability.monitoring'];
+  const activityProblem = shown['observability.activity'];
+  const allRouted =
+    (monitoring.kind === 'Off' || routed.metrics) && (activity.kind === 'Off' || routed.activity) && anything;
   const settingsProblem = shown['observability.accountSettings'];
 
   const apply = async () => {
@@ -157,7 +199,7 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
           />
         )}
 
-        {routed && monitoring.kind !== 'Off' && (
+        {routed.metrics && monitoring.kind !== 'Off' && (
           <InlineNotification
             id="obs-routed"
             kind="success"
@@ -252,47 +294,111 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
           )}
         </Stack>
 
-        {monitoring.kind !== 'Off' && changes === null && <InlineLoading description="Reading the account's Metrics Routing settings…" />}
+        <Stack gap={5}>
+          <h2 className="onramp-review__heading">Activity tracking</h2>
+          {routed.activity && activity.kind !== 'Off' && (
+            <InlineNotification
+              id="obs-activity-routed"
+              kind="success"
+              lowContrast
+              hideCloseButton
+              title="Events are routed"
+              subtitle={`Activity events go to ${activity.kind === 'Existing' ? activity.name : 'the new Cloud Logs instance'}.`}
+            />
+          )}
+          {options && (
+            <RadioButtonGroup
+              legendText="Activity events (the database's, and the account's global events)"
+              name="obs-activity"
+              orientation="vertical"
+              valueSelected={activity.kind}
+              onChange={(value) => onActivityKind(String(value) as ActivityChoice['kind'])}
+            >
+              <RadioButton id="obs-activity-off" labelText="Off: Onramp routes no events" value="Off" />
+              <RadioButton
+                id="obs-activity-existing"
+                labelText={
+                  logsInstances.length === 0
+                    ? `Use an existing Cloud Logs instance (there is none in ${plan.location} that you can see)`
+                    : `Use an existing Cloud Logs instance in ${plan.location} (kept by teardown)`
+                }
+                value="Existing"
+                disabled={logsInstances.length === 0}
+              />
+              <RadioButton id="obs-activity-create" labelText="Create a new Cloud Logs instance" value="Create" />
+            </RadioButtonGroup>
+          )}
+          {activity.kind === 'Existing' && (
+            <Select
+              id="obs-activity-instance"
+              labelText="Cloud Logs instance"
+              value={activity.crn}
+              onChange={(e) => {
+                const found = logsInstances.find((i) => i.crn === e.target.value);
+                if (found) chooseActivity({ kind: 'Existing', crn: found.crn, name: found.name });
+              }}
+              helperText="Onramp uses it and never deletes it."
+              {...invalidProps('obs-activity-instance', activityProblem)}
+            >
+              {logsInstances.map((i) => (
+                <SelectItem key={i.crn} value={i.crn} text={i.name} />
+              ))}
+            </Select>
+          )}
+          {activity.kind === 'Create' && (
+            <div id="obs-activity-cost" className="onramp-step__text">
+              <p>Cloud Logs has one plan, Standard, billed by the GB ingested; Onramp keeps events for 7 days.</p>
+              {(options?.logsPrices.length ?? 0) > 0 ? (
+                <>
+                  <p>The catalog&apos;s prices in {plan.location}:</p>
+                  <ul className="onramp-problem-list">
+                    {options?.logsPrices.map((line) => (
+                      <li key={line}>{line}</li>
+                    ))}
+                  </ul>
+                </>
+              ) : (
+                <p>The catalog lists no price for {plan.location}.</p>
+              )}
+            </div>
+          )}
+          <p className="onramp-step__text">
+            Platform logs (Logs Routing) are not set up by Onramp yet; the IBM Cloud console does it under Logs Routing.
+          </p>
+        </Stack>
+
+        {anything && changes === null && <InlineLoading description="Reading the account's routing settings…" />}
         {(changes ?? []).map((change) => (
-          <Stack gap={4} key={change.service} id="obs-account-change">
+          <Stack gap={4} key={change.key} id={`obs-account-change-${change.key}`}>
             <h2 className="onramp-review__heading">An account-wide change: {change.service}</h2>
             <p>{change.why}</p>
             <ChangeTable change={change} />
             <Checkbox
-              id="obs-confirm"
-              labelText={`I confirm this change to ${change.service}'s settings for the whole account`}
+              id={`obs-confirm-${change.key}`}
+              labelText={`I confirm this change to ${change.service} for the whole account`}
               checked={change.confirmed}
               invalid={Boolean(settingsProblem) && !change.confirmed}
               invalidText={settingsProblem}
-              onChange={(_, { checked }) =>
-                onChange({
-                  observability: { monitoring, confirmedMetadataRegion: checked ? plan.location : null },
-                })
-              }
+              onChange={(_, { checked }) => {
+                const region = checked ? plan.location : null;
+                set(change.key === 'atracker' ? { confirmedActivityRegion: region } : { confirmedMetadataRegion: region });
+              }}
             />
           </Stack>
         ))}
-
-        <Stack gap={3}>
-          <h2 className="onramp-review__heading">Platform logs and activity tracking</h2>
-          <p>
-            Onramp does not set up IBM Cloud Logs, Logs Routing or Activity Tracker yet. The IBM Cloud console does:
-            Observability, then Logs Routing and Activity Tracker Event Routing.
-          </p>
-        </Stack>
 
         <div>
           <Button
             id="obs-apply"
             kind="primary"
-            disabled={applying || monitoring.kind === 'Off' || pending.length > 0 || changes === null || routed}
+            disabled={applying || !anything || pending.length > 0 || !fresh || allRouted}
             onClick={apply}
           >
-            {routed ? 'Applied' : 'Apply to this plan'}
+            {allRouted ? 'Applied' : 'Apply to this plan'}
           </Button>
           {pending.length > 0 && (
             <p className="onramp-step__text" id="obs-apply-reason">
-              Confirm the account-wide change above first.
+              Confirm the account-wide changes above first.
             </p>
           )}
           {applying && <InlineLoading description="Checking the plan and starting…" />}

@@ -27,7 +27,8 @@ export type RuleName =
   | 'doneSummary'
   | 'plansOverview'
   | 'accountChanges'
-  | 'monitoringPlans';
+  | 'monitoringPlans'
+  | 'priceLines';
 
 interface Entry {
   rule: string;

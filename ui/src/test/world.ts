@@ -8,7 +8,7 @@ import type {
   ImageOption,
   KeyOption,
   LocationOffer,
-  MonitoringInstanceOffer,
+  InstanceOffer,
   Offerings,
   ProfileOption,
   Recipe,
@@ -113,11 +113,31 @@ export const TEAM_MONITORING_CRN =
   'crn:v1:bluemix:public:sysdig-monitor:ca-mon:a/0123456789abcdef0123456789abcdef:5e3f1c7a-2b4d-4e6f-9a8b-0c1d2e3f4a5b::';
 
 /** Each region's Monitoring instances (ca-mon has the team's). */
-export function fakeMonitoring(location: string): MonitoringInstanceOffer[] {
+export function fakeMonitoring(location: string): InstanceOffer[] {
   return location === 'ca-mon'
     ? [{ crn: TEAM_MONITORING_CRN, name: 'team-monitoring', plan: 'graduated-tier', state: 'active', defaultReceiver: true }]
     : [];
 }
+
+/** A Cloud Logs instance someone made in the account before Onramp. */
+export const TEAM_LOGS_CRN =
+  'crn:v1:bluemix:public:logs:ca-mon:a/0123456789abcdef0123456789abcdef:9d2c4b6a-8e1f-4a3b-b5c7-d9e0f1a2b3c4::';
+
+/** Each region's Cloud Logs instances (ca-mon has the team's). */
+export function fakeLogs(location: string): InstanceOffer[] {
+  return location === 'ca-mon'
+    ? [{ crn: TEAM_LOGS_CRN, name: 'team-logs', plan: null, state: 'active', defaultReceiver: false }]
+    : [];
+}
+
+/** Activity Tracker's account settings as the API answers them: a fresh account. */
+export const FRESH_TRACKER_SETTINGS = {
+  metadata_region_primary: '',
+  private_api_endpoint_only: false,
+  default_targets: [],
+  permitted_target_regions: [],
+  api_version: 2,
+};
 
 /** The catalog's price of Monitoring's graduated tier (by use), as the sandbox lists it. */
 export const FAKE_MONITORING_PRICING = {
@@ -127,6 +147,18 @@ export const FAKE_MONITORING_PRICING = {
       charge_unit_display_name: 'time series hours',
       charge_unit_quantity: 1000,
       amounts: [{ country: 'USA', currency: 'USD', prices: [{ quantity_tier: 1, price: 0.08 }] }],
+    },
+  ],
+};
+
+/** The catalog's price of Cloud Logs' plan (per GB ingested), as the sandbox lists it. */
+export const FAKE_LOGS_PRICING = {
+  metrics: [
+    {
+      resource_display_name: 'Store and search (GB ingested)',
+      charge_unit_name: 'GIGABYTES',
+      charge_unit_quantity: 1,
+      amounts: [{ country: 'USA', currency: 'USD', prices: [{ quantity_tier: 1, price: 0.48 }] }],
     },
   ],
 };

@@ -120,6 +120,11 @@ pub fn estimate(plan: &DraftPlan, pricing: Option<&Pricing>, sandbox: bool) -> C
         Some(_) => notes.push("Metrics sent to the Monitoring instance you chose count toward its own bill.".to_owned()),
         None => {}
     }
+    match crate::observability::activity(plan) {
+        Some(crate::observability::ActivityChoice::Create) => notes.push("The new Cloud Logs instance is billed by the GB ingested and not in this estimate; the Observability step shows its prices.".to_owned()),
+        Some(_) => notes.push("Events sent to the Cloud Logs instance you chose count toward its own bill.".to_owned()),
+        None => {}
+    }
     if pricing.is_none() {
         notes.insert(
             0,

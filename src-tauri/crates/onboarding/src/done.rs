@@ -190,9 +190,16 @@ fn skipped(state: &JournalState, progress: &PlanProgress) -> Vec<Skipped> {
             step: Some("observability".into()),
         });
     }
+    if crate::observability::activity(&state.plan).is_none() {
+        left.push(Skipped {
+            what: "Activity tracking of the database's events".into(),
+            why: "You did not choose it. The Observability step sends them, with the account's global events, to a Cloud Logs instance through Activity Tracker Event Routing.".into(),
+            step: Some("observability".into()),
+        });
+    }
     left.push(Skipped {
-        what: "Platform logs and activity tracking".into(),
-        why: "Not in this version of Onramp. In the IBM Cloud console: Logs Routing for the database's platform logs, Activity Tracker Event Routing (with the global location) for its events.".into(),
+        what: "Platform logs".into(),
+        why: "Not in this version of Onramp. In the IBM Cloud console: Logs Routing, with a route for the database's location to a Cloud Logs instance.".into(),
         step: None,
     });
     left

@@ -62,6 +62,14 @@ pub enum StepId {
     MetricsTarget,
     /// The route sending this database's metrics (and no other's) to the target.
     MetricsRoute,
+    /// The IBM Cloud Logs instance for activity events (created, or the user's, kept).
+    LogsInstance,
+    /// The authorization atracker → logs on that instance.
+    ActivityAuthorization,
+    /// The Activity Tracker target: the Cloud Logs instance.
+    ActivityTarget,
+    /// The route sending the location's and global events to the target.
+    ActivityRoute,
 }
 
 impl StepId {
@@ -85,6 +93,10 @@ impl StepId {
             StepId::MetricsSettings => "metrics-settings",
             StepId::MetricsTarget => "metrics-target",
             StepId::MetricsRoute => "metrics-route",
+            StepId::LogsInstance => "logs-instance",
+            StepId::ActivityAuthorization => "activity-authorization",
+            StepId::ActivityTarget => "activity-target",
+            StepId::ActivityRoute => "activity-route",
         }
     }
 }

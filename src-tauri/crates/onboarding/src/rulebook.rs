@@ -51,6 +51,7 @@ pub const RULES: &[&str] = &[
     "plansOverview",
     "accountChanges",
     "monitoringPlans",
+    "priceLines",
 ];
 
 fn arg<T: DeserializeOwned>(input: &Value, name: &str) -> Result<T, String> {
@@ -170,12 +171,20 @@ pub fn answer(rule: &str, input: &Value) -> Result<Value, String> {
         "accountChanges" => {
             let plan: DraftPlan = arg(input, "plan")?;
             let current: onramp_cloud::metrics_router::Setting = arg(input, "settings")?;
-            out(
-                crate::observability::account::metrics_change(&plan, &current)
-                    .into_iter()
-                    .collect::<Vec<_>>(),
-            )
+            let tracker: onramp_cloud::atracker::Settings = arg(input, "tracker")?;
+            let routes: Vec<onramp_cloud::atracker::Route> = arg(input, "routes")?;
+            let account = crate::observability::account::metrics_change(&plan, &current)
+                .into_iter()
+                .chain(crate::observability::account::activity_change(
+                    &plan, &tracker, &routes,
+                ));
+            out(account.collect::<Vec<_>>())
         }
+        "priceLines" => out(arg::<Pricing>(input, "pricing")?
+            .metrics
+            .iter()
+            .filter_map(crate::observability::options::price_line)
+            .collect::<Vec<_>>()),
         "monitoringPlans" => out(crate::observability::options::plan_offers(
             arg::<Option<Pricing>>(input, "lite")?.as_ref(),
             arg::<Option<Pricing>>(input, "graduated")?.as_ref(),

@@ -1,7 +1,9 @@
 //! Observability against a real sandbox: a finished plan gains Monitoring (a new instance,
 //! its authorization, the account's metadata region only as confirmed, a target and a
-//! route for this database only), and teardown removes what the plan made and keeps what
-//! it found: a chosen instance, an authorization that was there, the account's settings.
+//! route for this database only) and activity tracking (a Cloud Logs instance, its
+//! authorization, a target, and a route for the location and global events, only as
+//! confirmed), and teardown removes what the plan made and keeps what it found: a chosen
+//! instance, an authorization that was there, the account's settings.
 
 mod support;
 
@@ -18,7 +20,9 @@ use onramp_cloud::{
 use onramp_onboarding::{
     engine::{self, teardown_preview, Outcome, PlanProgress, StepStatus},
     journal::{Owner as Whose, StepId},
-    observability::{account, field, guid_of, MonitoringChoice, MonitoringPlan, Observability},
+    observability::{
+        account, field, guid_of, ActivityChoice, MonitoringChoice, MonitoringPlan, Observability,
+    },
     offerings,
     plan::DraftPlan,
     plans::{prepare_apply, Owner},
@@ -41,6 +45,7 @@ fn with(plan: &DraftPlan, monitoring: MonitoringChoice, confirmed: Option<&str>)
     amended.observability = Some(Observability {
         monitoring,
         confirmed_metadata_region: confirmed.map(str::to_owned),
+        ..Default::default()
     });
     amended
 }
@@ -295,5 +300,85 @@ async fn a_chosen_instance_its_authorization_and_the_accounts_settings_outlive_t
         "us-south"
     );
     assert!(router.list_routes().await.unwrap().is_empty());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activity_events_go_to_cloud_logs_once_the_account_wide_route_is_confirmed() {
+    let env = Env::start("observability-activity", "", 1.0).await;
+    let plan = env.plan("pg-tracked").await;
+    assert_eq!(
+        env.apply(&plan, false).await.outcome,
+        Some(Outcome::Succeeded)
+    );
+    let mut tracked = plan.clone();
+    tracked.observability = Some(Observability {
+        activity: ActivityChoice::Create,
+        ..Default::default()
+    });
+    // The route covers the location and global events, whoever emits them: confirmed first.
+    let changes = account::changes(&env.cloud, &tracked).await.unwrap();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].key, account::ACTIVITY_KEY);
+    let refused = apply(&env, &tracked).await.unwrap_err();
+    assert_eq!(refused.field.as_deref(), Some(field::ACCOUNT_SETTINGS));
+    let tracker = env.cloud.atracker(&plan.location).unwrap();
+    assert!(
+        tracker.list_targets(None).await.unwrap().is_empty(),
+        "nothing made before the confirmation"
+    );
+
+    tracked
+        .observability
+        .as_mut()
+        .unwrap()
+        .confirmed_activity_region = Some(plan.location.clone());
+    let progress = apply(&env, &tracked).await.unwrap();
+    assert_eq!(progress.outcome, Some(Outcome::Succeeded), "{progress:#?}");
+    let state = env.journal(&plan.id);
+    let logs = state.step(StepId::LogsInstance).id.unwrap();
+    assert!(logs.contains(":logs:"), "{logs}");
+    let target = tracker
+        .get_target(&state.step(StepId::ActivityTarget).id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(target.cloudlogs_endpoint.unwrap().target_crn, logs);
+    assert_eq!(target.write_status.status, WriteState::Success);
+    let route = tracker
+        .get_route(&state.step(StepId::ActivityRoute).id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        route.rules[0].locations,
+        vec![plan.location.clone(), "global".to_owned()]
+    );
+    assert_eq!(route.rules[0].target_ids, vec![target.id.clone()]);
+    // The account's first target set Activity Tracker's metadata region; it stays.
+    assert_eq!(
+        tracker
+            .get_settings()
+            .await
+            .unwrap()
+            .metadata_region_primary,
+        plan.location
+    );
+    assert!(
+        state.step(StepId::MetricsRoute).id.is_none(),
+        "no Monitoring was chosen"
+    );
+
+    let down = env.teardown(&plan.id).await;
+    assert_eq!(down.outcome, Some(Outcome::TornDown), "{down:#?}");
+    assert!(tracker.list_routes().await.unwrap().is_empty());
+    assert!(tracker.list_targets(None).await.unwrap().is_empty());
+    let rc = env.cloud.resource_controller().unwrap();
+    let gone = rc.get_instance(&logs).await;
+    assert!(
+        gone.as_ref().map_or(true, |i| i
+            .state
+            .as_ref()
+            .is_some_and(|s| s.as_str() == "removed")),
+        "{gone:?}"
+    );
     env.stop().await;
 }

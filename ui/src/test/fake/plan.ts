@@ -24,7 +24,10 @@ import {
   FAKE_OFFERINGS,
   FAKE_PROFILES,
   fakeImages,
+  fakeLogs,
   fakeMonitoring,
+  FRESH_TRACKER_SETTINGS,
+  FAKE_LOGS_PRICING,
   fakePricing,
   FAKE_MONITORING_PRICING,
   FRESH_METRICS_SETTINGS,
@@ -65,6 +68,9 @@ export abstract class FakePlan {
   regions: Record<string, FakeRegion> = Object.fromEntries(FAKE_OFFERINGS.locations.map((l) => [l.id, fakeRegion(l.id)]));
   /** Metrics Routing's account settings, as its API answers them; tests change them. */
   metricsSettings: Record<string, unknown> = clone(FRESH_METRICS_SETTINGS);
+  /** Activity Tracker's account settings and routes, as its API answers them. */
+  trackerSettings: Record<string, unknown> = clone(FRESH_TRACKER_SETTINGS);
+  trackerRoutes: unknown[] = [];
   /** What `startupProblems` and `damagedJournals` answer. */
   startup: StartupProblem[] = [];
   damaged: DamagedJournal[] = [];
@@ -265,12 +271,19 @@ export abstract class FakePlan {
         lite: null,
         graduated: FAKE_MONITORING_PRICING,
       }),
+      logsInstances: fakeLogs(location),
+      logsPrices: await rule<string[]>('priceLines', { pricing: FAKE_LOGS_PRICING }),
     };
   }
 
   async accountChanges(plan: DraftPlan): Promise<AccountChange[]> {
     this.record('accountChanges', plan);
     this.signedIn();
-    return rule<AccountChange[]>('accountChanges', { plan, settings: this.metricsSettings });
+    return rule<AccountChange[]>('accountChanges', {
+      plan,
+      settings: this.metricsSettings,
+      tracker: this.trackerSettings,
+      routes: this.trackerRoutes,
+    });
   }
 }

@@ -8,13 +8,27 @@ use std::collections::BTreeMap;
 use super::{
     resource::Resource,
     resources::{
-        authorization::AUTHORIZATION, cbr_rule::CBR_RULE, cbr_zone::CBR_ZONE, database::DATABASE,
-        endpoint_gateway::ENDPOINT_GATEWAY, floating_ip::FLOATING_IP, jump_server::JUMP_SERVER,
-        manager_key::MANAGER_KEY, metrics_authorization::METRICS_AUTHORIZATION,
-        metrics_route::METRICS_ROUTE, metrics_settings::METRICS_SETTINGS,
-        metrics_target::METRICS_TARGET, monitoring_instance::MONITORING_INSTANCE,
-        security_group_rule::POSTGRES_RULE, security_group_rule::SSH_RULE, ssh_key::SSH_KEY,
-        subnet::SUBNET, vpc::VPC,
+        activity_route::ACTIVITY_ROUTE,
+        activity_target::ACTIVITY_TARGET,
+        authorization::AUTHORIZATION,
+        cbr_rule::CBR_RULE,
+        cbr_zone::CBR_ZONE,
+        database::DATABASE,
+        endpoint_gateway::ENDPOINT_GATEWAY,
+        floating_ip::FLOATING_IP,
+        jump_server::JUMP_SERVER,
+        logs_instance::LOGS_INSTANCE,
+        manager_key::MANAGER_KEY,
+        metrics_route::METRICS_ROUTE,
+        metrics_settings::METRICS_SETTINGS,
+        metrics_target::METRICS_TARGET,
+        monitoring_instance::MONITORING_INSTANCE,
+        routing_authorization::{ACTIVITY_AUTHORIZATION, METRICS_AUTHORIZATION},
+        security_group_rule::POSTGRES_RULE,
+        security_group_rule::SSH_RULE,
+        ssh_key::SSH_KEY,
+        subnet::SUBNET,
+        vpc::VPC,
     },
 };
 use crate::{
@@ -23,7 +37,7 @@ use crate::{
 };
 
 /// Every kind the engine knows, in the graph's order.
-pub(crate) static KINDS: [&dyn Resource; 18] = [
+pub(crate) static KINDS: [&dyn Resource; 22] = [
     &AUTHORIZATION,
     &DATABASE,
     &MANAGER_KEY,
@@ -42,6 +56,10 @@ pub(crate) static KINDS: [&dyn Resource; 18] = [
     &METRICS_SETTINGS,
     &METRICS_TARGET,
     &METRICS_ROUTE,
+    &LOGS_INSTANCE,
+    &ACTIVITY_AUTHORIZATION,
+    &ACTIVITY_TARGET,
+    &ACTIVITY_ROUTE,
 ];
 
 /// The steps of `plan`, each with the steps it waits for, in an order where every step
@@ -55,7 +73,8 @@ pub fn graph(plan: &DraftPlan) -> Vec<(StepId, Vec<StepId>)> {
     let path = plan.connectivity.is_some();
     let restrict = plan.connectivity.as_ref().is_some_and(|c| c.restrict);
     let metrics = crate::observability::monitoring(plan).is_some();
-    let entries: [(StepId, bool, Vec<StepId>); 18] = [
+    let events = crate::observability::activity(plan).is_some();
+    let entries: [(StepId, bool, Vec<StepId>); 22] = [
         (Authorization, creates_authorization, vec![]),
         (
             Instance,
@@ -91,6 +110,14 @@ pub fn graph(plan: &DraftPlan) -> Vec<(StepId, Vec<StepId>)> {
             vec![MonitoringInstance, MetricsAuthorization, MetricsSettings],
         ),
         (MetricsRoute, metrics, vec![MetricsTarget, Instance]),
+        (LogsInstance, events, vec![]),
+        (ActivityAuthorization, events, vec![LogsInstance]),
+        (
+            ActivityTarget,
+            events,
+            vec![LogsInstance, ActivityAuthorization],
+        ),
+        (ActivityRoute, events, vec![ActivityTarget]),
     ];
     entries
         .into_iter()

@@ -2,14 +2,16 @@
 //! confirms. Metrics Routing's settings are one object for the whole account, replaced
 //! whole on update: Onramp changes only an empty primary metadata region (targets and
 //! routes are refused without one), sends every other field back as it was, and never
-//! touches default targets, permitted regions or the private-endpoint switch.
+//! touches default targets, permitted regions or the private-endpoint switch. An Activity
+//! Tracker route covers locations, not one database, so adding one is an account-wide
+//! change too (and the account's first target sets its metadata region).
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use onramp_cloud::{metrics_router::Setting, Cloud};
+use onramp_cloud::{atracker, metrics_router::Setting, Cloud};
 
-use super::{field, monitoring, Observability};
+use super::{activity, activity_name, field, monitoring, Observability};
 use crate::{
     plan::{DraftPlan, Problem},
     AppError,
@@ -29,6 +31,8 @@ pub struct SettingChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountChange {
+    /// Which change: `metrics-router` or `atracker`.
+    pub key: String,
     /// The API whose settings these are, e.g. "Metrics Routing".
     pub service: String,
     pub settings: Vec<SettingChange>,
@@ -55,6 +59,9 @@ fn list(values: impl Iterator<Item = String>) -> String {
     }
 }
 
+pub const METRICS_KEY: &str = "metrics-router";
+pub const ACTIVITY_KEY: &str = "atracker";
+
 /// The region the plan would set as Metrics Routing's primary metadata region: only when
 /// the account has none and the plan routes metrics.
 pub fn metadata_region_to_set(plan: &DraftPlan, current: &Setting) -> Option<String> {
@@ -77,6 +84,7 @@ pub fn metrics_change(plan: &DraftPlan, current: &Setting) -> Option<AccountChan
         changed: false,
     };
     Some(AccountChange {
+        key: METRICS_KEY.to_owned(),
         service: "Metrics Routing".to_owned(),
         settings: vec![
             SettingChange {
@@ -109,16 +117,82 @@ pub fn metrics_change(plan: &DraftPlan, current: &Setting) -> Option<AccountChan
     })
 }
 
+/// Activity Tracker's settings and routes before and after `plan`, when it routes events.
+pub fn activity_change(
+    plan: &DraftPlan,
+    current: &atracker::Settings,
+    routes: &[atracker::Route],
+) -> Option<AccountChange> {
+    activity(plan)?;
+    let location = &plan.location;
+    let name = activity_name(plan);
+    let confirmed = plan
+        .observability
+        .as_ref()
+        .and_then(|o| o.confirmed_activity_region.as_deref())
+        == Some(location.as_str());
+    let unset = current.metadata_region_primary.is_empty();
+    let others = routes.iter().filter(|r| r.name != name).count();
+    let same = |label: &str, value: String| SettingChange {
+        label: label.to_owned(),
+        before: value.clone(),
+        after: value,
+        changed: false,
+    };
+    let first_target = if unset {
+        format!(" The account has no Activity Tracker metadata region, so the target Onramp creates sets it to {location}; Activity Tracker offers no way to unset it, so teardown leaves it.")
+    } else {
+        String::new()
+    };
+    Some(AccountChange {
+        key: ACTIVITY_KEY.to_owned(),
+        service: "Activity Tracker Event Routing".to_owned(),
+        settings: vec![
+            SettingChange {
+                label: "Routes".to_owned(),
+                before: format!("{others} route{}", if others == 1 { "" } else { "s" }),
+                after: format!("adds '{name}': every event in {location} and every global event, to the Cloud Logs instance"),
+                changed: true,
+            },
+            SettingChange {
+                label: "Metadata region".to_owned(),
+                before: shown(&current.metadata_region_primary),
+                after: if unset { location.clone() } else { current.metadata_region_primary.clone() },
+                changed: unset,
+            },
+            same("Default targets", list(current.default_targets.iter().cloned())),
+            same(
+                "Permitted target regions",
+                list(current.permitted_target_regions.iter().cloned()),
+            ),
+        ],
+        why: format!(
+            "Activity Tracker routes cover locations, not one database. The route Onramp adds sends the activity events of every service in {location}, and the account's global events (this database's create and delete are global events), to the Cloud Logs instance, in addition to wherever other routes send them. Cloud Logs bills by the GB ingested. Teardown deletes the route and its target.{first_target}"
+        ),
+        confirmed,
+    })
+}
+
 /// The account-wide changes `plan` makes, read from the cloud now.
 pub async fn changes(cloud: &Cloud, plan: &DraftPlan) -> Result<Vec<AccountChange>, AppError> {
-    if monitoring(plan).is_none() {
-        return Ok(Vec::new());
+    let mut all = Vec::new();
+    if monitoring(plan).is_some() {
+        let router = cloud
+            .metrics_router(&plan.location)
+            .map_err(AppError::from_cloud)?;
+        let current = router.get_settings().await.map_err(AppError::from_cloud)?;
+        all.extend(metrics_change(plan, &current));
     }
-    let router = cloud
-        .metrics_router(&plan.location)
-        .map_err(AppError::from_cloud)?;
-    let current = router.get_settings().await.map_err(AppError::from_cloud)?;
-    Ok(metrics_change(plan, &current).into_iter().collect())
+    if activity(plan).is_some() {
+        let tracker = cloud
+            .atracker(&plan.location)
+            .map_err(AppError::from_cloud)?;
+        let (settings, routes) = tokio::join!(tracker.get_settings(), tracker.list_routes());
+        let settings = settings.map_err(AppError::from_cloud)?;
+        let routes = routes.map_err(AppError::from_cloud)?;
+        all.extend(activity_change(plan, &settings, &routes));
+    }
+    Ok(all)
 }
 
 /// Apply refuses a plan whose account-wide change the user has not confirmed.
@@ -130,7 +204,7 @@ pub fn unconfirmed(changes: &[AccountChange]) -> Vec<Problem> {
             Problem::new(
                 field::ACCOUNT_SETTINGS,
                 format!(
-                    "The plan changes {}'s account-wide settings. Review the change in the Observability step and confirm it, or turn Monitoring off.",
+                    "The plan changes {}'s account-wide settings. Review the change in the Observability step and confirm it, or turn it off.",
                     c.service
                 ),
             )
@@ -161,8 +235,44 @@ mod tests {
                 plan: MonitoringPlan::Lite,
             },
             confirmed_metadata_region: confirmed.map(str::to_owned),
+            ..Default::default()
         });
         p
+    }
+
+    fn tracker(primary: &str) -> atracker::Settings {
+        serde_json::from_value(serde_json::json!({
+            "metadata_region_primary": primary, "private_api_endpoint_only": false,
+            "default_targets": [], "permitted_target_regions": [], "api_version": 2
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_activity_route_is_always_an_account_wide_change_and_says_why() {
+        let mut p = plan();
+        assert_eq!(activity_change(&p, &tracker(""), &[]), None);
+        p.observability = Some(Observability {
+            activity: crate::observability::ActivityChoice::Create,
+            ..Default::default()
+        });
+        let change = activity_change(&p, &tracker("us-south"), &[]).unwrap();
+        assert!(!change.confirmed);
+        let changed: Vec<_> = change
+            .settings
+            .iter()
+            .filter(|s| s.changed)
+            .map(|s| s.label.as_str())
+            .collect();
+        assert_eq!(changed, ["Routes"], "a set metadata region stays");
+        assert!(change.why.contains("every service in ca-mon"));
+        let fresh = activity_change(&p, &tracker(""), &[]).unwrap();
+        assert!(fresh
+            .settings
+            .iter()
+            .any(|s| s.label == "Metadata region" && s.changed && s.after == "ca-mon"));
+        p.observability.as_mut().unwrap().confirmed_activity_region = Some("ca-mon".into());
+        assert!(activity_change(&p, &tracker(""), &[]).unwrap().confirmed);
     }
 
     #[test]

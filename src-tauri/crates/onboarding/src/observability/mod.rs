@@ -1,7 +1,8 @@
 //! The Observability step's part of the plan: where the database's platform metrics go
-//! (IBM Cloud Monitoring through Metrics Routing), and the one account-wide change that
-//! can need: Metrics Routing's primary metadata region, which an account without one must
-//! have before any target or route exists. Onramp never changes it unconfirmed.
+//! (IBM Cloud Monitoring through Metrics Routing) and where its activity events go (IBM
+//! Cloud Logs through Activity Tracker Event Routing), and the account-wide changes they
+//! can need, which Onramp never makes unconfirmed: Metrics Routing's primary metadata
+//! region, and an Activity Tracker route (routes cover locations, not one database).
 //!
 //! A plan without this part (`None`, and every plan written before the step) routes nothing.
 
@@ -16,36 +17,62 @@ pub mod options;
 pub mod field {
     pub const MONITORING: &str = "observability.monitoring";
     pub const ACCOUNT_SETTINGS: &str = "observability.accountSettings";
+    pub const ACTIVITY: &str = "observability.activity";
 
     pub fn label(field: &str) -> Option<&'static str> {
         match field {
             MONITORING => Some("Monitoring"),
+            ACTIVITY => Some("activity tracking"),
             ACCOUNT_SETTINGS => Some("account-wide settings"),
             _ => None,
         }
     }
 }
 
+/// IBM Cloud Logs' service name (Resource Controller's `resource_id`).
+pub const LOGS_SERVICE: &str = onramp_cloud::rc::CLOUD_LOGS_RESOURCE_ID;
 /// IBM Cloud Monitoring's service name (Resource Controller's `resource_id`).
 pub const MONITORING_SERVICE: &str = "sysdig-monitor";
 /// The service whose metrics the route selects (Metrics Routing's `service_name`).
 pub const DATABASE_SERVICE: &str = "databases-for-postgresql";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Observability {
+    #[serde(default)]
     pub monitoring: MonitoringChoice,
     /// The primary metadata region the user agreed Onramp may give Metrics Routing, in an
     /// account that has none (an account-wide setting, shown as a before/after first).
     #[serde(default)]
     pub confirmed_metadata_region: Option<String>,
+    /// Where the database's activity events go (older plans: nowhere).
+    #[serde(default)]
+    pub activity: ActivityChoice,
+    /// The location whose account-wide Activity Tracker route the user agreed to (events of
+    /// every service there, and global ones, go to the instance).
+    #[serde(default)]
+    pub confirmed_activity_region: Option<String>,
+}
+
+/// Where the database's activity events (and the account's global events) go.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "kind")]
+pub enum ActivityChoice {
+    #[default]
+    Off,
+    /// A Cloud Logs instance already in the database's region: used, never deleted.
+    #[serde(rename_all = "camelCase")]
+    Existing { crn: String, name: String },
+    /// A new Cloud Logs instance (its one plan, `standard`; 7 days' retention).
+    Create,
 }
 
 /// Where the database's platform metrics go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(tag = "kind")]
 pub enum MonitoringChoice {
     /// Nowhere Onramp sets up.
+    #[default]
     Off,
     /// An instance already in the account, in the database's region: used, never deleted.
     #[serde(rename_all = "camelCase")]
@@ -89,6 +116,24 @@ pub fn monitoring(plan: &DraftPlan) -> Option<&MonitoringChoice> {
         .filter(|m| **m != MonitoringChoice::Off)
 }
 
+/// The plan's activity-tracking choice, when it routes events anywhere.
+pub fn activity(plan: &DraftPlan) -> Option<&ActivityChoice> {
+    plan.observability
+        .as_ref()
+        .map(|o| &o.activity)
+        .filter(|a| **a != ActivityChoice::Off)
+}
+
+/// The name of the Cloud Logs instance a plan makes.
+pub fn logs_instance_name(plan: &DraftPlan) -> String {
+    format!("{}-logs", plan.name)
+}
+
+/// The name of the Activity Tracker target and route a plan makes.
+pub fn activity_name(plan: &DraftPlan) -> String {
+    format!("onramp-{}-activity", plan.name)
+}
+
 /// The name of the Monitoring instance a plan makes: the database's, so the two are found
 /// together in the resource list.
 pub fn monitoring_instance_name(plan: &DraftPlan) -> String {
@@ -106,30 +151,38 @@ pub fn guid_of(crn: &str) -> Option<&str> {
     crn.split(':').nth(7).filter(|g| !g.is_empty())
 }
 
-/// The rules that need no cloud: a chosen instance is named by a CRN of Monitoring in the
+/// Whether `crn` names an instance of `service` in `location`; the message otherwise.
+fn check_instance(crn: &str, service: &str, what: &str, location: &str) -> Option<String> {
+    let parts: Vec<&str> = crn.split(':').collect();
+    if crn.is_empty() {
+        Some(format!("Choose the {what} instance, or create a new one."))
+    } else if parts.len() < 8 || parts[4] != service || guid_of(crn).is_none() {
+        Some(format!(
+            "'{crn}' is not the CRN of an IBM Cloud {what} instance."
+        ))
+    } else if parts[5] != location {
+        Some(format!(
+            "This {what} instance is in {}; the database's data can go only to an instance in {location}. Choose one there, or create a new one.",
+            parts[5]
+        ))
+    } else {
+        None
+    }
+}
+
+/// The rules that need no cloud: a chosen instance is named by a CRN of its service in the
 /// database's region.
 pub fn validate(plan: &DraftPlan) -> Vec<Problem> {
     let mut problems = Vec::new();
     if let Some(MonitoringChoice::Existing { crn, .. }) = monitoring(plan) {
-        let parts: Vec<&str> = crn.split(':').collect();
-        if crn.is_empty() {
-            problems.push(Problem::new(
-                field::MONITORING,
-                "Choose the Monitoring instance the metrics go to, or create a new one.",
-            ));
-        } else if parts.len() < 8 || parts[4] != MONITORING_SERVICE || guid_of(crn).is_none() {
-            problems.push(Problem::new(
-                field::MONITORING,
-                format!("'{crn}' is not the CRN of an IBM Cloud Monitoring instance."),
-            ));
-        } else if parts[5] != plan.location {
-            problems.push(Problem::new(
-                field::MONITORING,
-                format!(
-                    "This Monitoring instance is in {}; the database's metrics can go only to an instance in {}. Choose one there, or create a new one.",
-                    parts[5], plan.location
-                ),
-            ));
+        if let Some(message) = check_instance(crn, MONITORING_SERVICE, "Monitoring", &plan.location)
+        {
+            problems.push(Problem::new(field::MONITORING, message));
+        }
+    }
+    if let Some(ActivityChoice::Existing { crn, .. }) = activity(plan) {
+        if let Some(message) = check_instance(crn, LOGS_SERVICE, "Cloud Logs", &plan.location) {
+            problems.push(Problem::new(field::ACTIVITY, message));
         }
     }
     problems
@@ -145,6 +198,8 @@ mod tests {
         p.observability = Some(Observability {
             monitoring: choice,
             confirmed_metadata_region: None,
+            activity: ActivityChoice::Off,
+            confirmed_activity_region: None,
         });
         p
     }
@@ -188,5 +243,23 @@ mod tests {
             name: String::new(),
         });
         assert!(validate(&none)[0].message.starts_with("Choose"));
+    }
+
+    #[test]
+    fn a_chosen_cloud_logs_instance_must_be_in_the_databases_region() {
+        let mut p = with(MonitoringChoice::Off);
+        let logs =
+            "crn:v1:bluemix:public:logs:ca-mon:a/acct:9d2c4b6a-8e1f-4a3b-b5c7-d9e0f1a2b3c4::";
+        p.observability.as_mut().unwrap().activity = ActivityChoice::Existing {
+            crn: logs.into(),
+            name: "l".into(),
+        };
+        assert!(validate(&p).is_empty());
+        assert!(activity(&p).is_some() && monitoring(&p).is_none());
+        p.observability.as_mut().unwrap().activity = ActivityChoice::Existing {
+            crn: logs.replace("ca-mon", "us-south"),
+            name: "l".into(),
+        };
+        assert_eq!(validate(&p)[0].field, field::ACTIVITY);
     }
 }

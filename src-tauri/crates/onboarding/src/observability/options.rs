@@ -1,23 +1,23 @@
-//! What the Observability step offers, read live: the Monitoring instances already in the
-//! database's region (which the user may choose, and Onramp then keeps), and Monitoring's
-//! plans with their prices from the Global Catalog. Monitoring is billed by use, so a
-//! price is a unit price, never a guessed monthly total.
+//! What the Observability step offers, read live: the Monitoring and Cloud Logs instances
+//! already in the database's region (which the user may choose, and Onramp then keeps),
+//! and the plans of new ones with their prices from the Global Catalog. Both bill by use,
+//! so a price is a unit price, never a guessed monthly total.
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use onramp_cloud::{
     catalog::{PriceMetric, Pricing},
-    rc::{InstanceFilter, MONITORING_RESOURCE_ID},
+    rc::{InstanceFilter, ResourceInstance, MONITORING_RESOURCE_ID},
     Cloud,
 };
 
-use super::MonitoringPlan;
+use super::{MonitoringPlan, LOGS_SERVICE};
 use crate::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
-pub struct MonitoringInstanceOffer {
+pub struct InstanceOffer {
     pub crn: String,
     pub name: String,
     /// The plan's name, e.g. "graduated-tier", when the catalog id is one Onramp knows.
@@ -41,8 +41,11 @@ pub struct MonitoringPlanOffer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservabilityOptions {
-    pub monitoring_instances: Vec<MonitoringInstanceOffer>,
+    pub monitoring_instances: Vec<InstanceOffer>,
     pub monitoring_plans: Vec<MonitoringPlanOffer>,
+    pub logs_instances: Vec<InstanceOffer>,
+    /// The catalog's unit prices of Cloud Logs' plan in this location (empty: none listed).
+    pub logs_prices: Vec<String>,
 }
 
 fn plan_name(id: &str) -> Option<String> {
@@ -115,24 +118,12 @@ pub fn plan_offers(
     ]
 }
 
-/// The Monitoring instances in `location` and the plans a new one can have.
-pub async fn options(cloud: &Cloud, location: &str) -> Result<ObservabilityOptions, AppError> {
-    let rc = cloud.resource_controller().map_err(AppError::from_cloud)?;
-    let catalog = cloud.global_catalog().map_err(AppError::from_cloud)?;
-    let filter = InstanceFilter {
-        resource_id: Some(MONITORING_RESOURCE_ID.to_owned()),
-        ..InstanceFilter::default()
-    };
-    let (listed, lite, graduated) = tokio::join!(
-        rc.list_instances(&filter),
-        catalog.pricing(MonitoringPlan::Lite.id(), Some(location)),
-        catalog.pricing(MonitoringPlan::GraduatedTier.id(), Some(location)),
-    );
-    let mut monitoring_instances: Vec<MonitoringInstanceOffer> = listed
-        .map_err(AppError::from_cloud)?
+/// The active instances of one service in `location`, by name.
+fn offers(listed: Vec<ResourceInstance>, location: &str) -> Vec<InstanceOffer> {
+    let mut all: Vec<InstanceOffer> = listed
         .into_iter()
         .filter(|i| i.region_id.as_deref() == Some(location) && i.is_ready())
-        .map(|i| MonitoringInstanceOffer {
+        .map(|i| InstanceOffer {
             default_receiver: i
                 .parameters
                 .as_ref()
@@ -149,10 +140,48 @@ pub async fn options(cloud: &Cloud, location: &str) -> Result<ObservabilityOptio
             name: i.name,
         })
         .collect();
-    monitoring_instances.sort_by(|a, b| a.name.cmp(&b.name));
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    all
+}
+
+/// The catalog's prices of Cloud Logs' plan (found by name: IBM publishes no id for it).
+async fn logs_prices(cloud: &Cloud, location: &str) -> Vec<String> {
+    let Ok(catalog) = cloud.global_catalog() else {
+        return Vec::new();
+    };
+    let Ok(plans) = catalog.plans(LOGS_SERVICE).await else {
+        return Vec::new();
+    };
+    let Some(standard) = plans.iter().find(|p| p.name == "standard") else {
+        return Vec::new();
+    };
+    match catalog.pricing(&standard.id, Some(location)).await {
+        Ok(pricing) => pricing.metrics.iter().filter_map(price_line).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The Monitoring and Cloud Logs instances in `location`, and what new ones would be.
+pub async fn options(cloud: &Cloud, location: &str) -> Result<ObservabilityOptions, AppError> {
+    let rc = cloud.resource_controller().map_err(AppError::from_cloud)?;
+    let catalog = cloud.global_catalog().map_err(AppError::from_cloud)?;
+    let of = |service: &str| InstanceFilter {
+        resource_id: Some(service.to_owned()),
+        ..InstanceFilter::default()
+    };
+    let (monitoring_filter, logs_filter) = (of(MONITORING_RESOURCE_ID), of(LOGS_SERVICE));
+    let (monitoring, logs, lite, graduated, logs_prices) = tokio::join!(
+        rc.list_instances(&monitoring_filter),
+        rc.list_instances(&logs_filter),
+        catalog.pricing(MonitoringPlan::Lite.id(), Some(location)),
+        catalog.pricing(MonitoringPlan::GraduatedTier.id(), Some(location)),
+        logs_prices(cloud, location),
+    );
     Ok(ObservabilityOptions {
-        monitoring_instances,
+        monitoring_instances: offers(monitoring.map_err(AppError::from_cloud)?, location),
         monitoring_plans: plan_offers(lite.ok().as_ref(), graduated.ok().as_ref()),
+        logs_instances: offers(logs.map_err(AppError::from_cloud)?, location),
+        logs_prices,
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use onramp_cloud::{
     metrics_router::{CreateTarget, Target},
-    routing::WriteState,
+    routing::{WriteState, WriteStatus},
     CloudError, Idempotency,
 };
 
@@ -44,15 +44,14 @@ fn found(target: Target, monitoring_crn: &str) -> Found {
     }
 }
 
-/// What a target's `write_status` says, in the user's words.
-pub(crate) fn write_state(target: &Target) -> (String, Option<String>) {
-    match target.write_status.status {
+/// What a routing target's `write_status` says, in the user's words (`who` writes to `what`).
+pub(crate) fn write_state(status: &WriteStatus, who: &str, what: &str) -> (String, Option<String>) {
+    match status.status {
         WriteState::Failed => (
             "write failed".to_owned(),
             Some(format!(
-                "Metrics Routing cannot write to the Monitoring instance yet{}. A new authorization can take a minute to apply.",
-                target
-                    .write_status
+                "{who} cannot write to the {what} yet{}. A new authorization can take a minute to apply.",
+                status
                     .reason_for_last_failure
                     .as_ref()
                     .map(|r| format!(" ({r})"))
@@ -154,7 +153,11 @@ impl Resource for MetricsTarget {
                 .metrics_router(&plan.location)
                 .map_err(AppError::from_cloud)?;
             let target = run.call(router.get_target(id)).await?;
-            let (state, message) = write_state(&target);
+            let (state, message) = write_state(
+                &target.write_status,
+                "Metrics Routing",
+                "Monitoring instance",
+            );
             run.record(Record::Observed {
                 step: StepId::MetricsTarget,
                 state,
@@ -202,8 +205,10 @@ mod tests {
 
     #[test]
     fn a_failed_write_is_said_with_its_reason() {
-        assert_eq!(write_state(&target("crn:m", "success")).0, "writing");
-        let (state, message) = write_state(&target("crn:m", "failed"));
+        let said =
+            |t: Target| write_state(&t.write_status, "Metrics Routing", "Monitoring instance");
+        assert_eq!(said(target("crn:m", "success")).0, "writing");
+        let (state, message) = said(target("crn:m", "failed"));
         assert_eq!(state, "write failed");
         assert!(message.unwrap().contains("S2S token not authorized"));
     }

@@ -4,6 +4,8 @@
 use super::{graph::KINDS, resource::Resource};
 use crate::journal::StepId;
 
+pub(crate) mod activity_route;
+pub(crate) mod activity_target;
 pub(crate) mod authorization;
 pub(crate) mod cbr_rule;
 pub(crate) mod cbr_zone;
@@ -12,12 +14,14 @@ pub(crate) mod endpoint_gateway;
 pub(crate) mod extras;
 pub(crate) mod floating_ip;
 pub(crate) mod jump_server;
+pub(crate) mod logs_instance;
 pub(crate) mod manager_key;
-pub(crate) mod metrics_authorization;
 pub(crate) mod metrics_route;
 pub(crate) mod metrics_settings;
 pub(crate) mod metrics_target;
 pub(crate) mod monitoring_instance;
+pub(crate) mod rc_instance;
+pub(crate) mod routing_authorization;
 pub(crate) mod security_group_rule;
 pub(crate) mod ssh_key;
 pub(crate) mod subnet;

@@ -7,20 +7,17 @@
 use std::time::Duration;
 
 use onramp_cloud::{
-    rc::{
-        CreateResourceInstance, InstanceFilter, MonitoringParameters, ResourceInstance,
-        MONITORING_RESOURCE_ID,
-    },
+    rc::{CreateResourceInstance, MonitoringParameters, MONITORING_RESOURCE_ID},
     CloudError, Idempotency,
 };
 
 use super::super::{
     ownership::plan_tag,
     resource::{Found, Proof, Resource, Work},
-    run::{Readiness, Run},
+    run::Run,
     Timing,
 };
-use super::database::gone;
+use super::rc_instance::{self, found};
 use crate::{
     journal::{StepId, StepRecord},
     observability::{field, monitoring, monitoring_instance_name, MonitoringChoice},
@@ -31,17 +28,6 @@ use crate::{
 
 pub(crate) struct MonitoringInstance;
 pub(crate) static MONITORING_INSTANCE: MonitoringInstance = MonitoringInstance;
-
-fn found(i: ResourceInstance) -> Found {
-    Found {
-        id: i.id,
-        name: i.name,
-        crn: Some(i.crn),
-        created_at: i.created_at,
-        created_by: i.created_by,
-        ..Found::default()
-    }
-}
 
 /// The create body: the plan's location, group, tag and the chosen Monitoring plan.
 pub(crate) fn create_body(
@@ -134,24 +120,8 @@ impl Resource for MonitoringInstance {
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let plan = run.plan();
-            let rc = run
-                .ctx
-                .cloud
-                .resource_controller()
-                .map_err(AppError::from_cloud)?;
-            let filter = InstanceFilter {
-                name: Some(monitoring_instance_name(&plan)),
-                resource_group_id: Some(plan.resource_group_id.clone()),
-                resource_id: Some(MONITORING_RESOURCE_ID.to_owned()),
-                ..InstanceFilter::default()
-            };
-            let listed = run.call(rc.list_instances(&filter)).await?;
             let name = monitoring_instance_name(&plan);
-            Ok(listed
-                .into_iter()
-                .filter(|i| i.name == name && !gone(i))
-                .map(found)
-                .collect())
+            rc_instance::look(run, &plan, MONITORING_RESOURCE_ID, &name).await
         })
     }
 
@@ -179,66 +149,26 @@ impl Resource for MonitoringInstance {
             else {
                 return Err(AppError::internal("the plan chose no Monitoring instance").into());
             };
-            let rc = run
-                .ctx
-                .cloud
-                .resource_controller()
-                .map_err(AppError::from_cloud)?;
-            Ok(found(run.call(rc.get_instance(&crn)).await?))
+            rc_instance::chosen(run, &crn).await
         })
     }
 
     fn wait<'a>(&'a self, run: &'a Run, id: &'a str) -> Work<'a, ()> {
-        Box::pin(async move {
-            let rc = run
-                .ctx
-                .cloud
-                .resource_controller()
-                .map_err(AppError::from_cloud)?;
-            run.wait_until(
-                StepId::MonitoringInstance,
-                "Monitoring instance",
-                Duration::ZERO,
-                || rc.get_instance(id),
-                |instance| {
-                    let state = instance
-                        .state
-                        .as_ref()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_else(|| "unknown".to_owned());
-                    let readiness = if instance.is_ready() {
-                        Readiness::Ready
-                    } else if instance.has_failed() || gone(instance) {
-                        Readiness::Failed(format!(
-                            "The Monitoring instance is {state} and will not become active."
-                        ))
-                    } else {
-                        Readiness::Waiting
-                    };
-                    (state, None, readiness, None)
-                },
-            )
-            .await?;
-            Ok(())
-        })
+        Box::pin(rc_instance::wait_active(
+            run,
+            StepId::MonitoringInstance,
+            id,
+            "Monitoring instance",
+        ))
     }
 
     fn delete<'a>(&'a self, run: &'a Run, id: &'a str, _: &'a StepRecord) -> Work<'a, ()> {
-        Box::pin(async move {
-            let rc = run
-                .ctx
-                .cloud
-                .resource_controller()
-                .map_err(AppError::from_cloud)?;
-            run.delete_and_wait(
-                StepId::MonitoringInstance,
-                "Monitoring instance",
-                || rc.delete_instance(id, true),
-                || rc.get_instance(id),
-                gone,
-            )
-            .await
-        })
+        Box::pin(rc_instance::delete(
+            run,
+            StepId::MonitoringInstance,
+            id,
+            "Monitoring instance",
+        ))
     }
 }
 
@@ -258,6 +188,7 @@ mod tests {
                 plan: MonitoringPlan::GraduatedTier,
             },
             confirmed_metadata_region: None,
+            ..Default::default()
         });
         let body = create_body(&p, MonitoringPlan::GraduatedTier.id());
         assert_eq!(body.name, "pg-demo-monitoring");
@@ -271,6 +202,7 @@ mod tests {
                 name: "team-monitoring".into(),
             },
             confirmed_metadata_region: None,
+            ..Default::default()
         });
         assert!(MONITORING_INSTANCE.chosen(&p));
         assert_eq!(MONITORING_INSTANCE.name(&p), "team-monitoring");

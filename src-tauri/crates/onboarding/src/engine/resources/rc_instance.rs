@@ -1,0 +1,100 @@
+//! What the observability instances (Monitoring, Cloud Logs) share as Resource Controller
+//! instances: the look for the plan's name in one service, the wait through `provisioning`
+//! to `active`, and the delete that waits until it is gone. Each kind's own file says which
+//! service, which plan and what it means; the database keeps its own, richer, version.
+
+use onramp_cloud::rc::{InstanceFilter, ResourceInstance};
+
+use super::super::{
+    resource::Found,
+    run::{Readiness, Run, StepResult},
+    Stop,
+};
+use super::database::gone;
+use crate::{journal::StepId, plan::DraftPlan, AppError};
+
+pub(crate) fn found(i: ResourceInstance) -> Found {
+    Found {
+        id: i.id,
+        name: i.name,
+        crn: Some(i.crn),
+        created_at: i.created_at,
+        created_by: i.created_by,
+        ..Found::default()
+    }
+}
+
+fn rc(run: &Run) -> Result<onramp_cloud::rc::ResourceControllerClient, Stop> {
+    Ok(run
+        .ctx
+        .cloud
+        .resource_controller()
+        .map_err(AppError::from_cloud)?)
+}
+
+/// Every instance of `service` in the plan's group named `name`, not on its way out.
+pub(crate) async fn look(
+    run: &Run,
+    plan: &DraftPlan,
+    service: &str,
+    name: &str,
+) -> Result<Vec<Found>, Stop> {
+    let filter = InstanceFilter {
+        name: Some(name.to_owned()),
+        resource_group_id: Some(plan.resource_group_id.clone()),
+        resource_id: Some(service.to_owned()),
+        ..InstanceFilter::default()
+    };
+    let listed = run.call(rc(run)?.list_instances(&filter)).await?;
+    Ok(listed
+        .into_iter()
+        .filter(|i| i.name == name && !gone(i))
+        .map(found)
+        .collect())
+}
+
+/// The instance the user chose, read now.
+pub(crate) async fn chosen(run: &Run, crn: &str) -> Result<Found, Stop> {
+    Ok(found(run.call(rc(run)?.get_instance(crn)).await?))
+}
+
+/// Waits until the instance is active; `what` names it in messages.
+pub(crate) async fn wait_active(run: &Run, step: StepId, id: &str, what: &str) -> StepResult {
+    let rc = rc(run)?;
+    run.wait_until(
+        step,
+        what,
+        std::time::Duration::ZERO,
+        || rc.get_instance(id),
+        |instance| {
+            let state = instance
+                .state
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_else(|| "unknown".to_owned());
+            let readiness = if instance.is_ready() {
+                Readiness::Ready
+            } else if instance.has_failed() || gone(instance) {
+                Readiness::Failed(format!("The {what} is {state} and will not become active."))
+            } else {
+                Readiness::Waiting
+            };
+            (state, None, readiness, None)
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes the instance (with its keys) and waits until it is gone.
+pub(crate) async fn delete(run: &Run, step: StepId, id: &str, what: &str) -> StepResult {
+    let rc = rc(run)?;
+    run.delete_and_wait(
+        step,
+        what,
+        || rc.delete_instance(id, true),
+        || rc.get_instance(id),
+        gone,
+    )
+    .await
+}

@@ -336,6 +336,9 @@ function clipboard() {
 }
 
 test('Done: every resource the plan made, its cost, and where its secrets are, with no secret shown', async () => {
+  // Users leads to Observability (provision.test walks it), then Done.
+  await session.next();
+  await session.waitFor('label[for="obs-monitoring-create"]', 30000);
   await session.next();
   await session.waitFor('#done-resources tbody tr[data-step="vpe"]', 30000);
   const made = await session.text(await session.find('#done-resources'));

@@ -123,12 +123,28 @@ impl Backend {
         location: String,
     ) -> Result<ObservabilityOptions, AppError> {
         let session = self.signed_in().await?;
+        self.offered(&location).await?;
         observability::options::options(&session.cloud(&self.http), &location).await
+    }
+
+    /// Refuses a location that Gen 2 is not offered in, before it goes into a URL.
+    async fn offered(&self, location: &str) -> Result<(), AppError> {
+        let offerings = self.current_offerings().await?;
+        if offerings.location(location).is_some() {
+            return Ok(());
+        }
+        let shown: String = location.chars().take(40).collect();
+        Err(AppError::invalid(
+            plan::field::LOCATION,
+            format!("Databases for PostgreSQL Gen 2 is not offered in '{shown}'."),
+        )
+        .hint("Choose a location in Basics."))
     }
 
     /// The account-wide settings `plan` would change, read now, each before and after.
     pub async fn account_changes(&self, plan: DraftPlan) -> Result<Vec<AccountChange>, AppError> {
         let session = self.signed_in().await?;
+        self.offered(&plan.location).await?;
         observability::account::changes(&session.cloud(&self.http), &plan).await
     }
 }

@@ -46,6 +46,21 @@ impl fmt::Display for CloudError {
 
 impl std::error::Error for CloudError {}
 
+/// A URL as an error may show it: no query, at most [`SHOWN_URL_MAX`] characters.
+fn shown_url(url: &url::Url) -> String {
+    let mut bare = url.clone();
+    bare.set_query(None);
+    bare.set_fragment(None);
+    let text = bare.to_string();
+    if text.chars().count() <= SHOWN_URL_MAX {
+        text
+    } else {
+        format!("{}…", text.chars().take(SHOWN_URL_MAX).collect::<String>())
+    }
+}
+
+const SHOWN_URL_MAX: usize = 200;
+
 impl CloudError {
     /// The service rejected the credentials (after the one fresh-token retry, when the
     /// call went through [`crate::Cloud`]).
@@ -71,12 +86,17 @@ impl CloudError {
 
     pub(crate) fn transport(error: &reqwest::Error, service: &str) -> Self {
         let timeout = error.is_timeout();
-        // reqwest's Display includes the URL but never a body, so it is safe to show.
+        // reqwest's Display includes the URL but never a body. The URL is shown without its
+        // query and cut short: what a caller put in it (an id, a region) may be anything, of
+        // any size, and the message goes to the log and the window.
         let mut message = format!("could not reach {service}: {error}");
         let mut source = std::error::Error::source(error);
         while let Some(inner) = source {
             message.push_str(&format!(": {inner}"));
             source = inner.source();
+        }
+        if let Some(url) = error.url() {
+            message = message.replace(url.as_str(), &shown_url(url));
         }
         CloudError {
             kind: if timeout {
@@ -252,6 +272,18 @@ pub(crate) fn redact_quoted(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_url_in_an_error_is_shown_short_and_without_its_query() {
+        let huge = "x".repeat(10 * 1024 * 1024);
+        let url = url::Url::parse(&format!(
+            "http://127.0.0.1:9/gc/api/v1/plan/pricing?deployment_region={huge}"
+        ))
+        .unwrap();
+        assert_eq!(shown_url(&url), "http://127.0.0.1:9/gc/api/v1/plan/pricing");
+        let long = url::Url::parse(&format!("http://127.0.0.1:9/{huge}")).unwrap();
+        assert!(shown_url(&long).chars().count() <= 201);
+    }
+
     use super::*;
 
     #[test]

@@ -30,6 +30,9 @@ use onramp_onboarding::{
     ErrorCode,
 };
 
+use rand::{Rng, SeedableRng};
+use std::time::Duration;
+
 use support::Env;
 
 const METRICS_STEPS: [StepId; 5] = [
@@ -380,5 +383,115 @@ async fn activity_events_go_to_cloud_logs_once_the_account_wide_route_is_confirm
             .is_some_and(|s| s.as_str() == "removed")),
         "{gone:?}"
     );
+    env.stop().await;
+}
+
+/// Every observability object that is there now: instances (not removed), targets, routes.
+async fn observed(env: &Env, location: &str) -> [usize; 6] {
+    let rc = env.cloud.resource_controller().unwrap();
+    let live = |service: &'static str| {
+        let rc = rc.clone();
+        async move {
+            let filter = onramp_cloud::rc::InstanceFilter {
+                resource_id: Some(service.to_owned()),
+                ..Default::default()
+            };
+            rc.list_instances(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|i| i.state.as_ref().is_none_or(|s| s.as_str() != "removed"))
+                .count()
+        }
+    };
+    let router = env.cloud.metrics_router(location).unwrap();
+    let tracker = env.cloud.atracker(location).unwrap();
+    [
+        live(MONITORING_RESOURCE_ID).await,
+        live("logs").await,
+        router.list_targets().await.unwrap().len(),
+        router.list_routes().await.unwrap().len(),
+        tracker.list_targets(None).await.unwrap().len(),
+        tracker.list_routes().await.unwrap().len(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_observability_is_applied_the_engine_resumes_with_one_of_each() {
+    // Unclear answers on the routing APIs' creates too: the engine must look, and prove.
+    let env = Env::start(
+        "observability-killed",
+        "metrics-router.POST:status=503@rate=0.2;atracker.POST:reset@rate=0.2;rc:status=503@rate=0.05;seed=9",
+        2.0,
+    )
+    .await;
+    let mut plan = env.plan("pg-observed-killed").await;
+    plan.observability = Some(Observability {
+        monitoring: MonitoringChoice::Create {
+            plan: MonitoringPlan::Lite,
+        },
+        confirmed_metadata_region: Some(plan.location.clone()),
+        activity: ActivityChoice::Create,
+        confirmed_activity_region: Some(plan.location.clone()),
+    });
+    let plan_file = env.data.path().join("plan.json");
+    std::fs::write(&plan_file, serde_json::to_string(&plan).unwrap()).unwrap();
+    let seed: u64 = std::env::var("ONRAMP_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::thread_rng().gen());
+    eprintln!("kill seed {seed} (ONRAMP_KILL_SEED={seed} repeats it)");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let apply_args = ["apply", "--plan", plan_file.to_str().unwrap()];
+    let mut kills = 0;
+    for _ in 0..8 {
+        let after = Duration::from_millis(rng.gen_range(20..1500));
+        let ended = tokio::task::block_in_place(|| env.engine_process(&apply_args, Some(after)));
+        eprintln!(
+            "run killed after {after:?}: {}",
+            if ended.is_none() {
+                "killed".to_owned()
+            } else {
+                format!("ended {ended:?}")
+            }
+        );
+        if ended.is_none() {
+            kills += 1;
+        }
+        let now = observed(&env, &plan.location).await;
+        assert!(
+            now.iter().all(|n| *n <= 1),
+            "a second one after a kill: {now:?}"
+        );
+    }
+    assert!(
+        kills >= 3,
+        "only {kills} kills landed; the test would prove little"
+    );
+    let ok = tokio::task::block_in_place(|| env.engine_process(&apply_args, None));
+    assert_eq!(ok, Some(true), "the last run finishes the plan");
+    assert_eq!(observed(&env, &plan.location).await, [1; 6]);
+    let state = env.journal(&plan.id);
+    let target = env
+        .cloud
+        .metrics_router(&plan.location)
+        .unwrap()
+        .list_targets()
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        state.step(StepId::MetricsTarget).id.as_deref(),
+        Some(target.id.as_str())
+    );
+
+    let teardown_args = ["teardown", "--plan-id", &plan.id];
+    for _ in 0..2 {
+        let after = Duration::from_millis(rng.gen_range(20..600));
+        tokio::task::block_in_place(|| env.engine_process(&teardown_args, Some(after)));
+    }
+    let ok = tokio::task::block_in_place(|| env.engine_process(&teardown_args, None));
+    assert_eq!(ok, Some(true));
+    assert_eq!(observed(&env, &plan.location).await, [0; 6]);
     env.stop().await;
 }

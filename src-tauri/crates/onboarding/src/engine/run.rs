@@ -286,7 +286,13 @@ impl Run {
                             ),
                         )
                         .at(kind.field())
-                        .hint("Choose another one in the Connectivity step."),
+                        .hint(
+                            if kind.field().starts_with("observability") {
+                                "Choose another one in the Observability step."
+                            } else {
+                                "Choose another one in the Connectivity step."
+                            },
+                        ),
                     ))
                 }
                 other => other?,

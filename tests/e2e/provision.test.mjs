@@ -210,7 +210,7 @@ test('Done: each resource links to the IBM Cloud console; the secrets are named 
   await session.accessible('Done');
 });
 
-test('Observability: Monitoring and activity tracking join the finished plan once the account-wide changes are confirmed', async () => {
+test('Observability: Monitoring, activity tracking and platform logs join the finished plan once the account-wide changes are confirmed', async () => {
   // Without a way in, Done comes after Observability.
   await session.click(await session.find('#back-button'));
   await session.waitFor('label[for="obs-monitoring-create"]', 30000);
@@ -221,18 +221,24 @@ test('Observability: Monitoring and activity tracking join the finished plan onc
   await session.waitForText('#obs-account-change-metrics-router', (t) => t.includes('Primary metadata region') && t.includes('(not set)'));
   await session.click(await session.find('label[for="obs-activity-create"]'));
   await session.waitForText('#obs-account-change-atracker', (t) => t.includes('every global event'));
+  await session.click(await session.find('label[for="obs-platform-logs"]'));
+  await session.waitForText('#obs-account-change-logs-router', (t) => t.includes('1 (v1 tenants)'));
   assert.equal(await session.script('return document.getElementById("obs-apply").disabled'), true);
   await session.screenshot('18c-observability');
-  await session.script('document.getElementById("obs-account-change-metrics-router").scrollIntoView()');
-  await session.screenshot('18c2-observability-account-changes');
+  await session.script('document.getElementById("obs-platform-logs").scrollIntoView()');
+  await session.screenshot('18c2-observability-logs');
+  await session.script('document.getElementById("obs-account-change-logs-router").scrollIntoView()');
+  await session.screenshot('18c3-observability-account-changes');
   await session.accessible('Observability, before the confirmation');
   await session.click(await session.find('label[for="obs-confirm-metrics-router"]'));
   await session.click(await session.find('label[for="obs-confirm-atracker"]'));
+  await session.click(await session.find('label[for="obs-confirm-logs-router"]'));
   await waitFor('Apply to be enabled', async () => (await session.script('return document.getElementById("obs-apply").disabled')) === false, 10000);
   assert.deepEqual(await api.metrics('targets'), [], 'nothing is made before Apply');
   await session.click(await session.find('#obs-apply'));
   await session.waitFor('[data-step="metrics-route"]', 30000);
   await session.waitFor('[data-step="activity-route"]', 30000);
+  await session.waitFor('[data-step="logs-route"]', 30000);
   await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', 60000);
   await session.screenshot('18d-observability-applied');
   const [database] = await api.databases();
@@ -249,6 +255,11 @@ test('Observability: Monitoring and activity tracking join the finished plan onc
   const [eventRoute] = await api.tracker('routes');
   assert.equal(eventTarget.cloudlogs_endpoint.target_crn, logs.crn);
   assert.deepEqual(eventRoute.rules[0].locations, ['ca-mon', 'global']);
+  const [logTarget] = await api.logs('targets');
+  const [logRoute] = await api.logs('routes');
+  assert.equal(logTarget.destination_crn, logs.crn, 'one Cloud Logs instance for events and logs');
+  assert.deepEqual(logRoute.rules[0].inclusion_filters, [{ operand: 'location', operator: 'is', values: ['ca-mon'] }]);
+  assert.equal((await api.logs('settings')).api_version, 3);
   await session.waitFor('#teardown-button');
 });
 
@@ -267,6 +278,8 @@ test('Teardown: previewed, then everything is deleted and the keychain entry is 
   assert.deepEqual(await api.instances('logs'), [], 'nor the Cloud Logs instance');
   assert.deepEqual(await api.tracker('routes'), []);
   assert.deepEqual(await api.tracker('targets'), []);
+  assert.deepEqual(await api.logs('routes'), []);
+  assert.deepEqual(await api.logs('targets'), []);
   assert.deepEqual(await api.metrics('routes'), []);
   assert.deepEqual(await api.metrics('targets'), []);
   // Metrics Routing cannot unset an account's metadata region: teardown leaves it, and said so.

@@ -295,6 +295,11 @@ export async function sandboxApi(sandbox) {
       const body = await get(sandbox.endpoints.regions['ca-mon'].atracker, `api/v2/${collection}`);
       return collection === 'settings' ? body : body[collection];
     },
+    /** Logs Routing's `targets`, `routes` or `settings` (account-wide; read through ca-mon). */
+    async logs(collection) {
+      const body = await get(sandbox.endpoints.regions['ca-mon'].logs_router, collection);
+      return collection === 'settings' ? body : body[collection];
+    },
     /** Instances of `service` (`sysdig-monitor`, `logs`) that are not removed. */
     async instances(service) {
       const body = await get(sandbox.endpoints.resource_controller, `v2/resource_instances?resource_id=${service}`);

@@ -353,7 +353,11 @@ export function App({ backend }: { backend: Backend }) {
           shown={model.shown}
           onChange={model.update}
           onApply={apply}
-          routed={{ metrics: ready('metrics-route'), activity: ready('activity-route') }}
+          routed={{
+            metrics: ready('metrics-route'),
+            activity: ready('activity-route'),
+            platformLogs: ready('logs-route'),
+          }}
         />
       );
     }

@@ -74,12 +74,17 @@ export const FIELDS: Record<string, FieldInfo> = {
   'observability.accountSettings': {
     step: 'observability',
     label: 'Account-wide settings',
-    focus: ['obs-confirm-metrics-router', 'obs-confirm-atracker', 'obs-monitoring-off'],
+    focus: ['obs-confirm-metrics-router', 'obs-confirm-atracker', 'obs-confirm-logs-router', 'obs-monitoring-off'],
   },
   'observability.activity': {
     step: 'observability',
     label: 'Activity tracking',
     focus: ['obs-activity-instance', 'obs-activity-off'],
+  },
+  'observability.platformLogs': {
+    step: 'observability',
+    label: 'Platform logs',
+    focus: ['obs-platform-logs'],
   },
 };
 
@@ -106,7 +111,12 @@ export function fieldsOfPatch(patch: Partial<DraftPlan>, before?: DraftPlan | nu
   return Object.keys(patch).flatMap((key) => {
     if (key === 'encryption') return ['encryption.key', 'encryption.authorization'];
     if (key === 'observability') {
-      return ['observability.monitoring', 'observability.activity', 'observability.accountSettings'];
+      return [
+        'observability.monitoring',
+        'observability.activity',
+        'observability.platformLogs',
+        'observability.accountSettings',
+      ];
     }
     if (key === 'connectivity') {
       const old = before?.connectivity;

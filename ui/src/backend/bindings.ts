@@ -1049,7 +1049,17 @@ activity?: ActivityChoice;
  * The location whose account-wide Activity Tracker route the user agreed to (events of
  * every service there, and global ones, go to the instance).
  */
-confirmedActivityRegion?: string | null }
+confirmedActivityRegion?: string | null; 
+/**
+ * Whether the database's platform logs go to the same Cloud Logs instance, through
+ * Logs Routing (older plans: no).
+ */
+platformLogs?: boolean; 
+/**
+ * The location whose account-wide Logs Routing change the user agreed to (a route for
+ * every platform log there, and the settings it needs).
+ */
+confirmedLogsRegion?: string | null }
 export type ObservabilityOptions = { monitoringInstances: InstanceOffer[]; monitoringPlans: MonitoringPlanOffer[]; logsInstances: InstanceOffer[]; 
 /**
  * The catalog's unit prices of Cloud Logs' plan in this location (empty: none listed).
@@ -1382,7 +1392,23 @@ export type StepId =
 /**
  * The route sending the location's and global events to the target.
  */
-"activity-route"
+"activity-route" | 
+/**
+ * The authorization logs-router → logs on the Cloud Logs instance.
+ */
+"logs-router-authorization" | 
+/**
+ * Logs Routing's account settings: version 3 and a metadata region, where needed.
+ */
+"logs-settings" | 
+/**
+ * The Logs Routing target: the Cloud Logs instance.
+ */
+"logs-target" | 
+/**
+ * The route sending the location's platform logs to the target.
+ */
+"logs-route"
 export type StepProgress = { step: StepId; 
 /**
  * What kind of resource, e.g. `Databases for PostgreSQL`.

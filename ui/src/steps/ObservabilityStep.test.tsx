@@ -53,6 +53,8 @@ describe('Observability', () => {
       confirmedMetadataRegion: 'ca-mon',
       activity: { kind: 'Off' },
       confirmedActivityRegion: null,
+      platformLogs: false,
+      confirmedLogsRegion: null,
     });
     // The plan's new steps join the ones already made.
     for (const step of ['monitoring-instance', 'metrics-authorization', 'metrics-settings', 'metrics-target', 'metrics-route']) {
@@ -101,6 +103,34 @@ describe('Observability', () => {
     act(() => void backend.finish(plan.id));
     await openStep(user, 'observability', 'Observability');
     expect(await screen.findByText('Events are routed')).toBeTruthy();
+  });
+
+  it('sends platform logs to the same Cloud Logs instance once the move to Logs Routing v3 is confirmed', async () => {
+    const { user, backend } = await observability();
+    const platformLogs = screen.getByLabelText(/Also send platform logs/) as HTMLInputElement;
+    expect(platformLogs.disabled).toBe(true);
+    await user.click(screen.getByLabelText('Create a new Cloud Logs instance'));
+    await waitFor(() => expect(platformLogs.disabled).toBe(false));
+    await user.click(platformLogs);
+    const change = await screen.findByRole('table', { name: /Logs Routing account settings/ });
+    const changed = [...change.querySelectorAll('[data-changed="true"]')].map((r) => r.textContent);
+    expect(changed).toEqual([
+      expect.stringMatching(/^Routes0 routesadds 'onramp-.*-logs': every platform log in ca-mon/),
+      'API version1 (v1 tenants)3',
+      expect.stringMatching(/^Primary metadata region\(not set\)ca-mon$/),
+    ]);
+    expect(screen.getByText(/cannot be undone/)).toBeTruthy();
+    await user.click(screen.getByLabelText(/I confirm this change to Activity Tracker Event Routing/));
+    await user.click(screen.getByLabelText(/I confirm this change to Logs Routing/));
+    await waitFor(() => expect(applyButton().disabled).toBe(false));
+    await user.click(applyButton());
+    await screen.findByRole('heading', { level: 1, name: 'Provision' });
+    const applied = lastSent(backend, 'applyPlan')?.args[0] as DraftPlan;
+    expect(applied.observability?.platformLogs).toBe(true);
+    expect(applied.observability?.confirmedLogsRegion).toBe('ca-mon');
+    for (const step of ['logs-settings', 'logs-router-authorization', 'logs-target', 'logs-route']) {
+      expect(document.querySelector(`[data-step="${step}"]`), step).toBeTruthy();
+    }
   });
 
   it('works with the keyboard alone and has no axe violations', async () => {

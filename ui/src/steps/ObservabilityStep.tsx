@@ -41,7 +41,7 @@ interface Props {
   /** Applies the plan as it now is; resolves with a refusal to show here, if any. */
   onApply: () => Promise<AppError | null>;
   /** Which of the plan's routes are in place (the journal says so). */
-  routed: { metrics: boolean; activity: boolean };
+  routed: { metrics: boolean; activity: boolean; platformLogs: boolean };
 }
 
 type Kind = MonitoringChoice['kind'];
@@ -52,6 +52,8 @@ const OFF: Observability = {
   confirmedMetadataRegion: null,
   activity: { kind: 'Off' },
   confirmedActivityRegion: null,
+  platformLogs: false,
+  confirmedLogsRegion: null,
 };
 
 /** One account-wide change, whole, with what changes marked. */
@@ -93,6 +95,8 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
     confirmedMetadataRegion: chosen?.confirmedMetadataRegion ?? null,
     activity: chosen?.activity ?? OFF.activity,
     confirmedActivityRegion: chosen?.confirmedActivityRegion ?? null,
+    platformLogs: chosen?.platformLogs ?? false,
+    confirmedLogsRegion: chosen?.confirmedLogsRegion ?? null,
   };
   const monitoring: MonitoringChoice = current.monitoring;
   const activity: ActivityChoice = current.activity;
@@ -136,7 +140,8 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
   const set = useCallback(
     (patch: Partial<Observability>) => {
       const next = { ...current, ...patch };
-      onChange({ observability: next.monitoring.kind === 'Off' && next.activity.kind === 'Off' ? null : next });
+      const none = next.monitoring.kind === 'Off' && next.activity.kind === 'Off' && !next.platformLogs;
+      onChange({ observability: none ? null : next });
     },
     // `current` is derived from the plan, which is what changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -149,7 +154,7 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
   const plans = options?.monitoringPlans ?? [];
   const logsInstances = options?.logsInstances ?? [];
   const onActivityKind = (kind: ActivityChoice['kind']) => {
-    if (kind === 'Off') chooseActivity({ kind: 'Off' });
+    if (kind === 'Off') set({ activity: { kind: 'Off' }, platformLogs: false });
     else if (kind === 'Existing') {
       const first = logsInstances[0];
       chooseActivity({ kind: 'Existing', crn: first?.crn ?? '', name: first?.name ?? '' });
@@ -165,8 +170,12 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
   const pending = (changes ?? []).filter((c) => !c.confirmed);
   const monitoringProblem = shown['observability.monitoring'];
   const activityProblem = shown['observability.activity'];
+  const platformLogsProblem = shown['observability.platformLogs'];
   const allRouted =
-    (monitoring.kind === 'Off' || routed.metrics) && (activity.kind === 'Off' || routed.activity) && anything;
+    (monitoring.kind === 'Off' || routed.metrics) &&
+    (activity.kind === 'Off' || routed.activity) &&
+    (!current.platformLogs || routed.platformLogs) &&
+    anything;
   const settingsProblem = shown['observability.accountSettings'];
 
   const apply = async () => {
@@ -295,7 +304,7 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
         </Stack>
 
         <Stack gap={5}>
-          <h2 className="onramp-review__heading">Activity tracking</h2>
+          <h2 className="onramp-review__heading">Activity tracking and platform logs</h2>
           {routed.activity && activity.kind !== 'Off' && (
             <InlineNotification
               id="obs-activity-routed"
@@ -362,9 +371,26 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
               )}
             </div>
           )}
-          <p className="onramp-step__text">
-            Platform logs (Logs Routing) are not set up by Onramp yet; the IBM Cloud console does it under Logs Routing.
-          </p>
+          <Checkbox
+            id="obs-platform-logs"
+            labelText="Also send platform logs to this Cloud Logs instance (through Logs Routing)"
+            helperText="Logs Routing routes by location: every platform log in the database's location goes there."
+            checked={current.platformLogs}
+            disabled={activity.kind === 'Off'}
+            invalid={Boolean(platformLogsProblem)}
+            invalidText={platformLogsProblem}
+            onChange={(_, { checked }) => set({ platformLogs: checked })}
+          />
+          {routed.platformLogs && current.platformLogs && (
+            <InlineNotification
+              id="obs-logs-routed"
+              kind="success"
+              lowContrast
+              hideCloseButton
+              title="Platform logs are routed"
+              subtitle="The database's location sends its platform logs to the Cloud Logs instance."
+            />
+          )}
         </Stack>
 
         {anything && changes === null && <InlineLoading description="Reading the account's routing settings…" />}
@@ -381,7 +407,13 @@ export function ObservabilityStep({ backend, plan, shown, onChange, onApply, rou
               invalidText={settingsProblem}
               onChange={(_, { checked }) => {
                 const region = checked ? plan.location : null;
-                set(change.key === 'atracker' ? { confirmedActivityRegion: region } : { confirmedMetadataRegion: region });
+                set(
+                  change.key === 'atracker'
+                    ? { confirmedActivityRegion: region }
+                    : change.key === 'logs-router'
+                      ? { confirmedLogsRegion: region }
+                      : { confirmedMetadataRegion: region },
+                );
               }}
             />
           </Stack>

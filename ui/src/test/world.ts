@@ -139,6 +139,15 @@ export const FRESH_TRACKER_SETTINGS = {
   api_version: 2,
 };
 
+/** Logs Routing's account settings as the API answers them: a new account, still on v1. */
+export const FRESH_LOGS_SETTINGS = {
+  default_targets: [],
+  permitted_target_regions: [],
+  primary_metadata_region: '',
+  private_api_endpoint_only: false,
+  api_version: 1,
+};
+
 /** The catalog's price of Monitoring's graduated tier (by use), as the sandbox lists it. */
 export const FAKE_MONITORING_PRICING = {
   metrics: [

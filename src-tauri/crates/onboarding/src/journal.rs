@@ -70,6 +70,14 @@ pub enum StepId {
     ActivityTarget,
     /// The route sending the location's and global events to the target.
     ActivityRoute,
+    /// The authorization logs-router → logs on the Cloud Logs instance.
+    LogsRouterAuthorization,
+    /// Logs Routing's account settings: version 3 and a metadata region, where needed.
+    LogsSettings,
+    /// The Logs Routing target: the Cloud Logs instance.
+    LogsTarget,
+    /// The route sending the location's platform logs to the target.
+    LogsRoute,
 }
 
 impl StepId {
@@ -97,6 +105,10 @@ impl StepId {
             StepId::ActivityAuthorization => "activity-authorization",
             StepId::ActivityTarget => "activity-target",
             StepId::ActivityRoute => "activity-route",
+            StepId::LogsRouterAuthorization => "logs-router-authorization",
+            StepId::LogsSettings => "logs-settings",
+            StepId::LogsTarget => "logs-target",
+            StepId::LogsRoute => "logs-route",
         }
     }
 }

@@ -173,10 +173,17 @@ pub fn answer(rule: &str, input: &Value) -> Result<Value, String> {
             let current: onramp_cloud::metrics_router::Setting = arg(input, "settings")?;
             let tracker: onramp_cloud::atracker::Settings = arg(input, "tracker")?;
             let routes: Vec<onramp_cloud::atracker::Route> = arg(input, "routes")?;
+            let logs: onramp_cloud::logs_router::Setting = arg(input, "logs")?;
+            let logs_routes: Vec<onramp_cloud::logs_router::Route> = arg(input, "logsRoutes")?;
             let account = crate::observability::account::metrics_change(&plan, &current)
                 .into_iter()
                 .chain(crate::observability::account::activity_change(
                     &plan, &tracker, &routes,
+                ))
+                .chain(crate::observability::account::logs_change(
+                    &plan,
+                    &logs,
+                    &logs_routes,
                 ));
             out(account.collect::<Vec<_>>())
         }

@@ -2,8 +2,9 @@
 //! its authorization, the account's metadata region only as confirmed, a target and a
 //! route for this database only) and activity tracking (a Cloud Logs instance, its
 //! authorization, a target, and a route for the location and global events, only as
-//! confirmed), and teardown removes what the plan made and keeps what it found: a chosen
-//! instance, an authorization that was there, the account's settings.
+//! confirmed) and platform logs (Logs Routing moved to v3 only as confirmed, refused where
+//! v1 tenants are in use), and teardown removes what the plan made and keeps what it found:
+//! a chosen instance, an authorization that was there, the account's settings.
 
 mod support;
 
@@ -433,6 +434,7 @@ async fn killed_while_observability_is_applied_the_engine_resumes_with_one_of_ea
         confirmed_metadata_region: Some(plan.location.clone()),
         activity: ActivityChoice::Create,
         confirmed_activity_region: Some(plan.location.clone()),
+        ..Default::default()
     });
     let plan_file = env.data.path().join("plan.json");
     std::fs::write(&plan_file, serde_json::to_string(&plan).unwrap()).unwrap();
@@ -493,5 +495,154 @@ async fn killed_while_observability_is_applied_the_engine_resumes_with_one_of_ea
     let ok = tokio::task::block_in_place(|| env.engine_process(&teardown_args, None));
     assert_eq!(ok, Some(true));
     assert_eq!(observed(&env, &plan.location).await, [0; 6]);
+    env.stop().await;
+}
+
+fn with_platform_logs(plan: &DraftPlan, confirmed: bool) -> DraftPlan {
+    let mut logged = plan.clone();
+    let region = confirmed.then(|| plan.location.clone());
+    logged.observability = Some(Observability {
+        activity: ActivityChoice::Create,
+        confirmed_activity_region: Some(plan.location.clone()),
+        platform_logs: true,
+        confirmed_logs_region: region,
+        ..Default::default()
+    });
+    logged
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn platform_logs_move_a_new_account_to_logs_routing_v3_only_as_confirmed() {
+    let env = Env::start("observability-logs", "", 1.0).await;
+    let plan = env.plan("pg-logged").await;
+    assert_eq!(
+        env.apply(&plan, false).await.outcome,
+        Some(Outcome::Succeeded)
+    );
+    let router = env.cloud.logs_router(&plan.location).unwrap();
+    assert_eq!(
+        router.get_settings().await.unwrap().api_version,
+        1,
+        "a new account reads v1"
+    );
+
+    let unconfirmed = with_platform_logs(&plan, false);
+    let changes = account::changes(&env.cloud, &unconfirmed).await.unwrap();
+    let logs = changes.iter().find(|c| c.key == account::LOGS_KEY).unwrap();
+    assert!(!logs.confirmed);
+    assert!(logs
+        .settings
+        .iter()
+        .any(|s| s.label == "API version" && s.changed && s.after == "3"));
+    assert_eq!(
+        apply(&env, &unconfirmed)
+            .await
+            .unwrap_err()
+            .field
+            .as_deref(),
+        Some(field::ACCOUNT_SETTINGS)
+    );
+    assert_eq!(
+        router.get_settings().await.unwrap().api_version,
+        1,
+        "nothing changed"
+    );
+
+    let progress = apply(&env, &with_platform_logs(&plan, true)).await.unwrap();
+    assert_eq!(progress.outcome, Some(Outcome::Succeeded), "{progress:#?}");
+    let settings = router.get_settings().await.unwrap();
+    assert_eq!(
+        (
+            settings.api_version,
+            settings.primary_metadata_region.as_str()
+        ),
+        (3, plan.location.as_str())
+    );
+    let state = env.journal(&plan.id);
+    let target = router
+        .get_target(&state.step(StepId::LogsTarget).id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        target.destination_crn,
+        state.step(StepId::LogsInstance).id.unwrap()
+    );
+    let route = router
+        .get_route(&state.step(StepId::LogsRoute).id.unwrap())
+        .await
+        .unwrap();
+    let filter = &route.rules[0].inclusion_filters[0];
+    assert_eq!(filter.operand, FilterOperand::Location);
+    assert_eq!(filter.values, vec![plan.location.clone()]);
+    // One Cloud Logs instance serves activity tracking and platform logs.
+    let tracker = env.cloud.atracker(&plan.location).unwrap();
+    assert_eq!(
+        tracker.list_targets(None).await.unwrap()[0]
+            .cloudlogs_endpoint
+            .as_ref()
+            .unwrap()
+            .target_crn,
+        target.destination_crn
+    );
+
+    let down = env.teardown(&plan.id).await;
+    assert_eq!(down.outcome, Some(Outcome::TornDown), "{down:#?}");
+    assert!(router.list_routes().await.unwrap().is_empty());
+    assert!(router.list_targets().await.unwrap().is_empty());
+    assert_eq!(
+        router.get_settings().await.unwrap().api_version,
+        3,
+        "cannot be undone"
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_on_v1_tenants_is_left_alone_and_the_plan_goes_on_without_platform_logs() {
+    let env = Env::start_with(
+        "observability-v1",
+        "",
+        1.0,
+        |_| {},
+        |config| {
+            config.logs_routing_v1 = true;
+        },
+    )
+    .await;
+    let plan = env.plan("pg-v1").await;
+    assert_eq!(
+        env.apply(&plan, false).await.outcome,
+        Some(Outcome::Succeeded)
+    );
+    let progress = apply(&env, &with_platform_logs(&plan, true)).await.unwrap();
+    assert_eq!(progress.outcome, Some(Outcome::Failed), "{progress:#?}");
+    let settings_step = progress
+        .steps
+        .iter()
+        .find(|s| s.step == StepId::LogsSettings)
+        .unwrap();
+    let error = settings_step.error.as_ref().unwrap();
+    assert_eq!(error.field.as_deref(), Some(field::PLATFORM_LOGS));
+    assert!(
+        error
+            .message
+            .starts_with("Logs Routing refused the change: "),
+        "{}",
+        error.message
+    );
+    let router = env.cloud.logs_router(&plan.location).unwrap();
+    assert_eq!(
+        router.get_settings().await.unwrap().api_version,
+        1,
+        "the account is as it was"
+    );
+
+    // Without platform logs, the rest of the plan finishes.
+    let mut without = with_platform_logs(&plan, true);
+    without.observability.as_mut().unwrap().platform_logs = false;
+    let progress = apply(&env, &without).await.unwrap();
+    assert_eq!(progress.outcome, Some(Outcome::Succeeded), "{progress:#?}");
+    let down = env.teardown(&plan.id).await;
+    assert_eq!(down.outcome, Some(Outcome::TornDown), "{down:#?}");
     env.stop().await;
 }

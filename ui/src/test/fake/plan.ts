@@ -27,6 +27,7 @@ import {
   fakeLogs,
   fakeMonitoring,
   FRESH_TRACKER_SETTINGS,
+  FRESH_LOGS_SETTINGS,
   FAKE_LOGS_PRICING,
   fakePricing,
   FAKE_MONITORING_PRICING,
@@ -71,6 +72,9 @@ export abstract class FakePlan {
   /** Activity Tracker's account settings and routes, as its API answers them. */
   trackerSettings: Record<string, unknown> = clone(FRESH_TRACKER_SETTINGS);
   trackerRoutes: unknown[] = [];
+  /** Logs Routing's account settings and routes, as its API answers them. */
+  logsSettings: Record<string, unknown> = clone(FRESH_LOGS_SETTINGS);
+  logsRoutes: unknown[] = [];
   /** What `startupProblems` and `damagedJournals` answer. */
   startup: StartupProblem[] = [];
   damaged: DamagedJournal[] = [];
@@ -284,6 +288,8 @@ export abstract class FakePlan {
       settings: this.metricsSettings,
       tracker: this.trackerSettings,
       routes: this.trackerRoutes,
+      logs: this.logsSettings,
+      logsRoutes: this.logsRoutes,
     });
   }
 }

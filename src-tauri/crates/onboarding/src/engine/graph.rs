@@ -18,12 +18,17 @@ use super::{
         floating_ip::FLOATING_IP,
         jump_server::JUMP_SERVER,
         logs_instance::LOGS_INSTANCE,
+        logs_route::LOGS_ROUTE,
+        logs_settings::LOGS_SETTINGS,
+        logs_target::LOGS_TARGET,
         manager_key::MANAGER_KEY,
         metrics_route::METRICS_ROUTE,
         metrics_settings::METRICS_SETTINGS,
         metrics_target::METRICS_TARGET,
         monitoring_instance::MONITORING_INSTANCE,
-        routing_authorization::{ACTIVITY_AUTHORIZATION, METRICS_AUTHORIZATION},
+        routing_authorization::{
+            ACTIVITY_AUTHORIZATION, LOGS_ROUTER_AUTHORIZATION, METRICS_AUTHORIZATION,
+        },
         security_group_rule::POSTGRES_RULE,
         security_group_rule::SSH_RULE,
         ssh_key::SSH_KEY,
@@ -37,7 +42,7 @@ use crate::{
 };
 
 /// Every kind the engine knows, in the graph's order.
-pub(crate) static KINDS: [&dyn Resource; 22] = [
+pub(crate) static KINDS: [&dyn Resource; 26] = [
     &AUTHORIZATION,
     &DATABASE,
     &MANAGER_KEY,
@@ -60,6 +65,10 @@ pub(crate) static KINDS: [&dyn Resource; 22] = [
     &ACTIVITY_AUTHORIZATION,
     &ACTIVITY_TARGET,
     &ACTIVITY_ROUTE,
+    &LOGS_ROUTER_AUTHORIZATION,
+    &LOGS_SETTINGS,
+    &LOGS_TARGET,
+    &LOGS_ROUTE,
 ];
 
 /// The steps of `plan`, each with the steps it waits for, in an order where every step
@@ -74,7 +83,8 @@ pub fn graph(plan: &DraftPlan) -> Vec<(StepId, Vec<StepId>)> {
     let restrict = plan.connectivity.as_ref().is_some_and(|c| c.restrict);
     let metrics = crate::observability::monitoring(plan).is_some();
     let events = crate::observability::activity(plan).is_some();
-    let entries: [(StepId, bool, Vec<StepId>); 22] = [
+    let platform_logs = crate::observability::platform_logs(plan);
+    let entries: [(StepId, bool, Vec<StepId>); 26] = [
         (Authorization, creates_authorization, vec![]),
         (
             Instance,
@@ -118,6 +128,16 @@ pub fn graph(plan: &DraftPlan) -> Vec<(StepId, Vec<StepId>)> {
             vec![LogsInstance, ActivityAuthorization],
         ),
         (ActivityRoute, events, vec![ActivityTarget]),
+        // The settings first: an account Logs Routing will not move to v3 (v1 tenants in
+        // use) stops platform logs before anything is made for them.
+        (LogsSettings, platform_logs, vec![]),
+        (
+            LogsRouterAuthorization,
+            platform_logs,
+            vec![LogsInstance, LogsSettings],
+        ),
+        (LogsTarget, platform_logs, vec![LogsRouterAuthorization]),
+        (LogsRoute, platform_logs, vec![LogsTarget]),
     ];
     entries
         .into_iter()

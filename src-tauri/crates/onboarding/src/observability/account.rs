@@ -9,9 +9,11 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use onramp_cloud::{atracker, metrics_router::Setting, Cloud};
+use onramp_cloud::{atracker, logs_router, metrics_router::Setting, Cloud};
 
-use super::{activity, activity_name, field, monitoring, Observability};
+use super::{
+    activity, activity_name, field, logs_route_name, monitoring, platform_logs, Observability,
+};
 use crate::{
     plan::{DraftPlan, Problem},
     AppError,
@@ -61,6 +63,7 @@ fn list(values: impl Iterator<Item = String>) -> String {
 
 pub const METRICS_KEY: &str = "metrics-router";
 pub const ACTIVITY_KEY: &str = "atracker";
+pub const LOGS_KEY: &str = "logs-router";
 
 /// The region the plan would set as Metrics Routing's primary metadata region: only when
 /// the account has none and the plan routes metrics.
@@ -173,6 +176,81 @@ pub fn activity_change(
     })
 }
 
+/// Logs Routing's settings and routes before and after `plan`, when it routes platform logs.
+/// An account still on the v1 tenants API (`api_version` 1) is moved to v3 only as part of
+/// this confirmed change, and Logs Routing refuses it where v1 tenants are in use.
+pub fn logs_change(
+    plan: &DraftPlan,
+    current: &logs_router::Setting,
+    routes: &[logs_router::Route],
+) -> Option<AccountChange> {
+    if !platform_logs(plan) {
+        return None;
+    }
+    let location = &plan.location;
+    let name = logs_route_name(plan);
+    let confirmed = plan
+        .observability
+        .as_ref()
+        .and_then(|o| o.confirmed_logs_region.as_deref())
+        == Some(location.as_str());
+    let v1 = current.api_version != 3;
+    let unset = current.primary_metadata_region.is_empty();
+    let others = routes.iter().filter(|r| r.name != name).count();
+    let same = |label: &str, value: String| SettingChange {
+        label: label.to_owned(),
+        before: value.clone(),
+        after: value,
+        changed: false,
+    };
+    let version = if v1 {
+        " The account still uses Logs Routing's older API (v1 tenants); routes need version 3, so Onramp would move the account to it. That cannot be undone, and Logs Routing refuses it while v1 tenants are in use: then Onramp stops here and changes nothing."
+    } else {
+        ""
+    };
+    let region = if unset {
+        format!(" Logs Routing has no metadata region in this account; Onramp would set it to {location}, and teardown leaves it.")
+    } else {
+        String::new()
+    };
+    Some(AccountChange {
+        key: LOGS_KEY.to_owned(),
+        service: "Logs Routing".to_owned(),
+        settings: vec![
+            SettingChange {
+                label: "Routes".to_owned(),
+                before: format!("{others} route{}", if others == 1 { "" } else { "s" }),
+                after: format!("adds '{name}': every platform log in {location}, to the Cloud Logs instance"),
+                changed: true,
+            },
+            SettingChange {
+                label: "API version".to_owned(),
+                before: if v1 { "1 (v1 tenants)".to_owned() } else { "3".to_owned() },
+                after: "3".to_owned(),
+                changed: v1,
+            },
+            SettingChange {
+                label: "Primary metadata region".to_owned(),
+                before: shown(&current.primary_metadata_region),
+                after: if unset { location.clone() } else { current.primary_metadata_region.clone() },
+                changed: unset,
+            },
+            same(
+                "Default targets",
+                list(current.default_targets.iter().map(|t| t.name.clone())),
+            ),
+            same(
+                "Permitted target regions",
+                list(current.permitted_target_regions.iter().cloned()),
+            ),
+        ],
+        why: format!(
+            "Logs Routing routes by location, not by instance: the route Onramp adds sends the platform logs of every service in {location} to the Cloud Logs instance. Cloud Logs bills by the GB ingested. Teardown deletes the route and its target.{version}{region}"
+        ),
+        confirmed,
+    })
+}
+
 /// The account-wide changes `plan` makes, read from the cloud now.
 pub async fn changes(cloud: &Cloud, plan: &DraftPlan) -> Result<Vec<AccountChange>, AppError> {
     let mut all = Vec::new();
@@ -191,6 +269,16 @@ pub async fn changes(cloud: &Cloud, plan: &DraftPlan) -> Result<Vec<AccountChang
         let settings = settings.map_err(AppError::from_cloud)?;
         let routes = routes.map_err(AppError::from_cloud)?;
         all.extend(activity_change(plan, &settings, &routes));
+    }
+    if platform_logs(plan) {
+        let router = cloud
+            .logs_router(&plan.location)
+            .map_err(AppError::from_cloud)?;
+        let (settings, routes) = tokio::join!(router.get_settings(), router.list_routes());
+        let settings = settings.map_err(AppError::from_cloud)?;
+        // A v1 account may refuse v3 reads; it then has no v3 routes.
+        let routes = routes.unwrap_or_default();
+        all.extend(logs_change(plan, &settings, &routes));
     }
     Ok(all)
 }

@@ -18,11 +18,13 @@ pub mod field {
     pub const MONITORING: &str = "observability.monitoring";
     pub const ACCOUNT_SETTINGS: &str = "observability.accountSettings";
     pub const ACTIVITY: &str = "observability.activity";
+    pub const PLATFORM_LOGS: &str = "observability.platformLogs";
 
     pub fn label(field: &str) -> Option<&'static str> {
         match field {
             MONITORING => Some("Monitoring"),
             ACTIVITY => Some("activity tracking"),
+            PLATFORM_LOGS => Some("platform logs"),
             ACCOUNT_SETTINGS => Some("account-wide settings"),
             _ => None,
         }
@@ -52,6 +54,14 @@ pub struct Observability {
     /// every service there, and global ones, go to the instance).
     #[serde(default)]
     pub confirmed_activity_region: Option<String>,
+    /// Whether the database's platform logs go to the same Cloud Logs instance, through
+    /// Logs Routing (older plans: no).
+    #[serde(default)]
+    pub platform_logs: bool,
+    /// The location whose account-wide Logs Routing change the user agreed to (a route for
+    /// every platform log there, and the settings it needs).
+    #[serde(default)]
+    pub confirmed_logs_region: Option<String>,
 }
 
 /// Where the database's activity events (and the account's global events) go.
@@ -124,6 +134,16 @@ pub fn activity(plan: &DraftPlan) -> Option<&ActivityChoice> {
         .filter(|a| **a != ActivityChoice::Off)
 }
 
+/// Whether the plan routes platform logs (to the Cloud Logs instance of activity tracking).
+pub fn platform_logs(plan: &DraftPlan) -> bool {
+    plan.observability.as_ref().is_some_and(|o| o.platform_logs) && activity(plan).is_some()
+}
+
+/// The name of the Logs Routing target and route a plan makes.
+pub fn logs_route_name(plan: &DraftPlan) -> String {
+    format!("onramp-{}-logs", plan.name)
+}
+
 /// The name of the Cloud Logs instance a plan makes.
 pub fn logs_instance_name(plan: &DraftPlan) -> String {
     format!("{}-logs", plan.name)
@@ -185,6 +205,12 @@ pub fn validate(plan: &DraftPlan) -> Vec<Problem> {
             problems.push(Problem::new(field::ACTIVITY, message));
         }
     }
+    if plan.observability.as_ref().is_some_and(|o| o.platform_logs) && activity(plan).is_none() {
+        problems.push(Problem::new(
+            field::PLATFORM_LOGS,
+            "Platform logs go to the Cloud Logs instance of activity tracking: choose or create one there first.",
+        ));
+    }
     problems
 }
 
@@ -200,6 +226,7 @@ mod tests {
             confirmed_metadata_region: None,
             activity: ActivityChoice::Off,
             confirmed_activity_region: None,
+            ..Default::default()
         });
         p
     }
@@ -261,5 +288,9 @@ mod tests {
             name: "l".into(),
         };
         assert_eq!(validate(&p)[0].field, field::ACTIVITY);
+        p.observability.as_mut().unwrap().activity = ActivityChoice::Off;
+        p.observability.as_mut().unwrap().platform_logs = true;
+        assert_eq!(validate(&p)[0].field, field::PLATFORM_LOGS);
+        assert!(!platform_logs(&p));
     }
 }

@@ -52,9 +52,21 @@ impl Env {
         provision_seconds: f64,
         prepare: impl FnOnce(&Path),
     ) -> Env {
+        Env::start_with(purpose, faults, provision_seconds, prepare, |_| {}).await
+    }
+
+    /// [`Env::start_in`] with the sandbox configured further (an account on older APIs).
+    pub async fn start_with(
+        purpose: &str,
+        faults: &str,
+        provision_seconds: f64,
+        prepare: impl FnOnce(&Path),
+        configure: impl FnOnce(&mut SandboxConfig),
+    ) -> Env {
         let state = tempfile::tempdir().unwrap();
         prepare(state.path());
         let mut config = SandboxConfig::new(state.path());
+        configure(&mut config);
         config.provision_seconds = provision_seconds;
         config.faults = FaultSpec::parse(faults).unwrap();
         let sandbox = RunningSandbox::start(config).await.unwrap();

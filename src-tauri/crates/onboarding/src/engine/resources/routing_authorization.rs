@@ -1,7 +1,7 @@
 //! The service-to-service authorizations a routing service needs to write to the instance
 //! the plan routes to: `metrics-router → sysdig-monitor` ("Supertenant Metrics Publisher")
-//! for Monitoring, `atracker → logs` ("Sender") for Cloud Logs, each scoped to that one
-//! instance. The role's CRN is asked of IAM (`GET /v2/roles`), as the Terraform provider
+//! for Monitoring, `atracker → logs` and `logs-router → logs` ("Sender") for Cloud Logs,
+//! each scoped to that one instance. The role's CRN is asked of IAM (`GET /v2/roles`), as the Terraform provider
 //! does, since IBM's docs disagree on it. One already in the account (for that instance or
 //! for all of them) is used and kept; one this plan made is deleted.
 
@@ -64,6 +64,18 @@ pub(crate) static ACTIVITY_AUTHORIZATION: RoutingAuthorization = RoutingAuthoriz
     source_label: "Activity Tracker Event Routing",
     target_label: "The Cloud Logs instance above (that instance only)",
     field: field::ACTIVITY,
+};
+
+pub(crate) static LOGS_ROUTER_AUTHORIZATION: RoutingAuthorization = RoutingAuthorization {
+    step: StepId::LogsRouterAuthorization,
+    source: "logs-router",
+    target: CLOUD_LOGS_RESOURCE_ID,
+    role: SENDER,
+    instance_step: StepId::LogsInstance,
+    label: "Service authorization (Logs Routing → Cloud Logs)",
+    source_label: "Logs Routing",
+    target_label: "The Cloud Logs instance above (that instance only)",
+    field: field::PLATFORM_LOGS,
 };
 
 impl RoutingAuthorization {

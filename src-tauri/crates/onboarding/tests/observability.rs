@@ -423,7 +423,8 @@ async fn killed_while_observability_is_applied_the_engine_resumes_with_one_of_ea
     let env = Env::start(
         "observability-killed",
         "metrics-router.POST:status=503@rate=0.2;atracker.POST:reset@rate=0.2;rc:status=503@rate=0.05;seed=9",
-        2.0,
+        // Long enough a provisioning that most kills land before the plan is done.
+        5.0,
     )
     .await;
     let mut plan = env.plan("pg-observed-killed").await;
@@ -447,7 +448,7 @@ async fn killed_while_observability_is_applied_the_engine_resumes_with_one_of_ea
     let apply_args = ["apply", "--plan", plan_file.to_str().unwrap()];
     let mut kills = 0;
     for _ in 0..8 {
-        let after = Duration::from_millis(rng.gen_range(20..1500));
+        let after = Duration::from_millis(rng.gen_range(20..1200));
         let ended = tokio::task::block_in_place(|| env.engine_process(&apply_args, Some(after)));
         eprintln!(
             "run killed after {after:?}: {}",

@@ -240,6 +240,11 @@ test('Observability: Monitoring, activity tracking and platform logs join the fi
   await session.waitFor('[data-step="activity-route"]', 30000);
   await session.waitFor('[data-step="logs-route"]', 30000);
   await session.waitFor('#provision-outcome[data-outcome="Succeeded"]', 60000);
+  // The picture of the plan shows the new resources, ready.
+  const drawn = await session.script(
+    'return [...document.querySelectorAll("#provision-diagram [data-diagram-step]")].map((b) => [b.getAttribute("data-diagram-step"), b.getAttribute("data-state")])',
+  );
+  assert.ok(drawn.some(([step, state]) => step === 'metrics-route' && state === 'ready'), JSON.stringify(drawn));
   await session.screenshot('18d-observability-applied');
   const [database] = await api.databases();
   const [monitoring] = await api.instances('sysdig-monitor');

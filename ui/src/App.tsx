@@ -336,6 +336,7 @@ export function App({ backend }: { backend: Backend }) {
           backend={backend}
           planId={progress.planId}
           wayIn={wayIn}
+          steps={progress.steps}
           onNewPlan={startNewPlan}
           onGo={(step) => {
             if (isWizardStep(step) && reach[step]) go(step);

@@ -810,6 +810,10 @@ export type DamagedJournal = { path: string; problem: string;
  */
 hint: string }
 /**
+ * A resource's box in the picture of the plan, before anything is made.
+ */
+export type DiagramNode = { step: StepId; label: string; name: string; place: Place }
+/**
  * What the doctor found; `stages` always has all five, in order.
  */
 export type DoctorReport = { stages: Stage[]; 
@@ -1110,6 +1114,11 @@ export type PasswordOf =
  * A SQL user's Onramp made or changed.
  */
 { kind: "sqlUser"; role: string }
+export type Place = { column: number; row: number; 
+/**
+ * The steps it waits for: the arrows into its box.
+ */
+waitsFor: StepId[] }
 /**
  * One plan in the list.
  */
@@ -1229,7 +1238,11 @@ export type Review = {
 /**
  * Empty when the plan can be applied.
  */
-problems: Problem[]; resources: PlannedResource[]; cost: CostEstimate }
+problems: Problem[]; resources: PlannedResource[]; cost: CostEstimate; 
+/**
+ * The picture of the plan: each resource's box and where it sits.
+ */
+diagram: DiagramNode[] }
 /**
  * Who a role is, for the table: the service's own, a service credential's user, a role
  * made in SQL, or PostgreSQL's predefined `pg_*` roles (listed only when asked).
@@ -1425,7 +1438,11 @@ detail: string | null; error: StepError | null; elapsedMs: number; estimateMs: n
 /**
  * What the user can do next, when something needs them.
  */
-next: string | null }
+next: string | null; 
+/**
+ * Where it sits in the picture of the plan.
+ */
+place: Place }
 /**
  * A step's state as the Provision step shows it.
  */

@@ -101,6 +101,8 @@ export type {
   StageStatus,
   StepError,
   StepId,
+  Place,
+  DiagramNode,
   StepProgress,
   StepStatus,
   SubnetChoice,

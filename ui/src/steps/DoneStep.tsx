@@ -16,7 +16,15 @@ import {
   TableRow,
 } from '@carbon/react';
 
-import { asAppError, type AppError, type Backend, type DoneResource, type PlanSummary } from '../backend';
+import {
+  asAppError,
+  type AppError,
+  type Backend,
+  type DoneResource,
+  type PlanSummary,
+  type StepProgress,
+} from '../backend';
+import { PlanDiagram } from '../PlanDiagram';
 import { CostTable } from './CostTable';
 import { StepHeading } from './StepHeading';
 
@@ -28,6 +36,8 @@ interface Props {
   onNewPlan: () => Promise<void>;
   /** Whether the plan has a way in, so Connect and Users can be reached. */
   wayIn: boolean;
+  /** The plan's steps as the journal has them, for the picture. */
+  steps: StepProgress[];
 }
 
 /** Each state in words: what the user reads, not the engine's name for it. */
@@ -51,7 +61,7 @@ const STEP_NAMES: Record<string, string> = {
   basics: 'Basics',
 };
 
-export function DoneStep({ backend, planId, onGo, onNewPlan, wayIn }: Props) {
+export function DoneStep({ backend, planId, onGo, onNewPlan, wayIn, steps }: Props) {
   const [summary, setSummary] = useState<PlanSummary | null>(null);
   const [error, setError] = useState<AppError | null>(null);
 
@@ -109,6 +119,7 @@ export function DoneStep({ backend, planId, onGo, onNewPlan, wayIn }: Props) {
                   ? 'In the sandbox, on this computer: nothing here exists in IBM Cloud, and nothing is billed.'
                   : `In IBM Cloud account ${summary.accountId}, location ${summary.location}. Each link opens the IBM Cloud console where the resource is.`}
               </p>
+              <PlanDiagram id="done-diagram" boxes={steps} caption="What the plan made" />
               <div
                 id="done-resources"
                 className="onramp-done__table"

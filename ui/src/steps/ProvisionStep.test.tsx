@@ -28,6 +28,8 @@ function step(step: StepProgress['step'], status: StepProgress['status'], extra:
     step,
     label: step === 'instance' ? 'Databases for PostgreSQL (Gen 2)' : 'Manager service credential',
     name: step === 'instance' ? 'pg-earlier' : 'onramp-manager',
+    // Where the back end would place them: the credential waits for the database.
+    place: step === 'instance' ? { column: 0, row: 0, waitsFor: [] } : { column: 1, row: 0, waitsFor: ['instance'] },
     status,
     resourceId: null,
     detail: null,

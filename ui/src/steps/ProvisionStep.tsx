@@ -25,6 +25,7 @@ import {
   type TeardownItem,
 } from '../backend';
 import { FIELDS, fieldLabel, formatDuration, hasPrivatePath, isRunning } from '../plan';
+import { PlanDiagram } from '../PlanDiagram';
 import type { Follow } from '../useProgress';
 import { StepHeading } from './StepHeading';
 
@@ -335,6 +336,8 @@ export function ProvisionStep({ backend, progress, notice, startError, follow, o
             </p>
           </Stack>
         </Tile>
+
+        <PlanDiagram id="provision-diagram" boxes={progress.steps} caption="The plan, live" />
 
         <ol className="onramp-provision__steps" aria-label="Resources">
           {progress.steps.map((step) => (

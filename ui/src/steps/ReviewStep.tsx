@@ -10,6 +10,7 @@ import {
 } from '@carbon/react';
 
 import { asAppError, type AppError, type Backend, type DraftPlan, type Problem, type Review } from '../backend';
+import { PlanDiagram } from '../PlanDiagram';
 import { problemPlace } from '../StepNav';
 import { CostTable } from './CostTable';
 import { StepHeading } from './StepHeading';
@@ -127,8 +128,14 @@ export function ReviewStep({ backend, plan, onJump, onCloudProblems, onApply }: 
         {review && (
           <Stack gap={5}>
             <h2 className="onramp-review__heading">What the plan creates</h2>
-            {review.resources.map((resource) => (
-              <Tile key={`${resource.label}:${resource.name}`} className="onramp-resource" data-resource={resource.label}>
+            <PlanDiagram id="review-diagram" boxes={review.diagram} caption="The plan, before anything is made" />
+            {review.resources.map((resource, index) => (
+              <Tile
+                key={`${resource.label}:${resource.name}`}
+                className="onramp-resource"
+                data-resource={resource.label}
+                data-step={review.diagram[index]?.step}
+              >
                 <Stack gap={4}>
                   <div>
                     <h3 className="onramp-resource__title">{resource.label}</h3>

@@ -28,7 +28,8 @@ export type RuleName =
   | 'plansOverview'
   | 'accountChanges'
   | 'monitoringPlans'
-  | 'priceLines';
+  | 'priceLines'
+  | 'diagram';
 
 interface Entry {
   rule: string;

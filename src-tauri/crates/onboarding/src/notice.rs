@@ -121,6 +121,7 @@ mod tests {
                     elapsed_ms: 0,
                     estimate_ms: 0,
                     next: None,
+                    place: Default::default(),
                 })
                 .collect(),
             elapsed_ms: 0,

@@ -148,6 +148,36 @@ pub struct Review {
     pub problems: Vec<Problem>,
     pub resources: Vec<PlannedResource>,
     pub cost: CostEstimate,
+    /// The picture of the plan: each resource's box and where it sits.
+    pub diagram: Vec<DiagramNode>,
+}
+
+/// A resource's box in the picture of the plan, before anything is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagramNode {
+    pub step: crate::journal::StepId,
+    pub label: String,
+    pub name: String,
+    pub place: crate::engine::Place,
+}
+
+/// The boxes of the picture of `plan`, in the graph's order.
+pub fn diagram(plan: &DraftPlan) -> Vec<DiagramNode> {
+    let graph = crate::engine::graph(plan);
+    let mut places = crate::engine::places(&graph);
+    graph
+        .iter()
+        .map(|(step, _)| {
+            let kind = crate::engine::resources::of(*step);
+            DiagramNode {
+                step: *step,
+                label: kind.label().to_owned(),
+                name: kind.name(plan),
+                place: places.remove(step).unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 pub(crate) fn setting(label: &str, value: impl Into<String>) -> Setting {
@@ -178,6 +208,7 @@ pub async fn review(
 ) -> Result<Review, AppError> {
     let problems = check(cloud, account_id, plan, offerings, own_instance).await?;
     Ok(Review {
+        diagram: diagram(plan),
         resources: planned_resources(plan, offerings),
         cost: cost_of(cloud, mode, plan, offerings).await?,
         problems,

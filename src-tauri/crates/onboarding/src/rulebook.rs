@@ -52,6 +52,7 @@ pub const RULES: &[&str] = &[
     "accountChanges",
     "monitoringPlans",
     "priceLines",
+    "diagram",
 ];
 
 fn arg<T: DeserializeOwned>(input: &Value, name: &str) -> Result<T, String> {
@@ -187,6 +188,7 @@ pub fn answer(rule: &str, input: &Value) -> Result<Value, String> {
                 ));
             out(account.collect::<Vec<_>>())
         }
+        "diagram" => out(review::diagram(&arg::<DraftPlan>(input, "plan")?)),
         "priceLines" => out(arg::<Pricing>(input, "pricing")?
             .metrics
             .iter()
@@ -209,10 +211,13 @@ struct PlannedStep {
     name: String,
     optional: bool,
     after: Vec<StepId>,
+    place: engine::Place,
 }
 
 fn steps(plan: &DraftPlan) -> Vec<PlannedStep> {
-    engine::graph(plan)
+    let graph = engine::graph(plan);
+    let mut places = engine::places(&graph);
+    graph
         .into_iter()
         .map(|(step, after)| {
             let kind = engine::resources::of(step);
@@ -222,6 +227,7 @@ fn steps(plan: &DraftPlan) -> Vec<PlannedStep> {
                 name: kind.name(plan),
                 optional: kind.optional(),
                 after,
+                place: places.remove(&step).unwrap_or_default(),
             }
         })
         .collect()

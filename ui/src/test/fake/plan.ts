@@ -245,6 +245,7 @@ export abstract class FakePlan {
       problems,
       resources: await rule<PlannedResource[]>('plannedResources', { plan, offerings: this.offerings }),
       cost: await rule<Review['cost']>('costEstimate', { plan, pricing: fakePricing(plan.location), sandbox }),
+      diagram: await rule<Review['diagram']>('diagram', { plan }),
     };
   }
 

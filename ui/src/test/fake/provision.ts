@@ -8,6 +8,7 @@ import {
   type PlanSummary,
   type ProgressListener,
   type StepError,
+  type Place,
   type StepId,
   type StepProgress,
   type TeardownItem,
@@ -61,9 +62,11 @@ export abstract class FakeProvision extends FakePlan {
       return clone(existing.progress);
     }
     problemAt(await rule<AppError | null>('refuseApply', { problems: (await this.review(plan)).problems }));
-    const planned = await rule<{ step: StepId; label: string; name: string; optional: boolean }[]>('steps', { plan });
+    const planned = await rule<{ step: StepId; label: string; name: string; optional: boolean; place: Place }[]>('steps', {
+      plan,
+    });
     const estimate = (step: StepId) => ESTIMATE_MS[step] ?? PATH_ESTIMATE_MS;
-    const waiting = ({ step, label, name }: (typeof planned)[number]): StepProgress => ({
+    const waiting = ({ step, label, name, place }: (typeof planned)[number]): StepProgress => ({
       step,
       label,
       name,
@@ -74,6 +77,7 @@ export abstract class FakeProvision extends FakePlan {
       elapsedMs: 0,
       estimateMs: estimate(step),
       next: null,
+      place,
     });
     if (existing) {
       // The plan amended where nothing was made (Observability after the first apply): its

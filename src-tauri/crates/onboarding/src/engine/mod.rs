@@ -23,6 +23,7 @@ use crate::journal::{Journal, Phase, Record, StepId};
 
 mod graph;
 mod ownership;
+mod place;
 mod progress;
 mod resource;
 pub(crate) mod resources;
@@ -33,6 +34,7 @@ mod way_in;
 
 pub use graph::graph;
 pub use ownership::{plan_tag, CLOCK_SKEW};
+pub use place::{places, Place};
 pub use progress::{progress_of, Activity, Outcome, PlanProgress, StepProgress, StepStatus};
 pub use resources::authorization::{DATABASE_SERVICE, KMS_SERVICE};
 pub use teardown::{teardown_preview, TeardownItem};

@@ -57,6 +57,8 @@ pub struct StepProgress {
     pub estimate_ms: u64,
     /// What the user can do next, when something needs them.
     pub next: Option<String>,
+    /// Where it sits in the picture of the plan.
+    pub place: super::Place,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -133,6 +135,7 @@ fn next_for(step: StepId, status: StepStatus, error: Option<&StepError>) -> Opti
 /// The progress a journal shows, with what the engine knows live.
 pub(crate) fn snapshot(state: &JournalState, timing: &Timing, live: &Live) -> PlanProgress {
     let graph = graph(&state.plan);
+    let mut places = super::places(&graph);
     let teardown = state.teardown_started;
     let mut statuses: BTreeMap<StepId, StepStatus> = BTreeMap::new();
     let mut steps = Vec::new();
@@ -207,6 +210,7 @@ pub(crate) fn snapshot(state: &JournalState, timing: &Timing, live: &Live) -> Pl
                 .unwrap_or(0),
             estimate_ms: millis(kind.estimate(timing)),
             next: next_for(*step, status, record.error.as_ref()),
+            place: places.remove(step).unwrap_or_default(),
         });
     }
     let estimate_ms = critical_path(&graph, |s| millis(resources::of(s).estimate(timing)));

@@ -32,6 +32,8 @@ const NAME = `pg-e2e-${randomBytes(3).toString('hex')}`;
 // Long enough to close the app while the database provisions, short enough for CI.
 const PROVISION_SECONDS = 25;
 
+/** The Cloud Logs instance a team made before Onramp, chosen in Observability. */
+let teamLogs;
 let sandbox;
 let api;
 let driver;
@@ -211,6 +213,7 @@ test('Done: each resource links to the IBM Cloud console; the secrets are named 
 });
 
 test('Observability: Monitoring, activity tracking and platform logs join the finished plan once the account-wide changes are confirmed', async () => {
+  teamLogs = await api.makeCloudLogs('team-logs');
   // Without a way in, Done comes after Observability.
   await session.click(await session.find('#back-button'));
   await session.waitFor('label[for="obs-monitoring-create"]', 30000);
@@ -219,7 +222,9 @@ test('Observability: Monitoring, activity tracking and platform logs join the fi
   // The sandbox's account has no metadata region: the change is shown whole, and Apply
   // waits for the confirmation.
   await session.waitForText('#obs-account-change-metrics-router', (t) => t.includes('Primary metadata region') && t.includes('(not set)'));
-  await session.click(await session.find('label[for="obs-activity-create"]'));
+  // The team's Cloud Logs instance, made outside Onramp, is used and kept.
+  await session.click(await session.find('label[for="obs-activity-existing"]'));
+  await session.waitForText('#obs-activity-instance', (t) => t.includes('team-logs'));
   await session.waitForText('#obs-account-change-atracker', (t) => t.includes('every global event'));
   await session.click(await session.find('label[for="obs-platform-logs"]'));
   await session.waitForText('#obs-account-change-logs-router', (t) => t.includes('1 (v1 tenants)'));
@@ -268,7 +273,7 @@ test('Observability: Monitoring, activity tracking and platform logs join the fi
   await session.waitFor('#teardown-button');
 });
 
-test('Teardown: previewed, then everything is deleted and the keychain entry is gone', async () => {
+test('Teardown: previewed, then everything the plan made is deleted, what it chose is kept, and the keychain entry is gone', async () => {
   const [database] = await api.databases();
   const [key] = await api.keys(database.guid);
   await session.click(await session.find('#teardown-button'));
@@ -280,7 +285,11 @@ test('Teardown: previewed, then everything is deleted and the keychain entry is 
   await session.screenshot('20-torn-down');
   assert.deepEqual(await api.databases(), [], 'the sandbox holds no database');
   assert.deepEqual(await api.instances('sysdig-monitor'), [], 'nor the Monitoring instance the plan made');
-  assert.deepEqual(await api.instances('logs'), [], 'nor the Cloud Logs instance');
+  assert.deepEqual(
+    (await api.instances('logs')).map((i) => i.guid),
+    [teamLogs.guid],
+    'the team\'s Cloud Logs instance, chosen in Observability, is kept',
+  );
   assert.deepEqual(await api.tracker('routes'), []);
   assert.deepEqual(await api.tracker('targets'), []);
   assert.deepEqual(await api.logs('routes'), []);

@@ -275,7 +275,36 @@ export async function sandboxApi(sandbox) {
     if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
     return response.json();
   };
+  const post = async (base, path, body) => {
+    const response = await fetch(new URL(path, base.replace(/\/?$/, '/')), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
   return {
+    /**
+     * A Cloud Logs instance made outside Onramp, as a team would have one (its plan found
+     * in the catalog by name, as IBM publishes no id), once it is active.
+     */
+    async makeCloudLogs(name) {
+      const plans = await get(sandbox.endpoints.global_catalog, 'logs/plan');
+      const standard = plans.resources.find((p) => p.name === 'standard');
+      const groups = await get(sandbox.endpoints.resource_controller, 'v2/resource_groups');
+      const group = groups.resources.find((g) => g.default) ?? groups.resources[0];
+      const made = await post(sandbox.endpoints.resource_controller, 'v2/resource_instances', {
+        name,
+        target: 'ca-mon',
+        resource_group: group.id,
+        resource_plan_id: standard.id,
+      });
+      await waitFor('the Cloud Logs instance to be active', async () =>
+        (await get(sandbox.endpoints.resource_controller, `v2/resource_instances/${made.guid}`)).state === 'active',
+      30000);
+      return made;
+    },
     /** Databases that are not removed. */
     async databases() {
       const active = await get(sandbox.endpoints.resource_controller, 'v2/resource_instances?resource_plan_id=databases-for-postgresql-gen2-standard');

@@ -292,6 +292,13 @@ impl Backend {
         Ok(network)
     }
 
+    /// The embedded sandbox's databases take `seconds` to provision (tests; the app reads
+    /// [`SANDBOX_PROVISION_ENV`]), without touching the process's environment.
+    pub fn with_sandbox_provision_seconds(mut self, seconds: f64) -> Self {
+        self.sandbox_provision_seconds = seconds;
+        self
+    }
+
     /// Stops the embedded sandbox, if it runs, (running jobs are left to end with the
     /// process: their journals say where they were, and the next start resumes them) and the servers behind its resources.
     pub async fn shutdown(&self) {

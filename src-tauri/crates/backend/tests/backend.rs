@@ -26,7 +26,10 @@ async fn the_sandbox_signs_in_and_the_mode_survives_a_restart() {
     let again = backend(dir.path(), "cloud.onramp.desktop.test");
     let status = again.account_status().await;
     assert_eq!(status.mode, Mode::Sandbox);
-    assert_eq!(status.account.unwrap().account_id, account.account_id);
+    let again_account = status
+        .account
+        .unwrap_or_else(|| panic!("not signed in after a restart: {:?}", status.problem));
+    assert_eq!(again_account.account_id, account.account_id);
     again.shutdown().await;
 }
 
@@ -150,10 +153,10 @@ async fn every_job_change_reaches_the_hook_and_its_end_is_announced_once() {
         engine::{Activity, Outcome},
         notice,
     };
-    // The embedded sandbox provisions in a second here, not thirty.
-    std::env::set_var(onramp_backend::SANDBOX_PROVISION_ENV, "1");
     let dir = tempfile::tempdir().unwrap();
-    let b = backend(dir.path(), "cloud.onramp.desktop.test");
+    // The embedded sandbox provisions in a second here, not thirty. Not through the
+    // environment: the other tests of this binary read it from other threads.
+    let b = backend(dir.path(), "cloud.onramp.desktop.test").with_sandbox_provision_seconds(1.0);
     /// Each change as (the title before, the title after).
     type Heard = Vec<(Option<String>, String)>;
     let heard: Arc<Mutex<Heard>> = Arc::default();

@@ -33,6 +33,9 @@ pub mod field {
 
 /// IBM Cloud Logs' service name (Resource Controller's `resource_id`).
 pub const LOGS_SERVICE: &str = onramp_cloud::rc::CLOUD_LOGS_RESOURCE_ID;
+/// Cloud Logs' one plan, by name (observability-instances.md §2): IBM publishes no id for
+/// it, so it is looked up in the Global Catalog.
+pub const LOGS_PLAN_NAME: &str = "standard";
 /// IBM Cloud Monitoring's service name (Resource Controller's `resource_id`).
 pub const MONITORING_SERVICE: &str = "sysdig-monitor";
 /// The service whose metrics the route selects (Metrics Routing's `service_name`).

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use onramp_cloud::{
-    catalog::{PriceMetric, Pricing},
+    catalog::{GlobalCatalogClient, PriceMetric, Pricing},
     rc::{InstanceFilter, ResourceInstance, MONITORING_RESOURCE_ID},
     Cloud,
 };
 
-use super::{MonitoringPlan, LOGS_SERVICE};
+use super::{MonitoringPlan, LOGS_PLAN_NAME, LOGS_SERVICE};
 use crate::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -145,14 +145,11 @@ fn offers(listed: Vec<ResourceInstance>, location: &str) -> Vec<InstanceOffer> {
 }
 
 /// The catalog's prices of Cloud Logs' plan (found by name: IBM publishes no id for it).
-async fn logs_prices(cloud: &Cloud, location: &str) -> Vec<String> {
-    let Ok(catalog) = cloud.global_catalog() else {
-        return Vec::new();
-    };
+async fn logs_prices(catalog: &GlobalCatalogClient, location: &str) -> Vec<String> {
     let Ok(plans) = catalog.plans(LOGS_SERVICE).await else {
         return Vec::new();
     };
-    let Some(standard) = plans.iter().find(|p| p.name == "standard") else {
+    let Some(standard) = plans.iter().find(|p| p.name == LOGS_PLAN_NAME) else {
         return Vec::new();
     };
     match catalog.pricing(&standard.id, Some(location)).await {
@@ -175,7 +172,7 @@ pub async fn options(cloud: &Cloud, location: &str) -> Result<ObservabilityOptio
         rc.list_instances(&logs_filter),
         catalog.pricing(MonitoringPlan::Lite.id(), Some(location)),
         catalog.pricing(MonitoringPlan::GraduatedTier.id(), Some(location)),
-        logs_prices(cloud, location),
+        logs_prices(&catalog, location),
     );
     Ok(ObservabilityOptions {
         monitoring_instances: offers(monitoring.map_err(AppError::from_cloud)?, location),

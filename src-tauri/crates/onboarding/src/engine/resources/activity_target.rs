@@ -16,7 +16,7 @@ use super::super::{
     run::Run,
     Timing,
 };
-use super::metrics_target::write_state;
+use super::write_state;
 use crate::{
     journal::{Record, StepId, StepRecord},
     observability::{activity_name, field},

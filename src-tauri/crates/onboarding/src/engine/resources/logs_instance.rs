@@ -11,7 +11,6 @@ use onramp_cloud::{
 };
 
 use super::super::{
-    ownership::plan_tag,
     resource::{Found, Proof, Resource, Work},
     run::Run,
     Timing,
@@ -19,7 +18,9 @@ use super::super::{
 use super::rc_instance::{self, found};
 use crate::{
     journal::{StepId, StepRecord},
-    observability::{activity, field, logs_instance_name, ActivityChoice, LOGS_SERVICE},
+    observability::{
+        activity, field, logs_instance_name, ActivityChoice, LOGS_PLAN_NAME, LOGS_SERVICE,
+    },
     plan::{DraftPlan, Offerings},
     review::{setting, PlannedResource},
     AppError, ErrorCode,
@@ -28,26 +29,20 @@ use crate::{
 pub(crate) struct LogsInstance;
 pub(crate) static LOGS_INSTANCE: LogsInstance = LogsInstance;
 
-/// Cloud Logs' one plan, by name (observability-instances.md §2).
-pub const LOGS_PLAN_NAME: &str = "standard";
-
 /// The create body: the plan's location, group and tag, Cloud Logs' plan, 7 days.
 pub(crate) fn create_body(
     plan: &DraftPlan,
     plan_id: &str,
 ) -> CreateResourceInstance<CloudLogsParameters> {
-    CreateResourceInstance {
-        name: logs_instance_name(plan),
-        target: plan.location.clone(),
-        resource_group: plan.resource_group_id.clone(),
-        resource_plan_id: plan_id.to_owned(),
-        tags: vec!["onramp".to_owned(), plan_tag(&plan.id)],
-        allow_cleanup: None,
-        parameters: Some(CloudLogsParameters {
+    rc_instance::create_body(
+        plan,
+        logs_instance_name(plan),
+        plan_id,
+        CloudLogsParameters {
             retention_period: Some(serde_json::json!(7)),
             ..CloudLogsParameters::default()
-        }),
-    }
+        },
+    )
 }
 
 impl Resource for LogsInstance {
@@ -185,6 +180,7 @@ impl Resource for LogsInstance {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::plan_tag;
     use crate::{engine::resources::testing::plan, observability::Observability};
 
     #[test]

@@ -15,7 +15,7 @@ use super::super::{
     run::Run,
     Timing,
 };
-use super::metrics_target::write_state;
+use super::write_state;
 use crate::{
     journal::{Record, StepId, StepRecord},
     observability::{field, logs_route_name},

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use onramp_cloud::{
     metrics_router::{CreateTarget, Target},
-    routing::{WriteState, WriteStatus},
     CloudError, Idempotency,
 };
 
@@ -17,6 +16,7 @@ use super::super::{
     run::Run,
     Timing,
 };
+use super::write_state;
 use crate::{
     journal::{Record, StepId, StepRecord},
     observability::{field, metrics_name},
@@ -41,24 +41,6 @@ fn found(target: Target, monitoring_crn: &str) -> Found {
         crn: None,
         created_at: Some(target.created_at),
         ..Found::default()
-    }
-}
-
-/// What a routing target's `write_status` says, in the user's words (`who` writes to `what`).
-pub(crate) fn write_state(status: &WriteStatus, who: &str, what: &str) -> (String, Option<String>) {
-    match status.status {
-        WriteState::Failed => (
-            "write failed".to_owned(),
-            Some(format!(
-                "{who} cannot write to the {what} yet{}. A new authorization can take a minute to apply.",
-                status
-                    .reason_for_last_failure
-                    .as_ref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            )),
-        ),
-        _ => ("writing".to_owned(), None),
     }
 }
 

@@ -77,6 +77,28 @@ pub(crate) fn vpc_status(
     (state, readiness)
 }
 
+/// What a routing target's `write_status` says, in the user's words (`who` writes to `what`).
+pub(crate) fn write_state(
+    status: &onramp_cloud::routing::WriteStatus,
+    who: &str,
+    what: &str,
+) -> (String, Option<String>) {
+    match status.status {
+        onramp_cloud::routing::WriteState::Failed => (
+            "write failed".to_owned(),
+            Some(format!(
+                "{who} cannot write to the {what} yet{}. A new authorization can take a minute to apply.",
+                status
+                    .reason_for_last_failure
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            )),
+        ),
+        _ => ("writing".to_owned(), None),
+    }
+}
+
 /// Review's words for a resource the user chose in the wizard.
 pub(crate) const EXISTING: &str = "Existing: Onramp uses it and teardown keeps it";
 

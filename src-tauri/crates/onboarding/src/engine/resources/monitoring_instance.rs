@@ -12,7 +12,6 @@ use onramp_cloud::{
 };
 
 use super::super::{
-    ownership::plan_tag,
     resource::{Found, Proof, Resource, Work},
     run::Run,
     Timing,
@@ -34,18 +33,15 @@ pub(crate) fn create_body(
     plan: &DraftPlan,
     plan_id: &str,
 ) -> CreateResourceInstance<MonitoringParameters> {
-    CreateResourceInstance {
-        name: monitoring_instance_name(plan),
-        target: plan.location.clone(),
-        resource_group: plan.resource_group_id.clone(),
-        resource_plan_id: plan_id.to_owned(),
-        tags: vec!["onramp".to_owned(), plan_tag(&plan.id)],
-        allow_cleanup: None,
-        parameters: Some(MonitoringParameters {
+    rc_instance::create_body(
+        plan,
+        monitoring_instance_name(plan),
+        plan_id,
+        MonitoringParameters {
             default_receiver: Some(false),
             ..MonitoringParameters::default()
-        }),
-    }
+        },
+    )
 }
 
 impl Resource for MonitoringInstance {
@@ -175,6 +171,7 @@ impl Resource for MonitoringInstance {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::plan_tag;
     use crate::{
         engine::resources::testing::plan,
         observability::{MonitoringPlan, Observability},

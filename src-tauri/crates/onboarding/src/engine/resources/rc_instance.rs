@@ -3,9 +3,10 @@
 //! to `active`, and the delete that waits until it is gone. Each kind's own file says which
 //! service, which plan and what it means; the database keeps its own, richer, version.
 
-use onramp_cloud::rc::{InstanceFilter, ResourceInstance};
+use onramp_cloud::rc::{CreateResourceInstance, InstanceFilter, ResourceInstance};
 
 use super::super::{
+    ownership::plan_tag,
     resource::Found,
     run::{Readiness, Run, StepResult},
     Stop,
@@ -21,6 +22,25 @@ pub(crate) fn found(i: ResourceInstance) -> Found {
         created_at: i.created_at,
         created_by: i.created_by,
         ..Found::default()
+    }
+}
+
+/// A create body for an instance named `name` of `plan_id`, in the plan's location and
+/// group, carrying the plan's tag, with the service's `parameters`.
+pub(crate) fn create_body<P>(
+    plan: &DraftPlan,
+    name: String,
+    plan_id: &str,
+    parameters: P,
+) -> CreateResourceInstance<P> {
+    CreateResourceInstance {
+        name,
+        target: plan.location.clone(),
+        resource_group: plan.resource_group_id.clone(),
+        resource_plan_id: plan_id.to_owned(),
+        tags: vec!["onramp".to_owned(), plan_tag(&plan.id)],
+        allow_cleanup: None,
+        parameters: Some(parameters),
     }
 }
 

@@ -16,6 +16,8 @@ APT_PACKAGES=(
   xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools imagemagick xclip
   postgresql openssh-server openssh-client rpm python3 python3-venv iproute2
 )
+# What only the tests use: the exports' oracles (shellcheck; jq runs the exported scripts).
+TEST_PACKAGES=(shellcheck jq)
 NEED_RUST="1.90"
 NEED_NODE=18
 
@@ -43,7 +45,9 @@ as_root() {
 
 install_packages() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  local wanted=("${APT_PACKAGES[@]}")
+  [ "${1:-}" = test ] && wanted+=("${TEST_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
@@ -110,7 +114,7 @@ drop_to_user() {
 setup() {
   if [ "${AS_USER:-0}" != 1 ]; then
     check_os
-    install_packages
+    install_packages "${1:-}"
     drop_to_user "$@"
   fi
   ensure_rust

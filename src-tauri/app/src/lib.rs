@@ -69,6 +69,8 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::users::change_password,
             commands::users::sql_user_password,
             commands::clipboard::copy_password,
+            commands::export::export_plan,
+            commands::export::save_export,
         ])
         .events(collect_events![events::AccountChanged])
 }

@@ -532,6 +532,28 @@ async copyPassword(planId: string, which: PasswordOf) : Promise<Result<null, App
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The plan in `format`; after apply, Terraform's also imports what the plan made.
+ */
+async exportPlan(plan: DraftPlan, format: ExportFormat) : Promise<Result<PlanExport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_plan", { plan, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the export to the file the user typed; returns the full path written.
+ */
+async saveExport(plan: DraftPlan, format: ExportFormat, path: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_export", { plan, format, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -910,6 +932,18 @@ export type ErrorCode =
  * A bug or an unexpected state in Onramp itself.
  */
 "Internal"
+/**
+ * The forms a plan is exported in.
+ */
+export type ExportFormat = 
+/**
+ * A bash script of `ibmcloud` commands.
+ */
+"cli" | 
+/**
+ * A Terraform configuration for IBM-Cloud/ibm 2.5.0.
+ */
+"terraform"
 export type FlavorOffer = { id: string; cpu: number; memoryGb: number }
 export type ImageOption = { id: string; name: string; 
 /**
@@ -1119,6 +1153,22 @@ export type Place = { column: number; row: number;
  * The steps it waits for: the arrows into its box.
  */
 waitsFor: StepId[] }
+/**
+ * One export, ready to show, copy or save.
+ */
+export type PlanExport = { format: ExportFormat; 
+/**
+ * What Save proposes, e.g. `pg-demo.tf`.
+ */
+fileName: string; text: string; 
+/**
+ * Whether it reflects an applied plan (Terraform: with `import` blocks).
+ */
+applied: boolean; 
+/**
+ * How many resources the export imports (Terraform after apply; else 0).
+ */
+imports: number }
 /**
  * One plan in the list.
  */

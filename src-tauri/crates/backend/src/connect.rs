@@ -71,7 +71,7 @@ fn home() -> PathBuf {
 }
 
 /// `~/x` → `$HOME/x`.
-fn expand(path: &str) -> PathBuf {
+pub(crate) fn expand(path: &str) -> PathBuf {
     match path.strip_prefix("~/") {
         Some(rest) => home().join(rest),
         None => PathBuf::from(path.trim()),

@@ -6,6 +6,7 @@
 
 mod account;
 mod connect;
+mod export;
 mod plan;
 mod plans;
 mod provision;

@@ -38,7 +38,7 @@ impl Backend {
     }
 
     /// Who is signed in, as the journals know an owner.
-    async fn owner(&self) -> Result<(Mode, String), AppError> {
+    pub(crate) async fn owner(&self) -> Result<(Mode, String), AppError> {
         let session = self.signed_in().await?;
         Ok((session.account.mode, session.account.account_id.clone()))
     }

@@ -5,7 +5,11 @@
 //! ```text
 //! onramp-engine apply|teardown --endpoints FILE --journals DIR --keychain-service NAME
 //!               [--plan FILE] [--retry-failed] [--provision-seconds N]
+//! onramp-engine export --format cli|terraform --plan FILE [--journals DIR]
+//!               [--resource-group-name NAME] [--account-id ID]
 //! ```
+//! `export` prints the plan as an `ibmcloud` script or a Terraform configuration; with the
+//! plan's journal in `--journals`, the Terraform form imports what the plan made.
 //! The API key is `$ONRAMP_API_KEY` (the sandbox's endpoints file holds none). Progress goes to stdout as one JSON line per change; the exit status
 //! is 0 when the plan ended `Succeeded` (apply) or `TornDown` (teardown).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -15,6 +19,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use onramp_cloud::{Cloud, Endpoints, HttpClient};
 use onramp_onboarding::{
     engine::{self, EngineContext, Outcome, Timing},
+    export::{self, ExportFormat, Known},
     journal::Journal,
     plan::DraftPlan,
     settings::Mode,
@@ -30,6 +35,9 @@ struct Args {
     plan_id: Option<String>,
     retry_failed: bool,
     provision_seconds: f64,
+    format: Option<String>,
+    resource_group_name: Option<String>,
+    account_id: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -44,6 +52,9 @@ fn parse() -> Result<Args, String> {
         plan_id: None,
         retry_failed: false,
         provision_seconds: 30.0,
+        format: None,
+        resource_group_name: None,
+        account_id: None,
     };
     while let Some(flag) = raw.next() {
         let mut value = || raw.next().ok_or(format!("{flag} needs a value"));
@@ -54,13 +65,16 @@ fn parse() -> Result<Args, String> {
             "--plan" => args.plan = Some(value()?.into()),
             "--plan-id" => args.plan_id = Some(value()?),
             "--retry-failed" => args.retry_failed = true,
+            "--format" => args.format = Some(value()?),
+            "--resource-group-name" => args.resource_group_name = Some(value()?),
+            "--account-id" => args.account_id = Some(value()?),
             "--provision-seconds" => {
                 args.provision_seconds = value()?.parse().map_err(|_| "a number of seconds")?
             }
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.keychain_service.is_empty() {
+    if args.keychain_service.is_empty() && args.command != "export" {
         return Err("--keychain-service is required".into());
     }
     Ok(args)
@@ -118,6 +132,33 @@ async fn run(args: Args) -> Result<Outcome, String> {
     Ok(last.outcome.unwrap_or(Outcome::Interrupted))
 }
 
+/// `export`: the plan (and its journal, when there is one) in the asked form, on stdout.
+fn export(args: &Args) -> Result<String, String> {
+    let format = args
+        .format
+        .as_deref()
+        .and_then(ExportFormat::parse)
+        .ok_or("export needs --format cli or --format terraform")?;
+    let plan_file = args.plan.as_ref().ok_or("export needs --plan")?;
+    let plan: DraftPlan =
+        serde_json::from_str(&std::fs::read_to_string(plan_file).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let state =
+        if !args.journals.as_os_str().is_empty() && Journal::exists(&args.journals, &plan.id) {
+            Some(Journal::read_plan(&args.journals, &plan.id).map_err(|e| e.message)?)
+        } else {
+            None
+        };
+    let known = Known {
+        resource_group_name: args.resource_group_name.as_deref(),
+        account_id: args.account_id.as_deref(),
+    };
+    let plan = state.as_ref().map(|s| s.plan.clone()).unwrap_or(plan);
+    Ok(export::export(&plan, state.as_ref(), known, format)
+        .map_err(|e| e.message)?
+        .text)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse() {
@@ -127,6 +168,18 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.command == "export" {
+        return match export(&args) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(why) => {
+                eprintln!("onramp-engine: {why}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(args).await {
         Ok(Outcome::Succeeded | Outcome::TornDown) => ExitCode::SUCCESS,
         Ok(other) => {

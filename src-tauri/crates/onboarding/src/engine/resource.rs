@@ -12,6 +12,7 @@ use onramp_secrets::Sensitive;
 
 use super::{run::Run, Stop, Timing};
 use crate::{
+    export::{cli::CliPart, terraform::Tf, Exporting},
     journal::{JournalState, StepId, StepRecord},
     plan::{DraftPlan, Offerings},
     review::PlannedResource,
@@ -103,6 +104,11 @@ pub(crate) trait Resource: Sync {
         "Kept: you chose this existing resource, and it stays as it was."
     }
     fn proof(&self) -> Proof;
+    /// Its part of the Terraform export: a resource (imported once the plan made it), the
+    /// id of the one the user chose, or a note where Terraform cannot do what Onramp does.
+    fn terraform(&self, x: &Exporting) -> Vec<Tf>;
+    /// Its section of the `ibmcloud` CLI script.
+    fn cli(&self, x: &Exporting) -> CliPart;
     fn stranger(&self) -> Stranger {
         Stranger::Conflict
     }

@@ -16,6 +16,11 @@ use super::super::{
     run::Run,
     Timing,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{reference, strings, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{StepId, StepRecord},
     observability::{activity_name, field},
@@ -102,6 +107,33 @@ impl Resource for ActivityRoute {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let target = format!(
+            "{}.{}.id",
+            super::activity_target::TF.0,
+            super::activity_target::TF.1
+        );
+        TfResource::new("ibm_atracker_route", "events")
+            .attr("name", self.name(x.plan))
+            .block(
+                hcl::Block::builder("rules")
+                    .add_attribute(("target_ids", hcl::Expression::Array(vec![reference(&target)])))
+                    .add_attribute(("locations", strings(&locations(x.plan))))
+                    .build(),
+            )
+            .import(x.made(StepId::ActivityRoute))
+            .note("Account-wide: every service's events in the location, and global events (a database's create and delete are global).")
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Activity Tracker route: the location's and global events").line(format!(
+            "ibmcloud atracker route create --name {} --target-ids \"$AT_TARGET_ID\" --locations {} --output json >/dev/null",
+            quote(&self.name(x.plan)),
+            quote(&locations(x.plan).join(","))
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -17,6 +17,11 @@ use super::super::{
     Timing,
 };
 use super::write_state;
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{Record, StepId, StepRecord},
     observability::{activity_name, field},
@@ -50,6 +55,9 @@ fn tracker(run: &Run) -> Result<onramp_cloud::atracker::AtrackerClient, AppError
         .atracker(&run.plan().location)
         .map_err(AppError::from_cloud)
 }
+
+/// Where the Terraform export declares the target.
+pub(crate) const TF: (&str, &str) = ("ibm_atracker_target", "cloud_logs");
 
 impl Resource for ActivityTarget {
     fn step(&self) -> StepId {
@@ -92,6 +100,29 @@ impl Resource for ActivityTarget {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        TfResource::new(TF.0, TF.1)
+            .attr("name", self.name(x.plan))
+            .attr("target_type", "cloud_logs")
+            .attr("region", x.plan.location.clone())
+            .block(
+                hcl::Block::builder("cloudlogs_endpoint")
+                    .add_attribute(("target_crn", super::logs_instance::exported(x.plan).crn()))
+                    .build(),
+            )
+            .import(x.made(StepId::ActivityTarget))
+            .note("Activity Tracker sets the account's metadata region with its first target, where none is set.")
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Activity Tracker target: the Cloud Logs instance").line(format!(
+            "AT_TARGET_ID=\"$(ibmcloud atracker target create --name {} --type cloud_logs --target-crn \"$LOGS_CRN\" --region {} --output json | jq -r .id)\"",
+            quote(&self.name(x.plan)),
+            quote(&x.plan.location)
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -15,6 +15,11 @@ use super::super::{
     run::Run,
     Timing,
 };
+use crate::export::{
+    cli::CliPart,
+    terraform::{strings, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{StepId, StepRecord},
     plan::{field, DraftPlan, Offerings},
@@ -98,6 +103,34 @@ impl Resource for Authorization {
     }
     fn stranger(&self) -> Stranger {
         Stranger::UseAndKeep
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        if x.kept(StepId::Authorization) {
+            return vec![Tf::Note(format!(
+                "The authorization {DATABASE_SERVICE} -> {KMS_SERVICE} was already in the account: used, never managed here."
+            ))];
+        }
+        TfResource::new("ibm_iam_authorization_policy", "kms")
+            .attr("source_service_name", DATABASE_SERVICE)
+            .attr("target_service_name", KMS_SERVICE)
+            .attr("roles", strings(&["Reader", "Authorization Delegator"]))
+            .attr(
+                "description",
+                "Onramp: Databases for PostgreSQL may read Key Protect keys (BYOK)",
+            )
+            .import(x.made(StepId::Authorization))
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new("Service authorization: PostgreSQL may read Key Protect keys");
+        if x.kept(StepId::Authorization) {
+            return part.say("It was already in the account: nothing to create.");
+        }
+        part.line(format!(
+            "ibmcloud iam authorization-policy-create {DATABASE_SERVICE} {KMS_SERVICE} Reader,AuthorizationDelegator"
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -21,6 +21,11 @@ use super::{
     },
     detail,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{reference, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::field,
     journal::{StepId, StepRecord},
@@ -113,6 +118,57 @@ impl Resource for CbrRule {
             creator: true,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let zone = format!("{}.{}.id", super::cbr_zone::TF.0, super::cbr_zone::TF.1);
+        let database = format!("{}.{}.guid", super::database::TF.0, super::database::TF.1);
+        let pair = |ident: &'static str, name: &str, value: hcl::Expression| {
+            hcl::Block::builder(ident)
+                .add_attribute(("name", name.to_owned()))
+                .add_attribute(("value", value))
+                .build()
+        };
+        TfResource::new("ibm_cbr_rule", "database")
+            .attr("description", self.name(x.plan))
+            .attr("enforcement_mode", "enabled")
+            .block(
+                hcl::Block::builder("contexts")
+                    .add_block(pair("attributes", "networkZoneId", reference(&zone)))
+                    .add_block(pair("attributes", "endpointType", "private".into()))
+                    .build(),
+            )
+            .block(
+                hcl::Block::builder("resources")
+                    .add_block(pair("attributes", "accountId", x.account_id()))
+                    .add_block(pair("attributes", "serviceName", SERVICE_NAME.into()))
+                    .add_block(pair("attributes", "serviceInstance", reference(&database)))
+                    .build(),
+            )
+            .block(
+                hcl::Block::builder("operations")
+                    .add_block(
+                        hcl::Block::builder("api_types")
+                            .add_attribute(("api_type_id", DATA_PLANE_API_TYPE))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .import(x.made(StepId::CbrRule))
+            .note(
+                "A preview: IBM's Gen 2 pages disagree on whether restrictions apply to Gen 2 yet.",
+            )
+            .done()
+            .into_iter()
+            .chain(x.account_variable())
+            .collect()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Context-based restriction: the rule for the database").line(format!(
+            "ibmcloud cbr rule-create --description {} --service-name {SERVICE_NAME} --service-instance \"$DB_GUID\" --context-attributes \"networkZoneId=$CBR_ZONE_ID,endpointType=private\" --api-types {DATA_PLANE_API_TYPE} --enforcement-mode enabled --output json >/dev/null",
+            quote(&self.name(x.plan))
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -18,6 +18,11 @@ use super::{
     },
     detail,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::field,
     journal::{StepId, StepRecord},
@@ -69,6 +74,9 @@ impl CbrZone {
     }
 }
 
+/// Where the Terraform export declares the network zone.
+pub(crate) const TF: (&str, &str) = ("ibm_cbr_zone", "vpc");
+
 impl Resource for CbrZone {
     fn step(&self) -> StepId {
         StepId::CbrZone
@@ -115,6 +123,47 @@ impl Resource for CbrZone {
             creator: true,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return Vec::new();
+        };
+        TfResource::new(TF.0, TF.1)
+            .attr("name", self.name(x.plan))
+            .attr("account_id", x.account_id())
+            .attr(
+                "description",
+                format!(
+                    "Onramp: the VPC {} of the plan '{}'",
+                    c.vpc_name(),
+                    x.plan.name
+                ),
+            )
+            .block(
+                hcl::Block::builder("addresses")
+                    .add_attribute(("type", "vpc"))
+                    .add_attribute(("value", super::vpc::tf_crn(x)))
+                    .build(),
+            )
+            .import(x.made(StepId::CbrZone))
+            .done()
+            .into_iter()
+            .chain(x.account_variable())
+            .collect()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return CliPart::new("Network zone");
+        };
+        CliPart::new("Context-based restriction: a network zone holding the VPC")
+            .line(super::vpc::cli_crn(x))
+            .line(format!(
+                "CBR_ZONE_ID=\"$(ibmcloud cbr zone-create --name {} --description {} --vpc \"$VPC_CRN\" --output json | jq -r .id)\"",
+                quote(&self.name(x.plan)),
+                quote(&format!("Onramp: the VPC {} of the plan '{}'", c.vpc_name(), x.plan.name))
+            ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -22,6 +22,11 @@ use super::super::{
     run::{Readiness, Run, StepResult},
     Timing,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{jsonencode, strings, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{Phase, Record, StepId, StepRecord},
     plan::{field, DraftPlan, Encryption, Offerings},
@@ -194,6 +199,9 @@ impl Database {
     }
 }
 
+/// Where the Terraform export declares the database.
+pub(crate) const TF: (&str, &str) = ("ibm_resource_instance", "database");
+
 impl Resource for Database {
     fn step(&self) -> StepId {
         StepId::Instance
@@ -301,6 +309,47 @@ impl Resource for Database {
             self.clear_failed(run).await?;
             run.standard_apply(StepId::Instance).await
         })
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let parameters = serde_json::to_value(create_body(x.plan).parameters).unwrap_or_default();
+        TfResource::new(TF.0, TF.1)
+            .attr("name", x.plan.name.clone())
+            .attr("service", "databases-for-postgresql")
+            .attr("plan", "standard-gen2")
+            .attr("location", x.plan.location.clone())
+            .attr("resource_group_id", x.plan.resource_group_id.clone())
+            .attr("tags", strings(&["onramp".to_owned(), plan_tag(&x.plan.id)]))
+            .attr("parameters_json", jsonencode(&parameters))
+            // Gen 2 takes 15–20 minutes to provision; the provider's default is shorter.
+            .timeouts(&[("create", "60m"), ("update", "60m"), ("delete", "30m")])
+            .ignore_after_import(&["parameters_json"])
+            .import(x.made(StepId::Instance))
+            .note("The Databases for PostgreSQL Gen 2 instance. Gen 2 has no admin user: the Manager credential below is the way in.")
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let parameters = serde_json::to_string(&create_body(x.plan).parameters).unwrap_or_default();
+        let name = quote(&x.plan.name);
+        let location = quote(&x.plan.location);
+        CliPart::new("Databases for PostgreSQL Gen 2")
+            .line(format!(
+                "ibmcloud resource service-instance-create {name} databases-for-postgresql standard-gen2 {location} -g \"$RESOURCE_GROUP\" -p {} >/dev/null",
+                quote(&parameters)
+            ))
+            .line(format!(
+                "DB_CRN=\"$(ibmcloud resource service-instance {name} --location {location} --output json | jq -r '.[0].crn')\""
+            ))
+            .line(format!(
+                "DB_GUID=\"$(ibmcloud resource service-instance {name} --location {location} --output json | jq -r '.[0].guid')\""
+            ))
+            .line(format!(
+                "ibmcloud resource tag-attach --tag-names {} --resource-id \"$DB_CRN\"",
+                quote(&format!("onramp,{}", plan_tag(&x.plan.id)))
+            ))
+            .say("Gen 2 takes 15 to 20 minutes to provision.")
+            .wait("the database", "active", 30, "ibmcloud resource service-instance \"$DB_CRN\" --output json | jq -r '.[0].state'")
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -21,6 +21,11 @@ use super::{
     },
     detail,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{reference, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::field,
     journal::{StepId, StepRecord},
@@ -136,6 +141,53 @@ impl Resource for EndpointGatewayKind {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return Vec::new();
+        };
+        let database = format!("{}.{}", super::database::TF.0, super::database::TF.1);
+        TfResource::new("ibm_is_virtual_endpoint_gateway", "database")
+            .attr("name", c.vpe_name.clone())
+            .attr("vpc", super::vpc::tf_id(x))
+            .attr("resource_group", x.plan.resource_group_id.clone())
+            .attr(
+                "security_groups",
+                hcl::Expression::Array(vec![super::vpc::tf_security_group(x)]),
+            )
+            .block(
+                hcl::Block::builder("target")
+                    .add_attribute(("crn", reference(&format!("{database}.crn"))))
+                    .add_attribute(("resource_type", "provider_cloud_service"))
+                    .build(),
+            )
+            .block(
+                hcl::Block::builder("ips")
+                    .add_attribute(("subnet", super::subnet::tf_id(x)))
+                    .add_attribute(("name", c.vpe_ip_name()))
+                    .build(),
+            )
+            .timeouts(&[("create", "30m"), ("delete", "30m")])
+            .import(x.made(StepId::Vpe))
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return CliPart::new("Endpoint gateway");
+        };
+        CliPart::new("Endpoint gateway (VPE) to the database")
+            .line(format!(
+                "VPE_IP=\"$(jq -cn --arg subnet \"$SUBNET_ID\" --arg name {} '{{subnet: {{id: $subnet}}, name: $name, auto_delete: true}}')\"",
+                quote(&c.vpe_ip_name())
+            ))
+            .line(format!(
+                "VPE_ID=\"$(ibmcloud is endpoint-gateway-create --target \"$DB_CRN\" --target-type provider_cloud_service --vpc \"$VPC_ID\" --name {} --new-reserved-ip \"$VPE_IP\" --sg \"$SG_ID\" --resource-group-id {} --output JSON | jq -r .id)\"",
+                quote(&c.vpe_name),
+                quote(&x.plan.resource_group_id)
+            ))
+            .wait("the endpoint gateway", "stable", 10, "ibmcloud is endpoint-gateway \"$VPE_ID\" --output JSON | jq -r .lifecycle_state")
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -17,6 +17,11 @@ use super::{
     },
     detail, vpc_status,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{reference, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::field,
     journal::{StepId, StepRecord},
@@ -127,6 +132,28 @@ impl Resource for FloatingIpKind {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let jump = format!("{}.{}", super::jump_server::TF.0, super::jump_server::TF.1);
+        TfResource::new("ibm_is_floating_ip", "jump")
+            .attr("name", self.name(x.plan))
+            .attr(
+                "target",
+                reference(&format!("{jump}.primary_network_interface[0].id")),
+            )
+            .attr("resource_group", x.plan.resource_group_id.clone())
+            .import(x.made(StepId::FloatingIp))
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Floating IP").line(format!(
+            "FLOATING_IP=\"$(ibmcloud is floating-ip-reserve {} --nic \"$NIC_ID\" --in \"$VSI_ID\" --resource-group-id {} --output JSON | jq -r .address)\"",
+            quote(&self.name(x.plan)),
+            quote(&x.plan.resource_group_id)
+        ))
+        .line("echo \"Jump server: $FLOATING_IP\"")
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

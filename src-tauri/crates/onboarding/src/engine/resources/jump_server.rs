@@ -23,6 +23,11 @@ use super::{
     },
     detail,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::field,
     journal::{StepId, StepRecord},
@@ -87,6 +92,9 @@ fn readiness(i: &Instance) -> (String, Readiness) {
     (state, readiness)
 }
 
+/// Where the Terraform export declares the jump server.
+pub(crate) const TF: (&str, &str) = ("ibm_is_instance", "jump");
+
 impl Resource for JumpServer {
     fn step(&self) -> StepId {
         StepId::JumpVsi
@@ -145,6 +153,56 @@ impl Resource for JumpServer {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return Vec::new();
+        };
+        TfResource::new(TF.0, TF.1)
+            .attr("name", c.jump.name.clone())
+            .attr("vpc", super::vpc::tf_id(x))
+            .attr("zone", super::subnet::tf_zone(x))
+            .attr("profile", c.jump.profile.clone())
+            // The provider reads the image back as its id, so the id is written.
+            .attr("image", c.jump.image_id.clone())
+            .attr("keys", hcl::Expression::Array(vec![super::ssh_key::tf_id(x)]))
+            .attr("resource_group", x.plan.resource_group_id.clone())
+            .block(
+                hcl::Block::builder("primary_network_interface")
+                    .add_attribute(("name", "eth0"))
+                    .add_attribute(("subnet", super::subnet::tf_id(x)))
+                    .add_attribute((
+                        "security_groups",
+                        hcl::Expression::Array(vec![super::vpc::tf_security_group(x)]),
+                    ))
+                    .build(),
+            )
+            .ignore_after_import(&["user_data", "image"])
+            .import(x.made(StepId::JumpVsi))
+            .note(
+                "The jump server. Onramp also gives it an SSH host key it generated (in user_data, never stored), \
+                 so the first connection is verified; this file cannot carry that secret, so SSH will ask you to \
+                 trust the host key on first use.",
+            )
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return CliPart::new("Jump server");
+        };
+        CliPart::new("Jump server")
+            .say("Onramp also installs an SSH host key it generates; without it, SSH asks you to trust the host key on first use.")
+            .line(format!(
+                "VSI_ID=\"$(ibmcloud is instance-create {} \"$VPC_ID\" \"$ZONE\" {} \"$SUBNET_ID\" --image {} --keys \"$SSH_KEY_ID\" --sgs \"$SG_ID\" --resource-group-id {} --output JSON | jq -r .id)\"",
+                quote(&c.jump.name),
+                quote(&c.jump.profile),
+                quote(&c.jump.image_id),
+                quote(&x.plan.resource_group_id)
+            ))
+            .wait("the jump server", "running", 10, "ibmcloud is instance \"$VSI_ID\" --output JSON | jq -r .status")
+            .line("NIC_ID=\"$(ibmcloud is instance \"$VSI_ID\" --output JSON | jq -r .primary_network_interface.id)\"")
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

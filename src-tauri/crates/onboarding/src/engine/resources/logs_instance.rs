@@ -15,7 +15,9 @@ use super::super::{
     run::Run,
     Timing,
 };
+use super::rc_instance::TfInstance;
 use super::rc_instance::{self, found};
+use crate::export::{cli::CliPart, terraform::Tf, Exporting};
 use crate::{
     journal::{StepId, StepRecord},
     observability::{
@@ -43,6 +45,24 @@ pub(crate) fn create_body(
             ..CloudLogsParameters::default()
         },
     )
+}
+
+/// The instance in the exports.
+pub(crate) fn exported(plan: &DraftPlan) -> TfInstance<'_> {
+    let chosen = match activity(plan) {
+        Some(ActivityChoice::Existing { crn, name }) => Some((crn.as_str(), name.as_str())),
+        _ => None,
+    };
+    TfInstance {
+        step: StepId::LogsInstance,
+        tf: ("ibm_resource_instance", "cloud_logs"),
+        local: "cloud_logs_crn",
+        service: LOGS_SERVICE,
+        plan_name: LOGS_PLAN_NAME,
+        name: logs_instance_name(plan),
+        parameters: serde_json::to_value(create_body(plan, "").parameters).unwrap_or_default(),
+        chosen,
+    }
 }
 
 impl Resource for LogsInstance {
@@ -107,6 +127,14 @@ impl Resource for LogsInstance {
             creator: true,
             tag: true,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        exported(x.plan).terraform(x)
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        exported(x.plan).cli(x, "IBM Cloud Logs instance", "LOGS_CRN")
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

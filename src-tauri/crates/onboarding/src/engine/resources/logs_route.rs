@@ -17,6 +17,11 @@ use super::super::{
     Timing,
 };
 use super::logs_target::router;
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{reference, strings, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{StepId, StepRecord},
     observability::{field, logs_route_name},
@@ -88,6 +93,48 @@ impl Resource for LogsRoute {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let target = format!(
+            "{}.{}.id",
+            super::logs_target::TF.0,
+            super::logs_target::TF.1
+        );
+        TfResource::new("ibm_logs_router_route", "platform_logs")
+            .attr("name", self.name(x.plan))
+            .block(
+                hcl::Block::builder("rules")
+                    .add_attribute(("action", "send"))
+                    .add_block(
+                        hcl::Block::builder("targets")
+                            .add_attribute(("id", reference(&target)))
+                            .build(),
+                    )
+                    .add_block(
+                        hcl::Block::builder("inclusion_filters")
+                            .add_attribute(("operand", "location"))
+                            .add_attribute(("operator", "is"))
+                            .add_attribute(("values", strings(&[x.plan.location.as_str()])))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .import(x.made(StepId::LogsRoute))
+            .note("Account-wide: every platform log of the location (location is the only filter Logs Routing has).")
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Logs Routing route: the location's platform logs")
+            .line(format!(
+                "LR_RULES=\"$(jq -cn --arg target \"$LR_TARGET_ID\" --arg location {} '[{{action: \"send\", targets: [{{id: $target}}], inclusion_filters: [{{operand: \"location\", operator: \"is\", values: [$location]}}]}}]')\"",
+                quote(&x.plan.location)
+            ))
+            .line(format!(
+                "ibmcloud logs-router route create --name {} --rules \"$LR_RULES\" --output json >/dev/null",
+                quote(&self.name(x.plan))
+            ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -13,6 +13,11 @@ use super::super::{
     run::{one, Run},
     Stop, Timing,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::Tf,
+    Exporting,
+};
 use crate::{
     journal::{Owner, Record, StepId, StepRecord},
     observability::field,
@@ -34,6 +39,11 @@ fn refused(message: String) -> Stop {
             .hint("Review the account-wide change in the Observability step, or turn platform logs off."),
     )
 }
+
+/// What the exports say of Logs Routing's settings.
+const SETTINGS_NOTE: &str = "Logs Routing's account settings are account-wide, so no export manages them. \
+     Routes need API version 3 (an account on the v1 tenants API moves with `ibmcloud logs-router setting update --api-version 3`, which cannot be undone) \
+     and a primary metadata region; Onramp sets both only where you confirmed it.";
 
 impl Resource for LogsSettings {
     fn step(&self) -> StepId {
@@ -163,6 +173,26 @@ impl Resource for LogsSettings {
     }
 
     // Apply is the kind's own (above): the settings are always there, never made.
+    fn terraform(&self, _: &Exporting) -> Vec<Tf> {
+        vec![Tf::Note(SETTINGS_NOTE.to_owned())]
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let confirmed = x
+            .plan
+            .observability
+            .as_ref()
+            .and_then(|o| o.confirmed_logs_region.clone());
+        let part = CliPart::new("Logs Routing account settings").say(SETTINGS_NOTE);
+        match confirmed {
+            Some(region) => part.line(format!(
+                "ibmcloud logs-router setting update --primary-metadata-region {}",
+                quote(&region)
+            )),
+            None => part,
+        }
+    }
+
     fn look<'a>(&'a self, _run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async { Ok(Vec::new()) })
     }

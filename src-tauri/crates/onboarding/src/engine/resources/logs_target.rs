@@ -16,6 +16,11 @@ use super::super::{
     Timing,
 };
 use super::write_state;
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{Record, StepId, StepRecord},
     observability::{field, logs_route_name},
@@ -48,6 +53,9 @@ pub(crate) fn router(run: &Run) -> Result<LogsRouterClient, AppError> {
         .logs_router(&run.plan().location)
         .map_err(AppError::from_cloud)
 }
+
+/// Where the Terraform export declares the target.
+pub(crate) const TF: (&str, &str) = ("ibm_logs_router_target", "cloud_logs");
 
 impl Resource for LogsTarget {
     fn step(&self) -> StepId {
@@ -90,6 +98,26 @@ impl Resource for LogsTarget {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        TfResource::new(TF.0, TF.1)
+            .attr("name", self.name(x.plan))
+            .attr(
+                "destination_crn",
+                super::logs_instance::exported(x.plan).crn(),
+            )
+            .attr("region", x.plan.location.clone())
+            .import(x.made(StepId::LogsTarget))
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Logs Routing target: the Cloud Logs instance").line(format!(
+            "LR_TARGET_ID=\"$(ibmcloud logs-router target create --name {} --destination-crn \"$LOGS_CRN\" --region {} --output json | jq -r .id)\"",
+            quote(&self.name(x.plan)),
+            quote(&x.plan.location)
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -15,6 +15,12 @@ use super::super::{
     run::{Run, Stop},
     Timing,
 };
+use super::{super::run::one, detail};
+use crate::export::{
+    cli::CliPart,
+    terraform::{reference, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     credential::StoredCredential,
     journal::{Owner, Phase, StepId, StepRecord},
@@ -31,6 +37,7 @@ fn found(key: ResourceKey) -> Found {
     let secret = StoredCredential::from_key(&key)
         .map(|c| (vault::entry::credential(&key.guid), c.to_secret()));
     Found {
+        detail: one(detail::CRN, key.crn.clone()),
         id: key.guid,
         name: key.name,
         crn: Some(key.crn),
@@ -166,6 +173,36 @@ impl Resource for ManagerKey {
                 "the Manager credential could not be made with a readable password",
             )))
         })
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let database = format!("{}.{}", super::database::TF.0, super::database::TF.1);
+        // The provider imports a key by its CRN and reads the instance back as a CRN.
+        let import = x.made(StepId::ManagerKey).map(|guid| {
+            x.detail(StepId::ManagerKey, detail::CRN)
+                .unwrap_or_else(|| {
+                    let instance = x.id(StepId::Instance).unwrap_or_default();
+                    format!("{}:resource-key:{guid}", instance.trim_end_matches(':'))
+                })
+        });
+        TfResource::new("ibm_resource_key", "manager")
+            .attr("name", MANAGER_KEY_NAME)
+            .attr("role", "Manager")
+            .attr("resource_instance_id", reference(&format!("{database}.id")))
+            .import(import)
+            .note(
+                "The first Manager credential. Terraform keeps its password in the state file: protect the state. \
+                 Onramp keeps its copy only in your OS keychain.",
+            )
+            .done()
+    }
+
+    fn cli(&self, _: &Exporting) -> CliPart {
+        CliPart::new("Manager credential")
+            .say("Its answer carries the password, so it is not printed; read it later with: ibmcloud resource service-key onramp-manager")
+            .line(format!(
+                "ibmcloud resource service-key-create {MANAGER_KEY_NAME} Manager --instance-id \"$DB_CRN\" >/dev/null"
+            ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -18,6 +18,11 @@ use super::super::{
     run::Run,
     Stop, Timing,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{reference, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{StepId, StepRecord},
     observability::{field, guid_of, metrics_name, DATABASE_SERVICE},
@@ -109,6 +114,50 @@ impl Resource for MetricsRoute {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let target = format!(
+            "{}.{}.id",
+            super::metrics_target::TF.0,
+            super::metrics_target::TF.1
+        );
+        let database = format!("{}.{}.guid", super::database::TF.0, super::database::TF.1);
+        let filter = |operand: &str, value: hcl::Expression| {
+            hcl::Block::builder("inclusion_filters")
+                .add_attribute(("operand", operand.to_owned()))
+                .add_attribute(("operator", "is"))
+                .add_attribute(("values", hcl::Expression::Array(vec![value])))
+                .build()
+        };
+        TfResource::new("ibm_metrics_router_route", "database")
+            .attr("name", self.name(x.plan))
+            .block(
+                hcl::Block::builder("rules")
+                    .add_attribute(("action", "send"))
+                    .add_block(
+                        hcl::Block::builder("targets")
+                            .add_attribute(("id", reference(&target)))
+                            .build(),
+                    )
+                    .add_block(filter("service_name", DATABASE_SERVICE.into()))
+                    .add_block(filter("service_instance", reference(&database)))
+                    .build(),
+            )
+            .import(x.made(StepId::MetricsRoute))
+            .note("This database's platform metrics, and no other's.")
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Metrics Routing route: this database's metrics only")
+            .line(format!(
+                "MR_RULES=\"$(jq -cn --arg target \"$MR_TARGET_ID\" --arg guid \"$DB_GUID\" '[{{action: \"send\", targets: [{{id: $target}}], inclusion_filters: [{{operand: \"service_name\", operator: \"is\", values: [\"{DATABASE_SERVICE}\"]}}, {{operand: \"service_instance\", operator: \"is\", values: [$guid]}}]}}]')\""
+            ))
+            .line(format!(
+                "ibmcloud metrics-router route create --name {} --rules \"$MR_RULES\" --output json >/dev/null",
+                quote(&self.name(x.plan))
+            ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -14,6 +14,11 @@ use super::super::{
     run::{one, Run},
     Stop, Timing,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::Tf,
+    Exporting,
+};
 use crate::{
     journal::{Owner, Record, StepId, StepRecord},
     observability::{account::metadata_region_to_set, field},
@@ -30,6 +35,29 @@ pub(crate) const SETTINGS_ID: &str = "metrics-router-settings";
 /// The `detail` key of the region in force, and of the one it had before the plan.
 pub(crate) const REGION: &str = "primaryMetadataRegion";
 pub(crate) const BEFORE: &str = "primaryMetadataRegionBefore";
+
+/// The metadata region the user agreed the plan may set.
+fn confirmed(plan: &DraftPlan) -> Option<String> {
+    plan.observability
+        .as_ref()
+        .and_then(|o| o.confirmed_metadata_region.clone())
+}
+
+/// What the exports say of the account's settings: account-wide, so no export manages them
+/// (a Terraform settings resource would empty the account's defaults on destroy).
+fn settings_note(x: &Exporting) -> String {
+    let known = x.detail(StepId::MetricsSettings, REGION);
+    match (known, confirmed(x.plan)) {
+        (Some(region), _) => format!(
+            "Metrics Routing's account settings: the primary metadata region is {region}. They are account-wide, so this file does not manage them."
+        ),
+        (None, Some(region)) => format!(
+            "Metrics Routing needs a primary metadata region before targets and routes. The plan sets it to {region} where the account has none \
+             (account-wide, and it cannot be unset): ibmcloud metrics-router setting update --primary-metadata-region {region}"
+        ),
+        (None, None) => "Metrics Routing's account settings: the account's primary metadata region is used as it is.".to_owned(),
+    }
+}
 
 impl Resource for MetricsSettings {
     fn step(&self) -> StepId {
@@ -135,6 +163,21 @@ impl Resource for MetricsSettings {
     }
 
     // Apply is the kind's own (above): the settings are always there, never made.
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        vec![Tf::Note(settings_note(x))]
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new("Metrics Routing account settings").say(&settings_note(x));
+        match confirmed(x.plan) {
+            Some(region) => part.line(format!(
+                "ibmcloud metrics-router setting update --primary-metadata-region {}",
+                quote(&region)
+            )),
+            None => part,
+        }
+    }
+
     fn look<'a>(&'a self, _run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async { Ok(Vec::new()) })
     }

@@ -17,6 +17,11 @@ use super::super::{
     Timing,
 };
 use super::write_state;
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{Record, StepId, StepRecord},
     observability::{field, metrics_name},
@@ -43,6 +48,9 @@ fn found(target: Target, monitoring_crn: &str) -> Found {
         ..Found::default()
     }
 }
+
+/// Where the Terraform export declares the target.
+pub(crate) const TF: (&str, &str) = ("ibm_metrics_router_target", "monitoring");
 
 impl Resource for MetricsTarget {
     fn step(&self) -> StepId {
@@ -85,6 +93,26 @@ impl Resource for MetricsTarget {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        TfResource::new(TF.0, TF.1)
+            .attr("name", self.name(x.plan))
+            .attr(
+                "destination_crn",
+                super::monitoring_instance::exported(x.plan).crn(),
+            )
+            .attr("region", x.plan.location.clone())
+            .import(x.made(StepId::MetricsTarget))
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Metrics Routing target: the Monitoring instance").line(format!(
+            "MR_TARGET_ID=\"$(ibmcloud metrics-router target create --name {} --destination-crn \"$MON_CRN\" --region {} --output json | jq -r .id)\"",
+            quote(&self.name(x.plan)),
+            quote(&x.plan.location)
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -56,6 +56,8 @@ pub mod detail {
     pub const TARGET: &str = "targetCrn";
     pub const VPC_CRN: &str = "vpcCrn";
     pub const CBR_ZONE: &str = "zoneId";
+    /// A resource's CRN where its journal id is another id (a credential's GUID).
+    pub const CRN: &str = "crn";
 }
 
 /// What the VPC API's `status` (VPCs, subnets, floating IPs) says about readiness.

@@ -16,7 +16,10 @@ use super::super::{
     run::Run,
     Timing,
 };
+use super::rc_instance::TfInstance;
 use super::rc_instance::{self, found};
+use crate::export::{cli::CliPart, terraform::Tf, Exporting};
+use crate::observability::MonitoringPlan;
 use crate::{
     journal::{StepId, StepRecord},
     observability::{field, monitoring, monitoring_instance_name, MonitoringChoice},
@@ -42,6 +45,29 @@ pub(crate) fn create_body(
             ..MonitoringParameters::default()
         },
     )
+}
+
+/// The instance in the exports.
+pub(crate) fn exported(plan: &DraftPlan) -> TfInstance<'_> {
+    let (plan_name, chosen) = match monitoring(plan) {
+        Some(MonitoringChoice::Existing { crn, name }) => {
+            ("graduated-tier", Some((crn.as_str(), name.as_str())))
+        }
+        Some(MonitoringChoice::Create {
+            plan: MonitoringPlan::Lite,
+        }) => ("lite", None),
+        _ => ("graduated-tier", None),
+    };
+    TfInstance {
+        step: StepId::MonitoringInstance,
+        tf: ("ibm_resource_instance", "monitoring"),
+        local: "monitoring_crn",
+        service: MONITORING_RESOURCE_ID,
+        plan_name,
+        name: monitoring_instance_name(plan),
+        parameters: serde_json::to_value(create_body(plan, "").parameters).unwrap_or_default(),
+        chosen,
+    }
 }
 
 impl Resource for MonitoringInstance {
@@ -111,6 +137,14 @@ impl Resource for MonitoringInstance {
             creator: true,
             tag: true,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        exported(x.plan).terraform(x)
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        exported(x.plan).cli(x, "IBM Cloud Monitoring instance", "MON_CRN")
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

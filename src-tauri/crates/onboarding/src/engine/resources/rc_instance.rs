@@ -12,6 +12,11 @@ use super::super::{
     Stop,
 };
 use super::database::gone;
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{jsonencode, reference, strings, Tf, TfResource},
+    Exporting,
+};
 use crate::{journal::StepId, plan::DraftPlan, AppError};
 
 pub(crate) fn found(i: ResourceInstance) -> Found {
@@ -117,4 +122,97 @@ pub(crate) async fn delete(run: &Run, step: StepId, id: &str, what: &str) -> Ste
         gone,
     )
     .await
+}
+
+/// An observability instance's part of the Terraform export: made (Resource Controller,
+/// the service's plan by name, the plan's tag), or chosen (its CRN as a local).
+pub(crate) struct TfInstance<'a> {
+    pub step: StepId,
+    pub tf: (&'static str, &'static str),
+    pub local: &'static str,
+    pub service: &'static str,
+    pub plan_name: &'static str,
+    pub name: String,
+    pub parameters: serde_json::Value,
+    /// The instance the user chose: CRN and name.
+    pub chosen: Option<(&'a str, &'a str)>,
+}
+
+impl TfInstance<'_> {
+    pub(crate) fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        match self.chosen {
+            Some((crn, name)) => vec![Tf::Chosen {
+                local: self.local,
+                value: crn.to_owned(),
+                note: format!("Your instance {name}: used by the plan, never managed here."),
+            }],
+            None => TfResource::new(self.tf.0, self.tf.1)
+                .attr("name", self.name.clone())
+                .attr("service", self.service)
+                .attr("plan", self.plan_name)
+                .attr("location", x.plan.location.clone())
+                .attr("resource_group_id", x.plan.resource_group_id.clone())
+                .attr(
+                    "tags",
+                    strings(&["onramp".to_owned(), plan_tag(&x.plan.id)]),
+                )
+                .attr("parameters_json", jsonencode(&self.parameters))
+                .ignore_after_import(&["parameters_json"])
+                .import(x.made(self.step))
+                .done(),
+        }
+    }
+
+    /// Its CRN in the Terraform export.
+    pub(crate) fn crn(&self) -> hcl::Expression {
+        match self.chosen {
+            Some(_) => reference(&format!("local.{}", self.local)),
+            None => reference(&format!("{}.{}.crn", self.tf.0, self.tf.1)),
+        }
+    }
+
+    /// Its GUID in the Terraform export.
+    pub(crate) fn guid(&self) -> hcl::Expression {
+        match self.chosen {
+            Some((crn, _)) => crate::observability::guid_of(crn)
+                .unwrap_or_default()
+                .to_owned()
+                .into(),
+            None => reference(&format!("{}.{}.guid", self.tf.0, self.tf.1)),
+        }
+    }
+
+    /// Its section of the CLI script, leaving its CRN in `$var` and its GUID in `$var_GUID`.
+    pub(crate) fn cli(&self, x: &Exporting, title: &str, var: &str) -> CliPart {
+        let part = CliPart::new(title);
+        match self.chosen {
+            Some((crn, name)) => part
+                .say(&format!("Your instance {name}: used, not created."))
+                .line(format!("{var}={}", quote(crn))),
+            None => {
+                let name = quote(&self.name);
+                let location = quote(&x.plan.location);
+                part.line(format!(
+                    "ibmcloud resource service-instance-create {name} {} {} {location} -g \"$RESOURCE_GROUP\" -p {} >/dev/null",
+                    self.service,
+                    self.plan_name,
+                    quote(&self.parameters.to_string())
+                ))
+                .line(format!(
+                    "{var}=\"$(ibmcloud resource service-instance {name} --location {location} --output json | jq -r '.[0].crn')\""
+                ))
+                .line(format!(
+                    "ibmcloud resource tag-attach --tag-names {} --resource-id \"${var}\"",
+                    quote(&format!("onramp,{}", plan_tag(&x.plan.id)))
+                ))
+                .wait(
+                    &self.name,
+                    "active",
+                    15,
+                    &format!("ibmcloud resource service-instance \"${var}\" --output json | jq -r '.[0].state'"),
+                )
+            }
+        }
+        .line(format!("{var}_GUID=\"$(echo \"${var}\" | cut -d: -f8)\""))
+    }
 }

@@ -18,6 +18,12 @@ use super::super::{
     run::Run,
     Stop, Timing,
 };
+use super::rc_instance::TfInstance;
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{strings, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     journal::{StepId, StepRecord},
     observability::{field, guid_of, MONITORING_SERVICE},
@@ -40,6 +46,10 @@ pub(crate) struct RoutingAuthorization {
     source_label: &'static str,
     target_label: &'static str,
     field: &'static str,
+    /// Its resource name in the Terraform export.
+    tf_name: &'static str,
+    /// The CLI script's variable holding the instance's CRN (`$<var>_GUID` its GUID).
+    instance_var: &'static str,
 }
 
 pub(crate) static METRICS_AUTHORIZATION: RoutingAuthorization = RoutingAuthorization {
@@ -52,6 +62,8 @@ pub(crate) static METRICS_AUTHORIZATION: RoutingAuthorization = RoutingAuthoriza
     source_label: "Metrics Routing",
     target_label: "The Monitoring instance above (that instance only)",
     field: field::MONITORING,
+    tf_name: "metrics_router",
+    instance_var: "MON_CRN",
 };
 
 pub(crate) static ACTIVITY_AUTHORIZATION: RoutingAuthorization = RoutingAuthorization {
@@ -64,6 +76,8 @@ pub(crate) static ACTIVITY_AUTHORIZATION: RoutingAuthorization = RoutingAuthoriz
     source_label: "Activity Tracker Event Routing",
     target_label: "The Cloud Logs instance above (that instance only)",
     field: field::ACTIVITY,
+    tf_name: "atracker",
+    instance_var: "LOGS_CRN",
 };
 
 pub(crate) static LOGS_ROUTER_AUTHORIZATION: RoutingAuthorization = RoutingAuthorization {
@@ -76,6 +90,8 @@ pub(crate) static LOGS_ROUTER_AUTHORIZATION: RoutingAuthorization = RoutingAutho
     source_label: "Logs Routing",
     target_label: "The Cloud Logs instance above (that instance only)",
     field: field::PLATFORM_LOGS,
+    tf_name: "logs_router",
+    instance_var: "LOGS_CRN",
 };
 
 impl RoutingAuthorization {
@@ -110,6 +126,17 @@ impl RoutingAuthorization {
             )
         })?;
         Ok((guid, role.to_owned()))
+    }
+}
+
+impl RoutingAuthorization {
+    /// The instance it authorizes writing to, as the exports name it.
+    fn instance<'a>(&self, x: &Exporting<'a>) -> TfInstance<'a> {
+        if self.instance_step == StepId::MonitoringInstance {
+            super::monitoring_instance::exported(x.plan)
+        } else {
+            super::logs_instance::exported(x.plan)
+        }
     }
 }
 
@@ -164,6 +191,36 @@ impl Resource for RoutingAuthorization {
     }
     fn stranger(&self) -> Stranger {
         Stranger::UseAndKeep
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        if x.kept(self.step) {
+            return vec![Tf::Note(format!(
+                "The authorization {} -> {} was already in the account: used, never managed here.",
+                self.source, self.target
+            ))];
+        }
+        TfResource::new("ibm_iam_authorization_policy", self.tf_name)
+            .attr("source_service_name", self.source)
+            .attr("target_service_name", self.target)
+            .attr("target_resource_instance_id", self.instance(x).guid())
+            .attr("roles", strings(&[self.role]))
+            .import(x.made(self.step))
+            .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new(self.label);
+        if x.kept(self.step) {
+            return part.say("It was already in the account: nothing to create.");
+        }
+        part.line(format!(
+            "ibmcloud iam authorization-policy-create {} {} {} --target-service-instance-id \"${}_GUID\"",
+            self.source,
+            self.target,
+            quote(self.role),
+            self.instance_var
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

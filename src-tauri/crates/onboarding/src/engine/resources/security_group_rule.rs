@@ -19,6 +19,11 @@ use super::{
     },
     detail,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::{field, Connectivity},
     journal::{StepId, StepRecord},
@@ -198,6 +203,55 @@ impl Resource for SecurityGroupRuleKind {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return Vec::new();
+        };
+        let group = super::vpc::tf_security_group(x);
+        let remote: hcl::Expression = if self.ssh() {
+            c.ssh_cidr.trim().to_owned().into()
+        } else {
+            group.clone()
+        };
+        // The provider's import id is `<group>.<rule>` (its code; the docs' slash fails).
+        let import = match (
+            x.made(self.step),
+            x.detail(self.step, detail::SECURITY_GROUP),
+        ) {
+            (Some(rule), Some(group)) => Some(format!("{group}.{rule}")),
+            _ => None,
+        };
+        TfResource::new(
+            "ibm_is_security_group_rule",
+            if self.ssh() { "ssh" } else { "postgres" },
+        )
+        .attr("group", group)
+        .attr("direction", "inbound")
+        .attr("remote", remote)
+        .attr("name", self.rule_name(c))
+        .attr("protocol", "tcp")
+        .attr("port_min", self.port())
+        .attr("port_max", self.port())
+        .import(import)
+        .done()
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return CliPart::new("Security-group rule");
+        };
+        let remote = if self.ssh() {
+            quote(c.ssh_cidr.trim())
+        } else {
+            "\"$SG_ID\"".to_owned()
+        };
+        CliPart::new(format!("Security-group rule: TCP {} in", self.port())).line(format!(
+            "ibmcloud is security-group-rule-add \"$SG_ID\" inbound tcp --port-min {port} --port-max {port} --remote {remote} --name {} --output JSON >/dev/null",
+            quote(&self.rule_name(c)),
+            port = self.port()
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

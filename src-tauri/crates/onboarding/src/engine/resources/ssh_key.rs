@@ -19,6 +19,11 @@ use super::{
     },
     detail, EXISTING,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{id_of, reference, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::{field, SshKeyChoice},
     journal::{StepId, StepRecord},
@@ -104,6 +109,15 @@ impl SshKeyKind {
     }
 }
 
+/// Where the Terraform export declares the key it registers.
+pub(crate) const TF: (&str, &str) = ("ibm_is_ssh_key", "login");
+const LOCAL: &str = "ssh_key_id";
+
+/// The key's id in the Terraform export.
+pub(crate) fn tf_id(x: &Exporting) -> hcl::Expression {
+    id_of(SSH_KEY.chosen(x.plan), &format!("{}.{}", TF.0, TF.1), LOCAL)
+}
+
 impl Resource for SshKeyKind {
     fn step(&self) -> StepId {
         StepId::SshKey
@@ -156,6 +170,65 @@ impl Resource for SshKeyKind {
             time: true,
             creator: false,
             tag: false,
+        }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        match choice(x.plan) {
+            Some(SshKeyChoice::Existing { id, name }) => vec![Tf::Chosen {
+                local: LOCAL,
+                value: id.clone(),
+                note: format!("Your SSH key {name}: used by the plan, never managed here."),
+            }],
+            Some(SshKeyChoice::New { name }) => {
+                let entry = vault::entry::ssh_key(&x.plan.id);
+                let (public_key, note) = match x.detail(StepId::SshKey, detail::PUBLIC_KEY) {
+                    Some(line) => (
+                        hcl::Expression::from(line),
+                        format!(
+                            "The login key Onramp generated. Its private half is only in your OS keychain (entry {entry}); the Connect step saves it to a file when you need one."
+                        ),
+                    ),
+                    None => (
+                        reference("file(pathexpand(\"~/.ssh/id_ed25519.pub\"))"),
+                        "The public half of your own ed25519 key (ssh-keygen -t ed25519); Onramp would generate one and keep it in your keychain.".to_owned(),
+                    ),
+                };
+                TfResource::new(TF.0, TF.1)
+                    .attr("name", name.clone())
+                    .attr("public_key", public_key)
+                    .attr("type", "ed25519")
+                    .attr("resource_group", x.plan.resource_group_id.clone())
+                    .import(x.made(StepId::SshKey))
+                    .note(note)
+                    .done()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new("SSH key");
+        match choice(x.plan) {
+            Some(SshKeyChoice::Existing { id, name }) => part
+                .say(&format!("Your SSH key {name}: used, not created."))
+                .line(format!("SSH_KEY_ID={}", quote(id))),
+            Some(SshKeyChoice::New { name }) => {
+                let key = match x.detail(StepId::SshKey, detail::PUBLIC_KEY) {
+                    Some(line) => quote(&line),
+                    None => "@\"$HOME/.ssh/id_ed25519.pub\"".to_owned(),
+                };
+                part.say(&format!(
+                    "The public half of the login key. Onramp generates the pair and keeps the private half only in your OS keychain (entry {}); here, use your own key (ssh-keygen -t ed25519).",
+                    vault::entry::ssh_key(&x.plan.id)
+                ))
+                .line(format!(
+                    "SSH_KEY_ID=\"$(ibmcloud is key-create {} {key} --key-type ed25519 --resource-group-id {} --output JSON | jq -r .id)\"",
+                    quote(name),
+                    quote(&x.plan.resource_group_id)
+                ))
+            }
+            None => part,
         }
     }
 

@@ -17,6 +17,11 @@ use super::{
     },
     detail, vpc_status, EXISTING,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{id_of, reference, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::{field, SubnetChoice},
     journal::{StepId, StepRecord},
@@ -61,6 +66,26 @@ pub(crate) fn namesakes(name: &str, listed: Vec<Subnet>) -> Vec<Found> {
 
 fn choice(plan: &DraftPlan) -> Option<&SubnetChoice> {
     plan.connectivity.as_ref().map(|c| &c.subnet)
+}
+
+/// Where the Terraform export declares the subnet it makes.
+pub(crate) const TF: (&str, &str) = ("ibm_is_subnet", "subnet");
+const LOCAL: &str = "subnet_id";
+
+/// The subnet's id in the Terraform export.
+pub(crate) fn tf_id(x: &Exporting) -> hcl::Expression {
+    id_of(SUBNET.chosen(x.plan), &format!("{}.{}", TF.0, TF.1), LOCAL)
+}
+
+/// The subnet's zone in the Terraform export: the plan's, or the chosen subnet's.
+pub(crate) fn tf_zone(x: &Exporting) -> hcl::Expression {
+    match choice(x.plan) {
+        Some(SubnetChoice::New { zone, .. }) => zone.clone().into(),
+        _ => match x.detail(StepId::Subnet, detail::ZONE) {
+            Some(zone) => zone.into(),
+            None => reference("var.subnet_zone"),
+        },
+    }
 }
 
 impl Resource for SubnetKind {
@@ -123,6 +148,64 @@ impl Resource for SubnetKind {
             time: true,
             creator: false,
             tag: false,
+        }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        match choice(x.plan) {
+            Some(SubnetChoice::New {
+                name,
+                zone,
+                address_count,
+            }) => TfResource::new(TF.0, TF.1)
+                .attr("name", name.clone())
+                .attr("vpc", super::vpc::tf_id(x))
+                .attr("zone", zone.clone())
+                .attr("total_ipv4_address_count", *address_count)
+                .attr("resource_group", x.plan.resource_group_id.clone())
+                .import(x.made(StepId::Subnet))
+                .done(),
+            Some(SubnetChoice::Existing { id, name }) => {
+                let mut parts = vec![Tf::Chosen {
+                    local: LOCAL,
+                    value: id.clone(),
+                    note: format!("Your subnet {name}: used by the plan, never managed here."),
+                }];
+                if x.detail(StepId::Subnet, detail::ZONE).is_none() {
+                    parts.push(Tf::Variable {
+                        name: "subnet_zone",
+                        description: format!("The zone of subnet {name} (ibmcloud is subnet {id})"),
+                    });
+                }
+                parts
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new("Subnet");
+        match choice(x.plan) {
+            Some(SubnetChoice::New {
+                name,
+                zone,
+                address_count,
+            }) => part
+                .line(format!(
+                    "SUBNET_ID=\"$(ibmcloud is subnet-create {} \"$VPC_ID\" --zone {} --ipv4-address-count {address_count} --resource-group-id {} --output JSON | jq -r .id)\"",
+                    quote(name),
+                    quote(zone),
+                    quote(&x.plan.resource_group_id)
+                ))
+                .line(format!("ZONE={}", quote(zone))),
+            Some(SubnetChoice::Existing { id, name }) => part
+                .say(&format!("Your subnet {name}: used, not created."))
+                .line(format!("SUBNET_ID={}", quote(id)))
+                .line(match x.detail(StepId::Subnet, detail::ZONE) {
+                    Some(zone) => format!("ZONE={}", quote(&zone)),
+                    None => format!(": \"${{ZONE:?Set ZONE to the zone of subnet {name}}}\""),
+                }),
+            None => part,
         }
     }
 

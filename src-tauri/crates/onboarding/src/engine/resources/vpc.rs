@@ -19,6 +19,11 @@ use super::{
     },
     detail, vpc_status, EXISTING,
 };
+use crate::export::{
+    cli::{quote, CliPart},
+    terraform::{id_of, reference, Tf, TfResource},
+    Exporting,
+};
 use crate::{
     connectivity::{field, VpcChoice},
     journal::{StepId, StepRecord},
@@ -56,6 +61,59 @@ pub(crate) fn namesakes(name: &str, listed: Vec<Vpc>) -> Vec<Found> {
 
 fn choice(plan: &DraftPlan) -> Option<&VpcChoice> {
     plan.connectivity.as_ref().map(|c| &c.vpc)
+}
+
+/// Where the Terraform export declares the VPC it makes.
+pub(crate) const TF: (&str, &str) = ("ibm_is_vpc", "vpc");
+const LOCAL: &str = "vpc_id";
+const SG_LOCAL: &str = "vpc_default_security_group_id";
+
+/// The VPC's id in the Terraform export.
+pub(crate) fn tf_id(x: &Exporting) -> hcl::Expression {
+    id_of(VPC.chosen(x.plan), &format!("{}.{}", TF.0, TF.1), LOCAL)
+}
+
+/// The CLI script's line that sets `VPC_CRN` (the CBR zone holds the VPC by CRN).
+pub(crate) fn cli_crn(x: &Exporting) -> String {
+    match choice(x.plan) {
+        Some(VpcChoice::Existing { id, name }) => {
+            match x.state.map(|s| s.account_id.as_str()).or(x.account_id) {
+                Some(account) if !account.is_empty() => format!(
+                    "VPC_CRN={}",
+                    quote(&format!(
+                        "crn:v1:bluemix:public:is:{}:a/{account}::vpc:{id}",
+                        x.plan.location
+                    ))
+                ),
+                _ => format!(": \"${{VPC_CRN:?Set VPC_CRN to the CRN of VPC {name}}}\""),
+            }
+        }
+        _ => "VPC_CRN=\"$(jq -r .crn <<<\"$VPC_JSON\")\"".to_owned(),
+    }
+}
+
+/// Its default security group in the Terraform export.
+pub(crate) fn tf_security_group(x: &Exporting) -> hcl::Expression {
+    if VPC.chosen(x.plan) {
+        match x.detail(StepId::Vpc, detail::SECURITY_GROUP) {
+            Some(_) => reference(&format!("local.{SG_LOCAL}")),
+            None => reference(&format!("var.{SG_LOCAL}")),
+        }
+    } else {
+        reference(&format!("{}.{}.default_security_group", TF.0, TF.1))
+    }
+}
+
+/// The VPC's CRN in the Terraform export (the CBR zone holds it).
+pub(crate) fn tf_crn(x: &Exporting) -> hcl::Expression {
+    match (
+        VPC.chosen(x.plan),
+        x.detail(StepId::CbrZone, detail::VPC_CRN),
+    ) {
+        (true, Some(crn)) => crn.into(),
+        (true, None) => reference("var.vpc_crn"),
+        (false, _) => reference(&format!("{}.{}.crn", TF.0, TF.1)),
+    }
 }
 
 impl Resource for VpcKind {
@@ -111,6 +169,61 @@ impl Resource for VpcKind {
             creator: false,
             tag: false,
         }
+    }
+
+    fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        match choice(x.plan) {
+            Some(VpcChoice::Existing { id, name }) => {
+                let mut parts = vec![Tf::Chosen {
+                    local: LOCAL,
+                    value: id.clone(),
+                    note: format!("Your VPC {name}: used by the plan, never managed here."),
+                }];
+                parts.push(match x.detail(StepId::Vpc, detail::SECURITY_GROUP) {
+                    Some(sg) => Tf::Chosen {
+                        local: SG_LOCAL,
+                        value: sg,
+                        note: "Its default security group, which the rules below join.".into(),
+                    },
+                    None => Tf::Variable {
+                        name: SG_LOCAL,
+                        description: format!(
+                            "The id of VPC {name}'s default security group (ibmcloud is vpc-default-security-group {id})"
+                        ),
+                    },
+                });
+                let restrict = x.plan.connectivity.as_ref().is_some_and(|c| c.restrict);
+                if restrict && x.detail(StepId::CbrZone, detail::VPC_CRN).is_none() {
+                    parts.push(Tf::Variable {
+                        name: "vpc_crn",
+                        description: format!("The CRN of VPC {name} (ibmcloud is vpc {id})"),
+                    });
+                }
+                parts
+            }
+            _ => TfResource::new(TF.0, TF.1)
+                .attr("name", self.name(x.plan))
+                .attr("resource_group", x.plan.resource_group_id.clone())
+                .import(x.made(StepId::Vpc))
+                .done(),
+        }
+    }
+
+    fn cli(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new("VPC");
+        match choice(x.plan) {
+            Some(VpcChoice::Existing { id, name }) => part
+                .say(&format!("Your VPC {name}: used, not created."))
+                .line(format!("VPC_ID={}", quote(id))),
+            _ => part
+                .line(format!(
+                    "VPC_JSON=\"$(ibmcloud is vpc-create {} --resource-group-id {} --output JSON)\"",
+                    quote(&self.name(x.plan)),
+                    quote(&x.plan.resource_group_id)
+                ))
+                .line("VPC_ID=\"$(jq -r .id <<<\"$VPC_JSON\")\""),
+        }
+        .line("SG_ID=\"$(ibmcloud is vpc-default-security-group \"$VPC_ID\" --output JSON | jq -r .id)\"")
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -1,0 +1,214 @@
+//! The plan's exports (issue 17), checked against the contract's oracle rather than by eye:
+//! the Terraform form against the provider 2.5.0 schema (arguments, blocks, timeouts,
+//! drift after import, `terraform fmt` layout), the CLI form against the `ibmcloud`
+//! reference and shellcheck, and every form for secrets. After a real apply on the
+//! sandbox, every resource the journal says the plan made has exactly one `import` block,
+//! with the id in the provider's form.
+
+mod support;
+
+use onramp_export_oracle::{
+    check_cli, check_terraform, imports, shellcheck, CliReference, TerraformSchema,
+};
+use onramp_onboarding::{
+    connectivity::{SshKeyChoice, SubnetChoice, VpcChoice},
+    engine::{Outcome, StepStatus},
+    export::{export, ExportFormat, Known},
+    journal::{Owner, Phase, StepId},
+    observability::{ActivityChoice, MonitoringChoice, MonitoringPlan, Observability},
+    plan::DraftPlan,
+    vault,
+};
+
+use support::Env;
+
+/// Everything the plan can route, confirmed.
+fn observed(plan: &mut DraftPlan) {
+    plan.observability = Some(Observability {
+        monitoring: MonitoringChoice::Create {
+            plan: MonitoringPlan::GraduatedTier,
+        },
+        confirmed_metadata_region: Some(plan.location.clone()),
+        activity: ActivityChoice::Create,
+        confirmed_activity_region: Some(plan.location.clone()),
+        platform_logs: true,
+        confirmed_logs_region: Some(plan.location.clone()),
+    });
+}
+
+/// The same plan using what the user already has: VPC, subnet, key and instances.
+fn chosen(plan: &DraftPlan) -> DraftPlan {
+    let mut p = plan.clone();
+    let c = p.connectivity.as_mut().unwrap();
+    c.vpc = VpcChoice::Existing {
+        id: "r038-team-vpc".into(),
+        name: "team-vpc".into(),
+    };
+    c.subnet = SubnetChoice::Existing {
+        id: "0737-team-subnet".into(),
+        name: "team-subnet".into(),
+    };
+    c.ssh_key = SshKeyChoice::Existing {
+        id: "r038-team-key".into(),
+        name: "team-key".into(),
+    };
+    let o = p.observability.as_mut().unwrap();
+    o.monitoring = MonitoringChoice::Existing {
+        crn: "crn:v1:bluemix:public:sysdig-monitor:ca-mon:a/acc:1111aaaa-0000-4000-8000-000000000001::"
+            .into(),
+        name: "team-monitoring".into(),
+    };
+    o.activity = ActivityChoice::Existing {
+        crn: "crn:v1:bluemix:public:logs:ca-mon:a/acc:2222bbbb-0000-4000-8000-000000000002::"
+            .into(),
+        name: "team-logs".into(),
+    };
+    p
+}
+
+fn assert_clean(what: &str, problems: Vec<String>, text: &str) {
+    assert!(
+        problems.is_empty(),
+        "{what}:\n{}\n---\n{text}",
+        problems.join("\n")
+    );
+}
+
+fn check_forms(
+    plan: &DraftPlan,
+    state: Option<&onramp_onboarding::journal::JournalState>,
+) -> (String, String) {
+    let known = Known {
+        resource_group_name: Some("Default"),
+        account_id: Some("acc"),
+    };
+    let tf = export(plan, state, known, ExportFormat::Terraform).unwrap();
+    assert_clean(
+        "terraform",
+        check_terraform(&tf.text, &TerraformSchema::vendored()),
+        &tf.text,
+    );
+    let cli = export(plan, state, known, ExportFormat::Cli).unwrap();
+    assert_clean(
+        "cli",
+        check_cli(&cli.text, &CliReference::vendored()),
+        &cli.text,
+    );
+    let lint =
+        shellcheck(&cli.text).expect("shellcheck is installed (./onramp.sh test installs it)");
+    assert_clean("shellcheck", lint, &cli.text);
+    (tf.text, cli.text)
+}
+
+#[tokio::test]
+async fn every_form_of_a_plan_passes_the_oracle_before_apply() {
+    let env = Env::start("export-before", "", 1.0).await;
+    let mut plan = env.path_plan("pg-exported").await;
+    plan.connectivity.as_mut().unwrap().restrict = true;
+    observed(&mut plan);
+    let (tf, cli) = check_forms(&plan, None);
+    // Before apply nothing is imported, and every resource the plan makes is declared.
+    assert!(imports(&tf).unwrap().is_empty());
+    for kind in [
+        "ibm_resource_instance\" \"database",
+        "ibm_resource_key\" \"manager",
+        "ibm_is_vpc\" \"vpc",
+        "ibm_is_instance\" \"jump",
+        "ibm_is_virtual_endpoint_gateway",
+        "ibm_cbr_rule",
+        "ibm_metrics_router_route",
+        "ibm_atracker_route",
+        "ibm_logs_router_route",
+    ] {
+        assert!(tf.contains(kind), "{kind} missing:\n{tf}");
+    }
+    assert!(cli.contains("ibmcloud resource service-instance-create pg-exported databases-for-postgresql standard-gen2"));
+
+    // What the user chose is used by id and never declared as a resource.
+    let (tf, cli) = check_forms(&chosen(&plan), None);
+    for id in ["r038-team-vpc", "0737-team-subnet", "r038-team-key"] {
+        assert!(tf.contains(id) && cli.contains(id), "{id}");
+    }
+    assert!(!tf.contains("resource \"ibm_is_vpc\""));
+    assert!(!tf.contains("resource \"ibm_resource_instance\" \"monitoring\""));
+    assert!(!cli.contains("is vpc-create"));
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn after_apply_terraform_imports_exactly_what_the_plan_made_and_no_secret_leaks() {
+    let env = Env::start("export-after", "", 1.0).await;
+    let mut plan = env.path_plan("pg-handover").await;
+    plan.connectivity.as_mut().unwrap().restrict = true;
+    observed(&mut plan);
+    let progress = env.apply(&plan, false).await;
+    assert_eq!(progress.outcome, Some(Outcome::Succeeded), "{progress:#?}");
+    let state = env.journal(&plan.id);
+    let (tf, cli) = check_forms(&state.plan, Some(&state));
+
+    let imported = imports(&tf).unwrap();
+    let made: Vec<(StepId, String)> = state
+        .steps
+        .iter()
+        .filter(|(_, r)| {
+            matches!(r.owner, Some(Owner::Made | Owner::Proved)) && r.phase == Phase::Ready
+        })
+        .map(|(s, r)| (*s, r.id.clone().unwrap()))
+        .collect();
+    assert!(made.len() >= 20, "{made:?}");
+    for (step, id) in &made {
+        let record = state.step(*step);
+        let expected = match step {
+            StepId::SshRule | StepId::PostgresRule => {
+                format!("{}.{id}", record.detail["securityGroupId"])
+            }
+            StepId::ManagerKey => record.detail["crn"].clone(),
+            _ => id.clone(),
+        };
+        let hits: Vec<_> = imported.iter().filter(|(_, i)| *i == expected).collect();
+        assert_eq!(
+            hits.len(),
+            1,
+            "{step:?} ({expected}) imported {hits:?}:\n{tf}"
+        );
+    }
+    assert_eq!(
+        imported.len(),
+        made.len(),
+        "an import for something not made: {imported:?}"
+    );
+    // Settings are account-wide and kept: never imported.
+    assert!(!tf.contains("ibm_metrics_router_settings"));
+
+    // No secret in any form: the API key, the generated private key, the credential's
+    // password.
+    let mut secrets = vec![env.sandbox.account().api_key.clone()];
+    let ssh = vault::read(&env.keychain, &vault::entry::ssh_key(&plan.id))
+        .await
+        .unwrap()
+        .expect("the generated private key is in the keychain");
+    secrets.push(ssh.expose().clone());
+    let key = state.step(StepId::ManagerKey);
+    let credential = vault::read(&env.keychain, key.keychain_entry.as_deref().unwrap())
+        .await
+        .unwrap()
+        .expect("the credential is in the keychain");
+    let password = serde_json::from_str::<serde_json::Value>(credential.expose())
+        .ok()
+        .and_then(|v| v["password"].as_str().map(str::to_owned))
+        .expect("the credential holds a password");
+    secrets.push(password);
+    for text in [&tf, &cli] {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a secret is in an export");
+        }
+        assert!(!text.contains("PRIVATE KEY"));
+    }
+    let ready = progress
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Ready)
+        .count();
+    assert!(ready >= made.len());
+    env.stop().await;
+}

@@ -335,6 +335,7 @@ export function App({ backend }: { backend: Backend }) {
           key={progress.planId}
           backend={backend}
           planId={progress.planId}
+          plan={plan?.id === progress.planId ? plan : null}
           wayIn={wayIn}
           steps={progress.steps}
           onNewPlan={startNewPlan}

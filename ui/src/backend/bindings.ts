@@ -941,6 +941,10 @@ export type ExportFormat =
  */
 "cli" | 
 /**
+ * A bash script of the API calls Onramp makes, with curl and jq.
+ */
+"curl" | 
+/**
  * A Terraform configuration for IBM-Cloud/ibm 2.5.0.
  */
 "terraform"

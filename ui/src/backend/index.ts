@@ -13,8 +13,10 @@ import type {
   DraftPlan,
   ObservabilityOptions,
   EncryptionOptions,
+  ExportFormat,
   Offerings,
   PasswordOf,
+  PlanExport,
   PlanListing,
   PlanProgress,
   PlanSummary,
@@ -54,6 +56,7 @@ export type {
   Encryption,
   EncryptionOptions,
   ErrorCode,
+  ExportFormat,
   FlavorOffer,
   ImageOption,
   JumpServer,
@@ -76,6 +79,7 @@ export type {
   Outcome,
   PasswordOf,
   PlannedResource,
+  PlanExport,
   PlanSummary,
   PlanListing,
   PlanState,
@@ -158,6 +162,13 @@ export interface Backend {
   openPlan(planId: string): Promise<DraftPlan>;
   /** Throws away a draft never applied. */
   discardDraft(planId: string): Promise<void>;
+  /**
+   * The plan as an ibmcloud CLI script or a Terraform configuration. Before apply it creates
+   * what the plan would; once the plan's journal exists, Terraform's also imports what it made.
+   */
+  exportPlan(plan: DraftPlan, format: ExportFormat): Promise<PlanExport>;
+  /** Writes the same text to `path` (`~/` is home); resolves with the full path. Path errors at `exportFile`. */
+  saveExport(plan: DraftPlan, format: ExportFormat, path: string): Promise<string>;
   teardownPlan(planId: string, onProgress: ProgressListener): Promise<PlanProgress>;
 
   /**

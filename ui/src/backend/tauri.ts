@@ -77,6 +77,8 @@ export const tauriBackend: Backend = {
   discardDraft: async (planId) => {
     await unwrap(commands.discardDraft(planId));
   },
+  exportPlan: (plan, format) => unwrap(commands.exportPlan(plan, format)),
+  saveExport: (plan, format, path) => unwrap(commands.saveExport(plan, format, path)),
   copyPassword: async (planId, which) => {
     await unwrap(commands.copyPassword(planId, which));
   },

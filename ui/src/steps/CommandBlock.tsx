@@ -11,9 +11,12 @@ interface Props {
   text: string;
 }
 
-export function CommandBlock({ id, label, text }: Props) {
+/**
+ * Copies text that is no secret (a command, an export) with the window's clipboard, and says
+ * how it went, for a polite live region. Passwords go through the back end instead.
+ */
+export function useCopy(text: string) {
   const [copied, setCopied] = useState<null | 'copied' | 'failed'>(null);
-
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(text);
@@ -22,6 +25,17 @@ export function CommandBlock({ id, label, text }: Props) {
       setCopied('failed');
     }
   };
+  const news =
+    copied === 'copied'
+      ? 'Copied.'
+      : copied === 'failed'
+        ? 'Onramp could not use the clipboard: select the text and copy it yourself.'
+        : '';
+  return { copy, news };
+}
+
+export function CommandBlock({ id, label, text }: Props) {
+  const { copy, news } = useCopy(text);
 
   return (
     <div className="onramp-command">
@@ -35,8 +49,7 @@ export function CommandBlock({ id, label, text }: Props) {
         {text}
       </pre>
       <p className="onramp-command__feedback" aria-live="polite">
-        {copied === 'copied' && 'Copied.'}
-        {copied === 'failed' && 'Onramp could not use the clipboard: select the text and copy it yourself.'}
+        {news}
       </p>
     </div>
   );

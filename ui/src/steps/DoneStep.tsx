@@ -1,6 +1,7 @@
 // Step 11, Done: what the finished plan made (each with its id, location, state and console
 // page), what it costs, how to reach the database, where each secret lives (entry names,
-// never values), what was left out and how to go back to it, and what to do next.
+// never values), what was left out and how to go back to it, and what to do next (with the
+// plan as ibmcloud CLI and Terraform, the latter importing what the plan made).
 import { useCallback, useEffect, useState } from 'react';
 import {
   Button,
@@ -21,16 +22,20 @@ import {
   type AppError,
   type Backend,
   type DoneResource,
+  type DraftPlan,
   type PlanSummary,
   type StepProgress,
 } from '../backend';
 import { PlanDiagram } from '../PlanDiagram';
 import { CostTable } from './CostTable';
+import { PlanExports } from './PlanExports';
 import { StepHeading } from './StepHeading';
 
 interface Props {
   backend: Backend;
   planId: string;
+  /** The plan shown, when it is also the one edited (the exports need it); null otherwise. */
+  plan: DraftPlan | null;
   /** Goes to a step of the wizard (Connect, Users, Provision for teardown, or one to change). */
   onGo: (step: string) => void;
   onNewPlan: () => Promise<void>;
@@ -61,7 +66,7 @@ const STEP_NAMES: Record<string, string> = {
   basics: 'Basics',
 };
 
-export function DoneStep({ backend, planId, onGo, onNewPlan, wayIn, steps }: Props) {
+export function DoneStep({ backend, planId, plan, onGo, onNewPlan, wayIn, steps }: Props) {
   const [summary, setSummary] = useState<PlanSummary | null>(null);
   const [error, setError] = useState<AppError | null>(null);
 
@@ -259,9 +264,15 @@ export function DoneStep({ backend, planId, onGo, onNewPlan, wayIn, steps }: Pro
                   Tear it down…
                 </Button>
               </div>
+              {plan ? (
+                <PlanExports backend={backend} plan={plan} level={3} />
+              ) : (
+                <p id="done-exports-elsewhere" className="onramp-step__text">
+                  To export this plan as ibmcloud CLI, curl or Terraform, open it from Plans first.
+                </p>
+              )}
               <p className="onramp-muted">
-                Exporting the plan as ibmcloud CLI, curl or Terraform, and scaling the database, come in a later
-                version of Onramp.
+                Scaling the database comes in a later version of Onramp.
               </p>
             </Stack>
           </>

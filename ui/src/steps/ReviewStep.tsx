@@ -1,4 +1,5 @@
-// Step 6, Review: the whole plan, what blocks it, and its cost, before anything is made.
+// Step 6, Review: the whole plan, what blocks it, and its cost, before anything is made; and
+// the plan as ibmcloud CLI and Terraform, to read or keep.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Button,
@@ -13,6 +14,7 @@ import { asAppError, type AppError, type Backend, type DraftPlan, type Problem, 
 import { PlanDiagram } from '../PlanDiagram';
 import { problemPlace } from '../StepNav';
 import { CostTable } from './CostTable';
+import { PlanExports } from './PlanExports';
 import { StepHeading } from './StepHeading';
 
 interface Props {
@@ -156,6 +158,8 @@ export function ReviewStep({ backend, plan, onJump, onCloudProblems, onApply }: 
         )}
 
         {review && <CostTable cost={review.cost} />}
+
+        {review && <PlanExports backend={backend} plan={plan} />}
 
         {applyError && (
           <InlineNotification

@@ -26,3 +26,19 @@ if (typeof globalThis.CSS === 'undefined' || typeof globalThis.CSS.escape !== 'f
   const escape = (value: string) => value.replace(/[^a-zA-Z0-9_-]/g, (c) => `\\${c}`);
   Object.assign(globalThis, { CSS: { ...(globalThis.CSS ?? {}), escape } });
 }
+
+// Nor matchMedia: Carbon's tabs ask it which breakpoint the window is at. jsdom lays nothing
+// out and has no width, so no media query matches (Carbon then takes the small layout).
+if (typeof window.matchMedia !== 'function') {
+  const matchMedia = (media: string): MediaQueryList => ({
+    media,
+    matches: false,
+    onchange: null,
+    addEventListener: () => undefined,
+    removeEventListener: () => undefined,
+    addListener: () => undefined,
+    removeListener: () => undefined,
+    dispatchEvent: () => false,
+  });
+  Object.assign(window, { matchMedia });
+}

@@ -212,3 +212,178 @@ async fn after_apply_terraform_imports_exactly_what_the_plan_made_and_no_secret_
     assert!(ready >= made.len());
     env.stop().await;
 }
+
+/// Runs the curl export with bash, curl and jq against the sandbox, as a user would with
+/// the sandbox's endpoints: what it prints on failure is the script's own stderr. (Async:
+/// the sandbox answers on this test's runtime.)
+async fn run_script(env: &Env, script: &str, dir: &std::path::Path) -> std::process::Output {
+    let path = dir.join("plan-curl.sh");
+    std::fs::write(&path, script).unwrap();
+    let endpoints: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.sandbox.endpoints_path()).unwrap())
+            .unwrap();
+    let region = &endpoints["regions"]["ca-mon"];
+    let url = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    tokio::process::Command::new("bash")
+        .arg(&path)
+        .env("IBMCLOUD_API_KEY", &env.sandbox.account().api_key)
+        .env("IAM_URL", url(&endpoints["iam"]))
+        .env("RC_URL", url(&endpoints["resource_controller"]))
+        .env("GC_URL", url(&endpoints["global_catalog"]))
+        .env("CBR_URL", url(&endpoints["cbr"]))
+        .env("VPC_URL", url(&region["vpc"]))
+        .env("METRICS_ROUTER_URL", url(&region["metrics_router"]))
+        .env("ATRACKER_URL", url(&region["atracker"]))
+        .env("LOGS_ROUTER_URL", url(&region["logs_router"]))
+        .env("SSH_PUBLIC_KEY_FILE", dir.join("login.pub"))
+        .env("WAIT_SECONDS", "0.2")
+        .output()
+        .await
+        .unwrap()
+}
+
+/// How many of each thing the plan makes carry its names in the sandbox.
+async fn made(env: &Env, plan: &DraftPlan) -> Vec<(&'static str, usize)> {
+    use onramp_cloud::rc::InstanceFilter;
+    let rc = env.cloud.resource_controller().unwrap();
+    let named = |name: String| InstanceFilter {
+        name: Some(name),
+        ..InstanceFilter::default()
+    };
+    let c = plan.connectivity.as_ref().unwrap();
+    let vpc = env.cloud.vpc(&plan.location).unwrap();
+    let count_rc = |n: Vec<onramp_cloud::rc::ResourceInstance>| n.len();
+    vec![
+        (
+            "database",
+            count_rc(rc.list_instances(&named(plan.name.clone())).await.unwrap()),
+        ),
+        (
+            "monitoring",
+            count_rc(
+                rc.list_instances(&named(format!("{}-monitoring", plan.name)))
+                    .await
+                    .unwrap(),
+            ),
+        ),
+        (
+            "logs",
+            count_rc(
+                rc.list_instances(&named(format!("{}-logs", plan.name)))
+                    .await
+                    .unwrap(),
+            ),
+        ),
+        (
+            "vpc",
+            vpc.list_vpcs(None)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|v| v.name == c.vpc_name())
+                .count(),
+        ),
+        (
+            "floating ip",
+            vpc.list_floating_ips()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|f| f.name == format!("{}-ip", c.jump.name))
+                .count(),
+        ),
+        (
+            "metrics route",
+            env.cloud
+                .metrics_router(&plan.location)
+                .unwrap()
+                .list_routes()
+                .await
+                .unwrap()
+                .len(),
+        ),
+        (
+            "activity route",
+            env.cloud
+                .atracker(&plan.location)
+                .unwrap()
+                .list_routes()
+                .await
+                .unwrap()
+                .len(),
+        ),
+        (
+            "logs route",
+            env.cloud
+                .logs_router(&plan.location)
+                .unwrap()
+                .list_routes()
+                .await
+                .unwrap()
+                .len(),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn the_curl_script_makes_the_plan_on_the_sandbox_and_a_second_run_stops_clearly() {
+    let env = Env::start("export-curl", "", 1.0).await;
+    let mut plan = env.path_plan("pg-curl").await;
+    plan.connectivity.as_mut().unwrap().restrict = true;
+    observed(&mut plan);
+    let known = Known {
+        resource_group_name: None,
+        account_id: Some(&env.account_id),
+    };
+    let script = export(&plan, None, known, ExportFormat::Curl).unwrap().text;
+    let dir = tempfile::tempdir().unwrap();
+    let keygen = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(dir.path().join("login"))
+        .status()
+        .unwrap();
+    assert!(keygen.success());
+
+    let first = run_script(&env, &script, dir.path()).await;
+    assert!(
+        first.status.success(),
+        "the script failed:\n{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let after_first = made(&env, &plan).await;
+    for (what, n) in &after_first {
+        assert_eq!(*n, 1, "{what}: {after_first:?}");
+    }
+    // The jump server is running and the gateway reaches the database, as apply leaves them.
+    let vpc = env.cloud.vpc(&plan.location).unwrap();
+    let gateways = vpc.list_endpoint_gateways(None, None).await.unwrap();
+    let vpe = gateways
+        .iter()
+        .find(|g| g.name == plan.connectivity.as_ref().unwrap().vpe_name)
+        .expect("the VPE exists");
+    let database = env
+        .cloud
+        .resource_controller()
+        .unwrap()
+        .list_instances(&onramp_cloud::rc::InstanceFilter {
+            name: Some(plan.name.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        vpe.target.as_ref().and_then(|t| t.crn.clone()),
+        Some(database.crn.clone())
+    );
+    assert!(database.is_ready(), "{database:?}");
+
+    // A second run stops at the first thing that exists, saying so, and makes nothing.
+    let second = run_script(&env, &script, dir.path()).await;
+    assert!(!second.status.success());
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains("already exists"), "{said}");
+    assert_eq!(made(&env, &plan).await, after_first);
+    assert!(!String::from_utf8_lossy(&first.stdout).contains(&env.sandbox.account().api_key));
+    env.stop().await;
+}

@@ -5,7 +5,7 @@
 //! ```text
 //! onramp-engine apply|teardown --endpoints FILE --journals DIR --keychain-service NAME
 //!               [--plan FILE] [--retry-failed] [--provision-seconds N]
-//! onramp-engine export --format cli|terraform --plan FILE [--journals DIR]
+//! onramp-engine export --format cli|curl|terraform --plan FILE [--journals DIR]
 //!               [--resource-group-name NAME] [--account-id ID]
 //! ```
 //! `export` prints the plan as an `ibmcloud` script or a Terraform configuration; with the
@@ -138,7 +138,7 @@ fn export(args: &Args) -> Result<String, String> {
         .format
         .as_deref()
         .and_then(ExportFormat::parse)
-        .ok_or("export needs --format cli or --format terraform")?;
+        .ok_or("export needs --format cli, curl or terraform")?;
     let plan_file = args.plan.as_ref().ok_or("export needs --plan")?;
     let plan: DraftPlan =
         serde_json::from_str(&std::fs::read_to_string(plan_file).map_err(|e| e.to_string())?)

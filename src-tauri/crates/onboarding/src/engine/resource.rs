@@ -109,6 +109,9 @@ pub(crate) trait Resource: Sync {
     fn terraform(&self, x: &Exporting) -> Vec<Tf>;
     /// Its section of the `ibmcloud` CLI script.
     fn cli(&self, x: &Exporting) -> CliPart;
+    /// Its section of the curl script: the calls `create` and `wait` make, with the body
+    /// `create` sends.
+    fn curl(&self, x: &Exporting) -> CliPart;
     fn stranger(&self) -> Stranger {
         Stranger::Conflict
     }

@@ -1,6 +1,6 @@
-//! The plan as something a person can run without Onramp: an `ibmcloud` CLI script and a
-//! Terraform configuration (issue 17). Each resource kind writes its own part of every
-//! export (`Resource::terraform`, `Resource::cli`) from the same plan and journal apply
+//! The plan as something a person can run without Onramp: an `ibmcloud` CLI script, a curl
+//! script of the very API calls Onramp makes, and a Terraform configuration (issue 17). Each resource kind writes its own part of every
+//! export (`Resource::terraform`, `Resource::cli`, `Resource::curl`) from the same plan and journal apply
 //! reads, so an export cannot describe another plan than the one Onramp applies. Before
 //! apply an export creates what the plan would; after apply the Terraform export also
 //! imports every resource the journal says the plan made, so Terraform takes the stack over
@@ -10,6 +10,7 @@
 //! never in the plan, and a private key Onramp generated is named by its keychain entry only.
 
 pub mod cli;
+pub mod curl;
 pub mod terraform;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,8 @@ use crate::{
 pub enum ExportFormat {
     /// A bash script of `ibmcloud` commands.
     Cli,
+    /// A bash script of the API calls Onramp makes, with curl and jq.
+    Curl,
     /// A Terraform configuration for IBM-Cloud/ibm 2.5.0.
     Terraform,
 }
@@ -36,6 +39,7 @@ impl ExportFormat {
     pub fn parse(text: &str) -> Option<ExportFormat> {
         match text {
             "cli" => Some(ExportFormat::Cli),
+            "curl" => Some(ExportFormat::Curl),
             "terraform" => Some(ExportFormat::Terraform),
             _ => None,
         }
@@ -177,6 +181,16 @@ pub fn export(
                 text: doc.text,
                 applied: x.applied(),
                 imports: doc.imports,
+            }
+        }
+        ExportFormat::Curl => {
+            let parts = kinds.iter().map(|k| k.curl(&x)).collect();
+            PlanExport {
+                format,
+                file_name: format!("{base}-curl.sh"),
+                text: curl::script(&x, parts),
+                applied: x.applied(),
+                imports: 0,
             }
         }
         ExportFormat::Cli => {

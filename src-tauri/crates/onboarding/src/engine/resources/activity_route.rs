@@ -16,6 +16,7 @@ use super::super::{
     run::Run,
     Timing,
 };
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{reference, strings, Tf, TfResource},
@@ -133,6 +134,14 @@ impl Resource for ActivityRoute {
             "ibmcloud atracker route create --name {} --target-ids \"$AT_TARGET_ID\" --locations {} --output json >/dev/null",
             quote(&self.name(x.plan)),
             quote(&locations(x.plan).join(","))
+        ))
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let request = CreateRoute::to_target(self.name(x.plan), "$AT_TARGET_ID", locations(x.plan));
+        CliPart::new("Activity Tracker route: the location's and global events").line(format!(
+            "{} >/dev/null",
+            call("POST", "$ATRACKER_URL/api/v2/routes", Some(body(&request)))
         ))
     }
 

@@ -17,6 +17,7 @@ use super::super::{
     Timing,
 };
 use super::write_state;
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{Tf, TfResource},
@@ -122,6 +123,14 @@ impl Resource for ActivityTarget {
             "AT_TARGET_ID=\"$(ibmcloud atracker target create --name {} --type cloud_logs --target-crn \"$LOGS_CRN\" --region {} --output json | jq -r .id)\"",
             quote(&self.name(x.plan)),
             quote(&x.plan.location)
+        ))
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let request = CreateTarget::cloud_logs(self.name(x.plan), "$LOGS_CRN", &x.plan.location);
+        CliPart::new("Activity Tracker target: the Cloud Logs instance").line(format!(
+            "AT_TARGET_ID=\"$({} | jq -r .id)\"",
+            call("POST", "$ATRACKER_URL/api/v2/targets", Some(body(&request)))
         ))
     }
 

@@ -15,6 +15,7 @@ use super::super::{
     run::Run,
     Timing,
 };
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::CliPart,
     terraform::{strings, Tf, TfResource},
@@ -49,6 +50,19 @@ fn found(policy: Policy) -> Found {
         created_by: policy.created_by_id,
         ..Found::default()
     }
+}
+
+/// The create body: every PostgreSQL instance of `account` may read and delegate Key
+/// Protect keys.
+fn create_body(account: &str, database: &str) -> CreatePolicy {
+    CreatePolicy::authorization(
+        account,
+        DATABASE_SERVICE,
+        KMS_SERVICE,
+        None,
+        &[READER_ROLE, AUTHORIZATION_DELEGATOR_ROLE],
+        Some(format!("Created by Onramp for the database '{database}'")),
+    )
 }
 
 impl Resource for Authorization {
@@ -133,6 +147,21 @@ impl Resource for Authorization {
         ))
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new("Service authorization: PostgreSQL may read Key Protect keys");
+        if x.kept(StepId::Authorization) {
+            return part.say("It was already in the account: nothing to create.");
+        }
+        part.line(format!(
+            "{} >/dev/null",
+            call(
+                "POST",
+                "$IAM_URL/v1/policies",
+                Some(body(&create_body("$ACCOUNT_ID", &x.plan.name)))
+            )
+        ))
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let account = run.state().account_id;
@@ -148,17 +177,7 @@ impl Resource for Authorization {
         Box::pin(async move {
             let state = run.state();
             let policies = run.ctx.cloud.iam_policies().map_err(AppError::from_cloud)?;
-            let body = CreatePolicy::authorization(
-                &state.account_id,
-                DATABASE_SERVICE,
-                KMS_SERVICE,
-                None,
-                &[READER_ROLE, AUTHORIZATION_DELEGATOR_ROLE],
-                Some(format!(
-                    "Created by Onramp for the database '{}'",
-                    state.plan.name
-                )),
-            );
+            let body = create_body(&state.account_id, &state.plan.name);
             Ok(policies
                 .create_policy(&body, Idempotency::Unsafe)
                 .await

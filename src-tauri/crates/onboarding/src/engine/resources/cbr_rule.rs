@@ -21,6 +21,7 @@ use super::{
     },
     detail,
 };
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{reference, Tf, TfResource},
@@ -64,6 +65,34 @@ impl CbrRule {
             service_instance: Some(instance_guid(&instance).to_owned()),
             zone_id: Some(zone),
         })
+    }
+}
+
+/// The create body: only the network zone `zone_id` reaches the instance `guid`'s data plane.
+fn create_body(description: String, account: &str, zone_id: &str, guid: &str) -> CreateRule {
+    CreateRule {
+        description: Some(description),
+        resources: vec![RuleResource {
+            attributes: vec![
+                Attribute::new("accountId", account),
+                Attribute::new("serviceName", SERVICE_NAME),
+                Attribute::new("serviceInstance", guid),
+            ],
+            tags: Vec::new(),
+        }],
+        contexts: vec![RuleContext {
+            attributes: vec![
+                Attribute::new("networkZoneId", zone_id),
+                Attribute::new("endpointType", "private"),
+            ],
+        }],
+        // Cloud Databases takes only the data plane, and only enforced rules.
+        operations: Some(RuleOperations {
+            api_types: vec![ApiType {
+                api_type_id: DATA_PLANE_API_TYPE.to_owned(),
+            }],
+        }),
+        enforcement_mode: Some(EnforcementMode::Enabled),
     }
 }
 
@@ -171,6 +200,14 @@ impl Resource for CbrRule {
         ))
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let request = create_body(self.name(x.plan), "$ACCOUNT_ID", "$CBR_ZONE_ID", "$DB_GUID");
+        CliPart::new("Context-based restriction: the rule for the database").line(format!(
+            "{} >/dev/null",
+            call("POST", "$CBR_URL/v1/rules", Some(body(&request)))
+        ))
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let Some(filter) = self.filter(run) else {
@@ -194,30 +231,7 @@ impl Resource for CbrRule {
             let zone_id = run.id_of(StepId::CbrZone)?;
             let guid = instance_guid(&run.id_of(StepId::Instance)?).to_owned();
             let cbr = run.ctx.cloud.cbr().map_err(AppError::from_cloud)?;
-            let body = CreateRule {
-                description: Some(description.clone()),
-                resources: vec![RuleResource {
-                    attributes: vec![
-                        Attribute::new("accountId", account_id),
-                        Attribute::new("serviceName", SERVICE_NAME),
-                        Attribute::new("serviceInstance", guid),
-                    ],
-                    tags: Vec::new(),
-                }],
-                contexts: vec![RuleContext {
-                    attributes: vec![
-                        Attribute::new("networkZoneId", zone_id.clone()),
-                        Attribute::new("endpointType", "private"),
-                    ],
-                }],
-                // Cloud Databases takes only the data plane, and only enforced rules.
-                operations: Some(RuleOperations {
-                    api_types: vec![ApiType {
-                        api_type_id: DATA_PLANE_API_TYPE.to_owned(),
-                    }],
-                }),
-                enforcement_mode: Some(EnforcementMode::Enabled),
-            };
+            let body = create_body(description.clone(), &account_id, &zone_id, &guid);
             Ok(cbr.create_rule(&body, Idempotency::Unsafe).await.map(|r| {
                 let mut f = found(r, &description);
                 f.detail = one(detail::CBR_ZONE, zone_id);

@@ -18,6 +18,7 @@ use super::{
     },
     detail,
 };
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{Tf, TfResource},
@@ -76,6 +77,26 @@ impl CbrZone {
 
 /// Where the Terraform export declares the network zone.
 pub(crate) const TF: (&str, &str) = ("ibm_cbr_zone", "vpc");
+
+/// The create body: a zone in `account` holding the VPC `vpc_crn`.
+fn create_body(
+    plan: &DraftPlan,
+    c: &crate::connectivity::Connectivity,
+    account: &str,
+    vpc_crn: &str,
+) -> CreateZone {
+    CreateZone {
+        name: c.cbr_zone_name(),
+        account_id: account.to_owned(),
+        description: format!(
+            "Onramp: the VPC {} of the plan '{}'",
+            c.vpc_name(),
+            plan.name
+        ),
+        addresses: vec![ZoneAddress::new(AddressType::Vpc, vpc_crn.to_owned())],
+        excluded: Vec::new(),
+    }
+}
 
 impl Resource for CbrZone {
     fn step(&self) -> StepId {
@@ -166,6 +187,25 @@ impl Resource for CbrZone {
             ))
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return CliPart::new("Network zone");
+        };
+        CliPart::new("Context-based restriction: a network zone holding the VPC")
+            .line(format!(
+                "VPC_CRN=\"$(api GET \"$VPC_URL/vpcs/$VPC_ID?{}\" | jq -r .crn)\"",
+                crate::export::curl::vpc_query()
+            ))
+            .line(format!(
+                "CBR_ZONE_ID=\"$({} | jq -r .id)\"",
+                call(
+                    "POST",
+                    "$CBR_URL/v1/zones",
+                    Some(body(&create_body(x.plan, c, "$ACCOUNT_ID", "$VPC_CRN")))
+                )
+            ))
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let name = self.name(&run.plan());
@@ -189,17 +229,7 @@ impl Resource for CbrZone {
                 .await?
                 .ok_or_else(|| AppError::internal("the VPC's id is not in the journal"))?;
             let cbr = run.ctx.cloud.cbr().map_err(AppError::from_cloud)?;
-            let body = CreateZone {
-                name: self.name(&plan),
-                account_id: run.state().account_id,
-                description: format!(
-                    "Onramp: the VPC {} of the plan '{}'",
-                    c.vpc_name(),
-                    plan.name
-                ),
-                addresses: vec![ZoneAddress::new(AddressType::Vpc, vpc_crn.clone())],
-                excluded: Vec::new(),
-            };
+            let body = create_body(&plan, &c, &run.state().account_id, &vpc_crn);
             Ok(cbr
                 .create_zone(&body, Idempotency::Unsafe)
                 .await

@@ -22,6 +22,7 @@ use super::super::{
     run::{Readiness, Run, StepResult},
     Timing,
 };
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{jsonencode, strings, Tf, TfResource},
@@ -350,6 +351,32 @@ impl Resource for Database {
             ))
             .say("Gen 2 takes 15 to 20 minutes to provision.")
             .wait("the database", "active", 30, "ibmcloud resource service-instance \"$DB_CRN\" --output json | jq -r '.[0].state'")
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Databases for PostgreSQL Gen 2")
+            .line(format!(
+                "none_named {} {}",
+                quote(&x.plan.name),
+                quote(&x.plan.resource_group_id)
+            ))
+            .line(format!(
+                "DB_JSON=\"$({})\"",
+                call(
+                    "POST",
+                    "$RC_URL/v2/resource_instances",
+                    Some(body(&create_body(x.plan)))
+                )
+            ))
+            .line("DB_CRN=\"$(jq -r .id <<<\"$DB_JSON\")\"")
+            .line("DB_GUID=\"$(jq -r .guid <<<\"$DB_JSON\")\"")
+            .say("Gen 2 takes 15 to 20 minutes to provision.")
+            .wait(
+                "the database",
+                "active",
+                30,
+                "api GET \"$RC_URL/v2/resource_instances/$DB_GUID\" | jq -r .state",
+            )
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

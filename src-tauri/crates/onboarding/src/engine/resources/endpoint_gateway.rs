@@ -21,6 +21,7 @@ use super::{
     },
     detail,
 };
+use crate::export::curl::{body, call, vpc_query};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{reference, Tf, TfResource},
@@ -83,6 +84,36 @@ impl EndpointGatewayKind {
             .resource_controller()
             .map_err(AppError::from_cloud)?;
         Ok(run.call(rc.get_instance(&instance)).await?.crn)
+    }
+}
+
+/// The create body: a gateway in `vpc_id` to the database `crn`, with a reserved IP in
+/// `subnet_id`.
+fn create_body(
+    plan: &DraftPlan,
+    c: &crate::connectivity::Connectivity,
+    vpc_id: &str,
+    subnet_id: &str,
+    crn: String,
+) -> CreateEndpointGateway {
+    CreateEndpointGateway {
+        name: Some(c.vpe_name.clone()),
+        vpc: IdRef::new(vpc_id),
+        target: EndpointGatewayTargetPrototype {
+            crn: Some(crn),
+            name: None,
+            resource_type: "provider_cloud_service".into(),
+        },
+        ips: vec![EndpointGatewayIpPrototype {
+            subnet: Some(IdRef::new(subnet_id)),
+            name: Some(c.vpe_ip_name()),
+            // Released with the gateway, so the subnet can go after it.
+            auto_delete: Some(true),
+            ..EndpointGatewayIpPrototype::default()
+        }],
+        security_groups: vec![],
+        resource_group: Some(IdRef::new(&plan.resource_group_id)),
+        dns_resolution_binding_mode: None,
     }
 }
 
@@ -190,6 +221,31 @@ impl Resource for EndpointGatewayKind {
             .wait("the endpoint gateway", "stable", 10, "ibmcloud is endpoint-gateway \"$VPE_ID\" --output JSON | jq -r .lifecycle_state")
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return CliPart::new("Endpoint gateway");
+        };
+        let q = vpc_query();
+        let request = create_body(x.plan, c, "$VPC_ID", "$SUBNET_ID", "$DB_CRN".to_owned());
+        CliPart::new("Endpoint gateway (VPE) to the database")
+            .line(format!(
+                "VPE_ID=\"$({} | jq -r .id)\"",
+                call(
+                    "POST",
+                    &format!("$VPC_URL/endpoint_gateways?{q}"),
+                    Some(body(&request))
+                )
+            ))
+            .wait(
+                "the endpoint gateway",
+                "stable",
+                10,
+                &format!(
+                    "api GET \"$VPC_URL/endpoint_gateways/$VPE_ID?{q}\" | jq -r .lifecycle_state"
+                ),
+            )
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let Some(vpc_id) = run.state().step(StepId::Vpc).id else {
@@ -218,25 +274,7 @@ impl Resource for EndpointGatewayKind {
             let subnet_id = run.id_of(StepId::Subnet)?;
             let crn = self.target(run).await?;
             let vpc = run.vpc_client()?;
-            let body = CreateEndpointGateway {
-                name: Some(c.vpe_name.clone()),
-                vpc: IdRef::new(&vpc_id),
-                target: EndpointGatewayTargetPrototype {
-                    crn: Some(crn),
-                    name: None,
-                    resource_type: "provider_cloud_service".into(),
-                },
-                ips: vec![EndpointGatewayIpPrototype {
-                    subnet: Some(IdRef::new(&subnet_id)),
-                    name: Some(c.vpe_ip_name()),
-                    // Released with the gateway, so the subnet can go after it.
-                    auto_delete: Some(true),
-                    ..EndpointGatewayIpPrototype::default()
-                }],
-                security_groups: vec![],
-                resource_group: Some(IdRef::new(&plan.resource_group_id)),
-                dns_resolution_binding_mode: None,
-            };
+            let body = create_body(&plan, &c, &vpc_id, &subnet_id, crn);
             Ok(vpc
                 .create_endpoint_gateway(&body, Idempotency::Unsafe)
                 .await

@@ -17,6 +17,7 @@ use super::{
     },
     detail, vpc_status,
 };
+use crate::export::curl::{body, call, vpc_query};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{reference, Tf, TfResource},
@@ -80,6 +81,16 @@ impl FloatingIpKind {
             .await?
             .primary_network_interface
             .map(|n| n.id))
+    }
+}
+
+/// The create body: the plan's name for it, bound to the jump server's interface `nic`.
+fn create_body(plan: &DraftPlan, name: String, nic: &str) -> CreateFloatingIp {
+    CreateFloatingIp {
+        name: Some(name),
+        target: Some(IdRef::new(nic)),
+        zone: None,
+        resource_group: Some(IdRef::new(&plan.resource_group_id)),
     }
 }
 
@@ -156,6 +167,19 @@ impl Resource for FloatingIpKind {
         .line("echo \"Jump server: $FLOATING_IP\"")
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        CliPart::new("Floating IP")
+            .line(format!(
+                "FLOATING_IP=\"$({} | jq -r .address)\"",
+                call(
+                    "POST",
+                    &format!("$VPC_URL/floating_ips?{}", vpc_query()),
+                    Some(body(&create_body(x.plan, self.name(x.plan), "$NIC_ID")))
+                )
+            ))
+            .line("echo \"Jump server: $FLOATING_IP\"")
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let nic = self.interface(run).await?;
@@ -174,12 +198,7 @@ impl Resource for FloatingIpKind {
             let nic = self.interface(run).await?.unwrap_or_default();
             let vpc = run.vpc_client()?;
             let plan = run.plan();
-            let body = CreateFloatingIp {
-                name: Some(self.name(&plan)),
-                target: Some(IdRef::new(&nic)),
-                zone: None,
-                resource_group: Some(IdRef::new(&plan.resource_group_id)),
-            };
+            let body = create_body(&plan, self.name(&plan), &nic);
             Ok(vpc
                 .create_floating_ip(&body, Idempotency::Unsafe)
                 .await

@@ -23,6 +23,7 @@ use super::{
     },
     detail,
 };
+use crate::export::curl::{body, call, vpc_query};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{Tf, TfResource},
@@ -94,6 +95,41 @@ fn readiness(i: &Instance) -> (String, Readiness) {
 
 /// Where the Terraform export declares the jump server.
 pub(crate) const TF: (&str, &str) = ("ibm_is_instance", "jump");
+
+/// What the server is made in and with: ids earlier steps learnt.
+struct Ends<'a> {
+    zone: &'a str,
+    vpc: &'a str,
+    subnet: &'a str,
+    key: &'a str,
+}
+
+/// The create body; `user_data` carries the host key Onramp generated (the exports send
+/// none: they cannot hold that secret).
+fn create_body(
+    plan: &DraftPlan,
+    c: &crate::connectivity::Connectivity,
+    ends: Ends,
+    user_data: Option<Sensitive<String>>,
+) -> CreateInstance {
+    CreateInstance {
+        name: Some(c.jump.name.clone()),
+        zone: NameRef::new(ends.zone),
+        vpc: Some(IdRef::new(ends.vpc)),
+        profile: Some(NameRef::new(&c.jump.profile)),
+        image: IdRef::new(&c.jump.image_id),
+        keys: vec![IdRef::new(ends.key)],
+        resource_group: Some(IdRef::new(&plan.resource_group_id)),
+        primary_network_interface: Some(NetworkInterfacePrototype {
+            name: Some("eth0".into()),
+            subnet: IdRef::new(ends.subnet),
+            security_groups: vec![],
+            allow_ip_spoofing: None,
+        }),
+        boot_volume_attachment: None,
+        user_data,
+    }
+}
 
 impl Resource for JumpServer {
     fn step(&self) -> StepId {
@@ -205,6 +241,29 @@ impl Resource for JumpServer {
             .line("NIC_ID=\"$(ibmcloud is instance \"$VSI_ID\" --output JSON | jq -r .primary_network_interface.id)\"")
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return CliPart::new("Jump server");
+        };
+        let q = vpc_query();
+        let ends = Ends {
+            zone: "$ZONE",
+            vpc: "$VPC_ID",
+            subnet: "$SUBNET_ID",
+            key: "$SSH_KEY_ID",
+        };
+        CliPart::new("Jump server")
+            .say("Onramp also sends, in user_data, an SSH host key it generates; without it, SSH asks you to trust the host key on first use.")
+            .line(format!(
+                "VSI_ID=\"$({} | jq -r .id)\"",
+                call("POST", &format!("$VPC_URL/instances?{q}"), Some(body(&create_body(x.plan, c, ends, None))))
+            ))
+            .wait("the jump server", "running", 10, &format!("api GET \"$VPC_URL/instances/$VSI_ID?{q}\" | jq -r .status"))
+            .line(format!(
+                "NIC_ID=\"$(api GET \"$VPC_URL/instances/$VSI_ID?{q}\" | jq -r .primary_network_interface.id)\""
+            ))
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let Some(vpc_id) = run.state().step(StepId::Vpc).id else {
@@ -255,23 +314,13 @@ impl Resource for JumpServer {
                 run.note(step, note)?;
             }
             let user_data: Sensitive<String> = host_key.user_data();
-            let body = CreateInstance {
-                name: Some(c.jump.name.clone()),
-                zone: NameRef::new(zone),
-                vpc: Some(IdRef::new(&vpc_id)),
-                profile: Some(NameRef::new(&c.jump.profile)),
-                image: IdRef::new(&c.jump.image_id),
-                keys: vec![IdRef::new(&key_id)],
-                resource_group: Some(IdRef::new(&plan.resource_group_id)),
-                primary_network_interface: Some(NetworkInterfacePrototype {
-                    name: Some("eth0".into()),
-                    subnet: IdRef::new(&subnet_id),
-                    security_groups: vec![],
-                    allow_ip_spoofing: None,
-                }),
-                boot_volume_attachment: None,
-                user_data: Some(user_data),
+            let ends = Ends {
+                zone: &zone,
+                vpc: &vpc_id,
+                subnet: &subnet_id,
+                key: &key_id,
             };
+            let body = create_body(&plan, &c, ends, Some(user_data));
             Ok(vpc
                 .create_instance(&body, Idempotency::Unsafe)
                 .await

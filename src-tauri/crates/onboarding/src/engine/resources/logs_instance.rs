@@ -137,6 +137,25 @@ impl Resource for LogsInstance {
         exported(x.plan).cli(x, "IBM Cloud Logs instance", "LOGS_CRN")
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let chosen = match activity(x.plan) {
+            Some(ActivityChoice::Existing { crn, .. }) => Some(crn.as_str()),
+            _ => None,
+        };
+        let lookup = format!(
+            "LOGS_PLAN_ID=\"$(api GET \"$GC_URL/{LOGS_SERVICE}/plan\" | jq -r '[.resources[] | select(.name == \"{LOGS_PLAN_NAME}\")][0].id')\""
+        );
+        rc_instance::curl(
+            x,
+            "IBM Cloud Logs instance",
+            "LOGS_CRN",
+            &logs_instance_name(x.plan),
+            chosen,
+            Some(lookup),
+            &create_body(x.plan, "$LOGS_PLAN_ID"),
+        )
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let plan = run.plan();

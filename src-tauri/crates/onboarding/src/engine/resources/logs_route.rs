@@ -17,6 +17,7 @@ use super::super::{
     Timing,
 };
 use super::logs_target::router;
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{reference, strings, Tf, TfResource},
@@ -135,6 +136,14 @@ impl Resource for LogsRoute {
                 "ibmcloud logs-router route create --name {} --rules \"$LR_RULES\" --output json >/dev/null",
                 quote(&self.name(x.plan))
             ))
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let request = CreateRoute::location(self.name(x.plan), "$LR_TARGET_ID", &x.plan.location);
+        CliPart::new("Logs Routing route: the location's platform logs").line(format!(
+            "{} >/dev/null",
+            call("POST", "$LOGS_ROUTER_URL/routes", Some(body(&request)))
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -193,6 +193,27 @@ impl Resource for LogsSettings {
         }
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let confirmed = x
+            .plan
+            .observability
+            .as_ref()
+            .and_then(|o| o.confirmed_logs_region.clone());
+        let part = CliPart::new("Logs Routing account settings").say(SETTINGS_NOTE);
+        let Some(region) = confirmed else {
+            return part;
+        };
+        part.say("Only where the account is not on version 3 or has no primary metadata region; every other field goes back as it was.")
+            .line("LR_SETTINGS=\"$(api GET \"$LOGS_ROUTER_URL/settings\")\"")
+            .line("if [ \"$(jq -r '.api_version' <<<\"$LR_SETTINGS\")\" != 3 ] || [ -z \"$(jq -r '.primary_metadata_region // \"\"' <<<\"$LR_SETTINGS\")\" ]; then")
+            .line(format!(
+                "  api PATCH \"$LOGS_ROUTER_URL/settings\" \"$(jq -c --arg region {} '{} + (if .api_version != 3 then {{api_version: 3}} else {{}} end)' <<<\"$LR_SETTINGS\")\" >/dev/null",
+                quote(&region),
+                crate::export::curl::SETTINGS_UPDATE
+            ))
+            .line("fi")
+    }
+
     fn look<'a>(&'a self, _run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async { Ok(Vec::new()) })
     }

@@ -16,6 +16,7 @@ use super::super::{
     Timing,
 };
 use super::write_state;
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{Tf, TfResource},
@@ -117,6 +118,14 @@ impl Resource for LogsTarget {
             "LR_TARGET_ID=\"$(ibmcloud logs-router target create --name {} --destination-crn \"$LOGS_CRN\" --region {} --output json | jq -r .id)\"",
             quote(&self.name(x.plan)),
             quote(&x.plan.location)
+        ))
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let request = CreateTarget::cloud_logs(self.name(x.plan), "$LOGS_CRN", &x.plan.location);
+        CliPart::new("Logs Routing target: the Cloud Logs instance").line(format!(
+            "LR_TARGET_ID=\"$({} | jq -r .id)\"",
+            call("POST", "$LOGS_ROUTER_URL/targets", Some(body(&request)))
         ))
     }
 

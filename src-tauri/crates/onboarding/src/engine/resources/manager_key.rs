@@ -16,6 +16,7 @@ use super::super::{
     Timing,
 };
 use super::{super::run::one, detail};
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::CliPart,
     terraform::{reference, Tf, TfResource},
@@ -82,6 +83,16 @@ impl ManagerKey {
         Ok(vault::read(&run.ctx.keychain, &entry)
             .await?
             .map(|s| (entry, s)))
+    }
+}
+
+/// The create body: the first Manager credential of the instance `source`.
+fn create_body(source: String) -> CreateResourceKey {
+    CreateResourceKey {
+        name: MANAGER_KEY_NAME.to_owned(),
+        source,
+        role: Some("Manager".to_owned()),
+        parameters: None,
     }
 }
 
@@ -205,6 +216,19 @@ impl Resource for ManagerKey {
             ))
     }
 
+    fn curl(&self, _: &Exporting) -> CliPart {
+        CliPart::new("Manager credential")
+            .say("Its answer carries the password, so it is not printed.")
+            .line(format!(
+                "{} >/dev/null",
+                call(
+                    "POST",
+                    "$RC_URL/v2/resource_keys",
+                    Some(body(&create_body("$DB_CRN".to_owned())))
+                )
+            ))
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let instance = run.id_of(StepId::Instance)?;
@@ -228,12 +252,7 @@ impl Resource for ManagerKey {
                 .cloud
                 .resource_controller()
                 .map_err(AppError::from_cloud)?;
-            let body = CreateResourceKey {
-                name: MANAGER_KEY_NAME.to_owned(),
-                source: instance,
-                role: Some("Manager".to_owned()),
-                parameters: None,
-            };
+            let body = create_body(instance);
             Ok(rc
                 .create_resource_key(&body, Idempotency::Unsafe)
                 .await

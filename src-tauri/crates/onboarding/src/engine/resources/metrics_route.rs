@@ -18,6 +18,7 @@ use super::super::{
     run::Run,
     Stop, Timing,
 };
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{reference, Tf, TfResource},
@@ -158,6 +159,19 @@ impl Resource for MetricsRoute {
                 "ibmcloud metrics-router route create --name {} --rules \"$MR_RULES\" --output json >/dev/null",
                 quote(&self.name(x.plan))
             ))
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let request = CreateRoute::service_instance(
+            self.name(x.plan),
+            "$MR_TARGET_ID",
+            DATABASE_SERVICE,
+            "$DB_GUID",
+        );
+        CliPart::new("Metrics Routing route: this database's metrics only").line(format!(
+            "{} >/dev/null",
+            call("POST", "$METRICS_ROUTER_URL/routes", Some(body(&request)))
+        ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

@@ -178,6 +178,22 @@ impl Resource for MetricsSettings {
         }
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new("Metrics Routing account settings").say(&settings_note(x));
+        let Some(region) = confirmed(x.plan) else {
+            return part;
+        };
+        part.say("Only where the account has no primary metadata region; every other field goes back as it was.")
+            .line("MR_SETTINGS=\"$(api GET \"$METRICS_ROUTER_URL/settings\")\"")
+            .line("if [ -z \"$(jq -r '.primary_metadata_region // \"\"' <<<\"$MR_SETTINGS\")\" ]; then")
+            .line(format!(
+                "  api PATCH \"$METRICS_ROUTER_URL/settings\" \"$(jq -c --arg region {} '{}' <<<\"$MR_SETTINGS\")\" >/dev/null",
+                quote(&region),
+                crate::export::curl::SETTINGS_UPDATE
+            ))
+            .line("fi")
+    }
+
     fn look<'a>(&'a self, _run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async { Ok(Vec::new()) })
     }

@@ -17,6 +17,7 @@ use super::super::{
     Timing,
 };
 use super::write_state;
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{Tf, TfResource},
@@ -112,6 +113,14 @@ impl Resource for MetricsTarget {
             "MR_TARGET_ID=\"$(ibmcloud metrics-router target create --name {} --destination-crn \"$MON_CRN\" --region {} --output json | jq -r .id)\"",
             quote(&self.name(x.plan)),
             quote(&x.plan.location)
+        ))
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let request = CreateTarget::monitoring(self.name(x.plan), "$MON_CRN", &x.plan.location);
+        CliPart::new("Metrics Routing target: the Monitoring instance").line(format!(
+            "MR_TARGET_ID=\"$({} | jq -r .id)\"",
+            call("POST", "$METRICS_ROUTER_URL/targets", Some(body(&request)))
         ))
     }
 

@@ -147,6 +147,25 @@ impl Resource for MonitoringInstance {
         exported(x.plan).cli(x, "IBM Cloud Monitoring instance", "MON_CRN")
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let (tier, chosen) = match monitoring(x.plan) {
+            Some(MonitoringChoice::Existing { crn, .. }) => {
+                (MonitoringPlan::GraduatedTier, Some(crn.as_str()))
+            }
+            Some(MonitoringChoice::Create { plan }) => (*plan, None),
+            _ => (MonitoringPlan::GraduatedTier, None),
+        };
+        rc_instance::curl(
+            x,
+            "IBM Cloud Monitoring instance",
+            "MON_CRN",
+            &monitoring_instance_name(x.plan),
+            chosen,
+            None,
+            &create_body(x.plan, tier.id()),
+        )
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let plan = run.plan();

@@ -17,7 +17,12 @@ use crate::export::{
     terraform::{jsonencode, reference, strings, Tf, TfResource},
     Exporting,
 };
-use crate::{journal::StepId, plan::DraftPlan, AppError};
+use crate::{
+    export::curl::{body, call},
+    journal::StepId,
+    plan::DraftPlan,
+    AppError,
+};
 
 pub(crate) fn found(i: ResourceInstance) -> Found {
     Found {
@@ -215,4 +220,51 @@ impl TfInstance<'_> {
         }
         .line(format!("{var}_GUID=\"$(echo \"${var}\" | cut -d: -f8)\""))
     }
+}
+
+/// An observability instance's section of the curl script: the same check, create body and
+/// wait as apply, leaving its CRN in `$<var>` and its GUID in `$<var>_GUID`; the chosen
+/// one's CRN as it is. `lookup` finds the plan id first where IBM publishes none.
+pub(crate) fn curl<P: serde::Serialize>(
+    x: &Exporting,
+    title: &str,
+    var: &str,
+    name: &str,
+    chosen: Option<&str>,
+    lookup: Option<String>,
+    create: &CreateResourceInstance<P>,
+) -> CliPart {
+    let part = CliPart::new(title);
+    let part = match chosen {
+        Some(crn) => part
+            .say("Your instance: used, not created.")
+            .line(format!("{var}={}", quote(crn)))
+            .line(format!(
+                "{var}_GUID={}",
+                quote(crate::observability::guid_of(crn).unwrap_or_default())
+            )),
+        None => {
+            let mut part = part.line(format!(
+                "none_named {} {}",
+                quote(name),
+                quote(&x.plan.resource_group_id)
+            ));
+            if let Some(lookup) = lookup {
+                part = part.line(lookup);
+            }
+            part.line(format!(
+                "{var}_JSON=\"$({})\"",
+                call("POST", "$RC_URL/v2/resource_instances", Some(body(create)))
+            ))
+            .line(format!("{var}=\"$(jq -r .id <<<\"${var}_JSON\")\""))
+            .line(format!("{var}_GUID=\"$(jq -r .guid <<<\"${var}_JSON\")\""))
+            .wait(
+                name,
+                "active",
+                15,
+                &format!("api GET \"$RC_URL/v2/resource_instances/${var}_GUID\" | jq -r .state"),
+            )
+        }
+    };
+    part
 }

@@ -19,6 +19,7 @@ use super::super::{
     Stop, Timing,
 };
 use super::rc_instance::TfInstance;
+use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{strings, Tf, TfResource},
@@ -221,6 +222,36 @@ impl Resource for RoutingAuthorization {
             quote(self.role),
             self.instance_var
         ))
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new(self.label);
+        if x.kept(self.step) {
+            return part.say("It was already in the account: nothing to create.");
+        }
+        let guid = format!("${}_GUID", self.instance_var);
+        let request = CreatePolicy::authorization(
+            "$ACCOUNT_ID",
+            self.source,
+            self.target,
+            Some(&guid),
+            &["$ROLE_CRN"],
+            Some(format!(
+                "Created by Onramp so {} can write for the database '{}'",
+                self.source_label, x.plan.name
+            )),
+        );
+        part.say("The role's CRN, as IAM lists it for this pair of services.")
+            .line(format!(
+                "ROLE_CRN=\"$(api GET \"$IAM_URL/v2/roles?service_name={}&source_service_name={}&policy_type=authorization\" | jq -r --arg name {} '[(.service_roles // []) + (.system_roles // []) + (.custom_roles // []) | .[] | select(.display_name == $name)][0].crn')\"",
+                self.target,
+                self.source,
+                quote(self.role)
+            ))
+            .line(format!(
+                "{} >/dev/null",
+                call("POST", "$IAM_URL/v1/policies", Some(body(&request)))
+            ))
     }
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {

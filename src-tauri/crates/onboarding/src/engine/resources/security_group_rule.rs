@@ -19,6 +19,7 @@ use super::{
     },
     detail,
 };
+use crate::export::curl::{body, call, vpc_query};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{Tf, TfResource},
@@ -251,6 +252,20 @@ impl Resource for SecurityGroupRuleKind {
             "ibmcloud is security-group-rule-add \"$SG_ID\" inbound tcp --port-min {port} --port-max {port} --remote {remote} --name {} --output JSON >/dev/null",
             quote(&self.rule_name(c)),
             port = self.port()
+        ))
+    }
+
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let Some(c) = x.plan.connectivity.as_ref() else {
+            return CliPart::new("Security-group rule");
+        };
+        CliPart::new(format!("Security-group rule: TCP {} in", self.port())).line(format!(
+            "{} >/dev/null",
+            call(
+                "POST",
+                &format!("$VPC_URL/security_groups/$SG_ID/rules?{}", vpc_query()),
+                Some(body(&self.body(c, "$SG_ID")))
+            )
         ))
     }
 

@@ -19,6 +19,7 @@ use super::{
     },
     detail, EXISTING,
 };
+use crate::export::curl::{body, call, vpc_query};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{id_of, reference, Tf, TfResource},
@@ -77,6 +78,16 @@ pub(crate) fn namesakes(name: &str, ours: Option<&str>, listed: Vec<Key>) -> Vec
             f
         })
         .collect()
+}
+
+/// The create body: an ed25519 public key under the plan's name for it.
+fn create_body(plan: &DraftPlan, name: String, public_line: String) -> CreateKey {
+    CreateKey {
+        name: Some(name),
+        public_key: public_line,
+        kind: Some(KeyType::Ed25519),
+        resource_group: Some(IdRef::new(&plan.resource_group_id)),
+    }
 }
 
 fn choice(plan: &DraftPlan) -> Option<&SshKeyChoice> {
@@ -232,6 +243,41 @@ impl Resource for SshKeyKind {
         }
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let part = CliPart::new("SSH key");
+        match choice(x.plan) {
+            Some(SshKeyChoice::Existing { id, name }) => part
+                .say(&format!("Your SSH key {name}: used, not created."))
+                .line(format!("SSH_KEY_ID={}", quote(id))),
+            Some(SshKeyChoice::New { name }) => {
+                let part = match x.detail(StepId::SshKey, detail::PUBLIC_KEY) {
+                    Some(line) => part
+                        .say(&format!(
+                            "The public half of the key Onramp generated; its private half is only in your OS keychain (entry {}).",
+                            vault::entry::ssh_key(&x.plan.id)
+                        ))
+                        .line(format!("PUBLIC_KEY={}", quote(&line))),
+                    None => part
+                        .say("Onramp generates the pair and keeps the private half in your OS keychain; here, your own ed25519 key's public half.")
+                        .line("PUBLIC_KEY=\"$(cat \"${SSH_PUBLIC_KEY_FILE:-$HOME/.ssh/id_ed25519.pub}\")\""),
+                };
+                part.line(format!(
+                    "SSH_KEY_ID=\"$({} | jq -r .id)\"",
+                    call(
+                        "POST",
+                        &format!("$VPC_URL/keys?{}", vpc_query()),
+                        Some(body(&create_body(
+                            x.plan,
+                            name.clone(),
+                            "$PUBLIC_KEY".to_owned()
+                        )))
+                    )
+                ))
+            }
+            None => part,
+        }
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let vpc = run.vpc_client()?;
@@ -258,12 +304,7 @@ impl Resource for SshKeyKind {
             let name = self.name(&plan);
             let public_line = self.login_key(run, &name).await?;
             let vpc = run.vpc_client()?;
-            let body = CreateKey {
-                name: Some(name),
-                public_key: public_line,
-                kind: Some(KeyType::Ed25519),
-                resource_group: Some(IdRef::new(&plan.resource_group_id)),
-            };
+            let body = create_body(&plan, name, public_line);
             Ok(vpc.create_key(&body, Idempotency::Unsafe).await.map(|k| {
                 let mut f = found(k);
                 f.keychain_entry = Some(vault::entry::ssh_key(&plan.id));

@@ -17,6 +17,7 @@ use super::{
     },
     detail, vpc_status, EXISTING,
 };
+use crate::export::curl::{body, call, vpc_query};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{id_of, reference, Tf, TfResource},
@@ -62,6 +63,28 @@ pub(crate) fn namesakes(name: &str, listed: Vec<Subnet>) -> Vec<Found> {
         .filter(|s| s.name == name)
         .map(found)
         .collect()
+}
+
+/// The create body: a subnet of `vpc_id` in `zone` with `address_count` addresses.
+fn create_body(
+    plan: &DraftPlan,
+    name: &str,
+    zone: &str,
+    address_count: i64,
+    vpc_id: &str,
+) -> CreateSubnet {
+    CreateSubnet {
+        name: Some(name.to_owned()),
+        vpc: IdRef::new(vpc_id),
+        zone: Some(NameRef::new(zone)),
+        total_ipv4_address_count: u32::try_from(address_count).ok(),
+        ipv4_cidr_block: None,
+        ip_version: None,
+        resource_group: Some(IdRef::new(&plan.resource_group_id)),
+        network_acl: None,
+        public_gateway: None,
+        routing_table: None,
+    }
 }
 
 fn choice(plan: &DraftPlan) -> Option<&SubnetChoice> {
@@ -209,6 +232,46 @@ impl Resource for SubnetKind {
         }
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let q = vpc_query();
+        let part = CliPart::new("Subnet");
+        match choice(x.plan) {
+            Some(SubnetChoice::New {
+                name,
+                zone,
+                address_count,
+            }) => part
+                .line(format!(
+                    "SUBNET_ID=\"$({} | jq -r .id)\"",
+                    call(
+                        "POST",
+                        &format!("$VPC_URL/subnets?{q}"),
+                        Some(body(&create_body(
+                            x.plan,
+                            name,
+                            zone,
+                            *address_count,
+                            "$VPC_ID"
+                        )))
+                    )
+                ))
+                .line(format!("ZONE={}", quote(zone)))
+                .wait(
+                    "the subnet",
+                    "available",
+                    5,
+                    &format!("api GET \"$VPC_URL/subnets/$SUBNET_ID?{q}\" | jq -r .status"),
+                ),
+            Some(SubnetChoice::Existing { id, name }) => part
+                .say(&format!("Your subnet {name}: used, not created."))
+                .line(format!("SUBNET_ID={}", quote(id)))
+                .line(format!(
+                    "ZONE=\"$(api GET \"$VPC_URL/subnets/$SUBNET_ID?{q}\" | jq -r .zone.name)\""
+                )),
+            None => part,
+        }
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             // Without the VPC there is nowhere a subnet of this plan could be.
@@ -237,18 +300,7 @@ impl Resource for SubnetKind {
             };
             let vpc_id = run.id_of(StepId::Vpc)?;
             let vpc = run.vpc_client()?;
-            let body = CreateSubnet {
-                name: Some(name),
-                vpc: IdRef::new(&vpc_id),
-                zone: Some(NameRef::new(&zone)),
-                total_ipv4_address_count: u32::try_from(address_count).ok(),
-                ipv4_cidr_block: None,
-                ip_version: None,
-                resource_group: Some(IdRef::new(&plan.resource_group_id)),
-                network_acl: None,
-                public_gateway: None,
-                routing_table: None,
-            };
+            let body = create_body(&plan, &name, &zone, address_count, &vpc_id);
             Ok(vpc
                 .create_subnet(&body, Idempotency::Unsafe)
                 .await

@@ -19,6 +19,7 @@ use super::{
     },
     detail, vpc_status, EXISTING,
 };
+use crate::export::curl::{body, call, vpc_query};
 use crate::export::{
     cli::{quote, CliPart},
     terraform::{id_of, reference, Tf, TfResource},
@@ -57,6 +58,15 @@ pub(crate) fn namesakes(name: &str, listed: Vec<Vpc>) -> Vec<Found> {
         .filter(|v| v.name == name)
         .map(found)
         .collect()
+}
+
+/// The create body: the plan's name for it, in the plan's group.
+fn create_body(name: &str, plan: &DraftPlan) -> CreateVpc {
+    CreateVpc {
+        name: Some(name.to_owned()),
+        resource_group: Some(IdRef::new(&plan.resource_group_id)),
+        ..CreateVpc::default()
+    }
 }
 
 fn choice(plan: &DraftPlan) -> Option<&VpcChoice> {
@@ -226,6 +236,34 @@ impl Resource for VpcKind {
         .line("SG_ID=\"$(ibmcloud is vpc-default-security-group \"$VPC_ID\" --output JSON | jq -r .id)\"")
     }
 
+    fn curl(&self, x: &Exporting) -> CliPart {
+        let q = vpc_query();
+        let part = CliPart::new("VPC");
+        match choice(x.plan) {
+            Some(VpcChoice::Existing { id, name }) => part
+                .say(&format!("Your VPC {name}: used, not created."))
+                .line(format!("VPC_ID={}", quote(id))),
+            _ => part
+                .line(format!(
+                    "VPC_ID=\"$({} | jq -r .id)\"",
+                    call(
+                        "POST",
+                        &format!("$VPC_URL/vpcs?{q}"),
+                        Some(body(&create_body(&self.name(x.plan), x.plan)))
+                    )
+                ))
+                .wait(
+                    "the VPC",
+                    "available",
+                    5,
+                    &format!("api GET \"$VPC_URL/vpcs/$VPC_ID?{q}\" | jq -r .status"),
+                ),
+        }
+        .line(format!(
+            "SG_ID=\"$(api GET \"$VPC_URL/vpcs/$VPC_ID/default_security_group?{q}\" | jq -r .id)\""
+        ))
+    }
+
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move {
             let vpc = run.vpc_client()?;
@@ -238,12 +276,10 @@ impl Resource for VpcKind {
         Box::pin(async move {
             let vpc = run.vpc_client()?;
             let plan = run.plan();
-            let body = CreateVpc {
-                name: Some(self.name(&plan)),
-                resource_group: Some(IdRef::new(&plan.resource_group_id)),
-                ..CreateVpc::default()
-            };
-            Ok(vpc.create_vpc(&body, Idempotency::Unsafe).await.map(found))
+            Ok(vpc
+                .create_vpc(&create_body(&self.name(&plan), &plan), Idempotency::Unsafe)
+                .await
+                .map(found))
         })
     }
 

@@ -6,7 +6,7 @@
 // through secret-tool.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -210,6 +210,28 @@ test('Done: each resource links to the IBM Cloud console; the secrets are named 
   assert.match(await session.text(await session.find('#done-skipped')), /private path/);
   await session.screenshot('18b-done');
   await session.accessible('Done');
+});
+
+test('Exports: Done hands the applied plan to Terraform with an import block per resource made, and saves it where the user says', async () => {
+  const [database] = await api.databases();
+  await session.click(await session.find('[data-export-tab="terraform"]'));
+  const terraform = await session.waitForText('#export-terraform-text', (t) => t.includes('import {'), 30000);
+  assert.match(terraform, /version\s*=\s*"2\.5\.0"/);
+  assert.ok(terraform.includes(`id = "${database.crn}"`), 'the database is imported by its CRN');
+  assert.match(await session.text(await session.find('#export-terraform-about')), /imports the 2 resources/);
+  assert.ok(!terraform.includes(KEY), 'no API key in the export');
+  const file = join(appHome, 'handover.tf');
+  await session.type(await session.find('#export-terraform-file'), file);
+  await session.click(await session.find('#export-terraform-save'));
+  await session.waitForText('#export-terraform-saved', (t) => t.includes(file));
+  const saved = readFileSync(file, 'utf8');
+  assert.equal((saved.match(/^import \{/gm) ?? []).length, 2, saved);
+  assert.ok(saved.includes(database.crn));
+  await session.click(await session.find('[data-export-tab="curl"]'));
+  const curl = await session.waitForText('#export-curl-text', (t) => t.includes('/v2/resource_instances'), 30000);
+  assert.ok(!curl.includes(KEY), 'no API key in the curl script');
+  await session.screenshot('18b2-done-exports');
+  await session.accessible('the exports in Done');
 });
 
 test('Observability: Monitoring, activity tracking and platform logs join the finished plan once the account-wide changes are confirmed', async () => {

@@ -1,4 +1,4 @@
-// The plan as CLI and Terraform, in Review and Done: each tab asks for its export only when
+// The plan as CLI, curl and Terraform, in Review and Done: each tab asks for its export only when
 // first shown (with a loading line, and an error with Retry), shows the back end's text in a
 // focusable block, copies it, and saves it where the user says (a bad path at the field);
 // after apply, Terraform's says how many resources it imports; the keyboard reaches it all;
@@ -48,7 +48,7 @@ class SlowExports extends FakeBackend {
 describe('the exports in Review', () => {
   it('sit between the cost and Apply, and show the CLI script the back end wrote', async () => {
     const { backend, plan } = await review();
-    const section = screen.getByRole('region', { name: 'The plan as CLI and Terraform' });
+    const section = screen.getByRole('region', { name: 'The plan as CLI, curl and Terraform' });
     const cost = screen.getByRole('table', { name: 'Estimated cost' });
     const apply = document.getElementById('apply-button') as HTMLElement;
     expect(cost.compareDocumentPosition(section) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
@@ -193,7 +193,7 @@ describe('the exports in Review', () => {
 describe('the exports in Done', () => {
   it('give Terraform that imports what the plan made, and says how many', async () => {
     const { user, backend, plan } = await done();
-    expect(screen.getByRole('heading', { level: 3, name: 'The plan as CLI and Terraform' })).toBeTruthy();
+    expect(screen.getByRole('heading', { level: 3, name: 'The plan as CLI, curl and Terraform' })).toBeTruthy();
     expect(text('export-cli-about')).toMatch(/This plan was applied: running the script makes a second set of resources\.$/);
     await user.click(screen.getByRole('tab', { name: 'Terraform' }));
     await waitFor(() => expect(document.getElementById('export-terraform-text')).toBeTruthy());

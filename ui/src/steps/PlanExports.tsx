@@ -85,10 +85,10 @@ function Exports({ backend, plan, level = 2 }: Props) {
   return (
     <Stack gap={5} as="section" aria-labelledby="exports-heading" className="onramp-exports">
       <Heading id="exports-heading" className="onramp-review__heading">
-        The plan as CLI and Terraform
+        The plan as CLI, curl and Terraform
       </Heading>
       <p className="onramp-step__text">
-        To make or keep the same resources without Onramp. Neither holds a secret: passwords and keys stay in your OS
+        To make or keep the same resources without Onramp. None of them holds a secret: passwords and keys stay in your OS
         keychain.
       </p>
       <Tabs selectedIndex={selected} onChange={({ selectedIndex }) => choose(selectedIndex)}>

@@ -197,11 +197,13 @@ fn skipped(state: &JournalState, progress: &PlanProgress) -> Vec<Skipped> {
             step: Some("observability".into()),
         });
     }
-    left.push(Skipped {
-        what: "Platform logs".into(),
-        why: "Not in this version of Onramp. In the IBM Cloud console: Logs Routing, with a route for the database's location to a Cloud Logs instance.".into(),
-        step: None,
-    });
+    if !crate::observability::platform_logs(&state.plan) {
+        left.push(Skipped {
+            what: "Platform logs".into(),
+            why: "You did not choose them. The Observability step sends them through Logs Routing to the Cloud Logs instance activity tracking uses.".into(),
+            step: Some("observability".into()),
+        });
+    }
     left
 }
 

@@ -232,6 +232,19 @@ test('Exports: Done hands the applied plan to Terraform with an import block per
   assert.ok(!curl.includes(KEY), 'no API key in the curl script');
   await session.screenshot('18b2-done-exports');
   await session.accessible('the exports in Done');
+
+  // Review, reopened after the provision, hands over the same: the plan as applied.
+  const goTo = (step) =>
+    session.script(
+      `(document.querySelector('[data-step-id="${step}"] button') ?? document.querySelector('[data-step-id="${step}"]')).click()`,
+    );
+  await goTo('review');
+  await session.waitFor('#exports-heading', 30000);
+  await session.click(await session.find('[data-export-tab="terraform"]'));
+  const reviewed = await session.waitForText('#export-terraform-text', (t) => t.includes('import {'), 30000);
+  assert.ok(reviewed.includes(`id = "${database.crn}"`));
+  await goTo('done');
+  await session.waitFor('#done-resources tbody tr[data-step="instance"]', 30000);
 });
 
 test('Observability: Monitoring, activity tracking and platform logs join the finished plan once the account-wide changes are confirmed', async () => {

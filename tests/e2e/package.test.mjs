@@ -22,8 +22,19 @@ test('the .deb unpacks to a binary, a desktop entry and icons, and the binary op
   assert.ok(deb && existsSync(deb), `ONRAMP_DEB must name a built .deb (got ${deb})`);
   const root = mkdtempSync(join(tmpdir(), 'onramp-deb-'));
   execFileSync('dpkg-deb', ['-x', deb, root]);
-  const control = execFileSync('dpkg-deb', ['-f', deb, 'Package', 'Depends'], { encoding: 'utf8' });
-  assert.match(control, /Depends:.*libwebkit2gtk-4\.1-0/);
+  const control = execFileSync('dpkg-deb', ['-f', deb, 'Package', 'Depends', 'Recommends'], { encoding: 'utf8' });
+  const depends = control.match(/^Depends: (.*)$/m)?.[1].split(', ') ?? [];
+  assert.ok(depends.includes('libwebkit2gtk-4.1-0'), control);
+  assert.equal(new Set(depends).size, depends.length, `each dependency once: ${control}`);
+  // Sandbox mode, the default, makes real clusters with the PostgreSQL server binaries, and
+  // every mode keeps secrets in a Secret Service provider.
+  assert.ok(depends.some((d) => /(^| )postgresql-1[5-9]( |$)/.test(d)), control);
+  assert.ok(depends.some((d) => d.includes('gnome-keyring')), control);
+  assert.match(control, /^Recommends: .*postgresql-client.*openssh-client/m);
+  // Only the app's own binary: developer tools are not installed on users' PATH.
+  const listing = execFileSync('dpkg-deb', ['-c', deb], { encoding: 'utf8' });
+  const binaries = listing.split('\n').filter((l) => / \.\/usr\/bin\/./.test(l) || / usr\/bin\/./.test(l));
+  assert.deepEqual(binaries.map((l) => l.split(/\s+/).pop()), ['usr/bin/onramp'], listing);
 
   const binary = join(root, 'usr/bin/onramp');
   assert.ok(existsSync(binary), 'usr/bin/onramp is in the package');

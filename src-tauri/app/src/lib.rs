@@ -78,7 +78,7 @@ pub fn ipc() -> Builder<tauri::Wry> {
 /// The bindings as committed: generated, with a header saying so.
 pub fn bindings_typescript() -> Result<String, String> {
     let language = specta_typescript::Typescript::default()
-        .header("// Generated from the Rust commands by `cargo run --bin export-bindings`. Do not edit.\n// @ts-nocheck: generated code carries helpers this app does not use.\n")
+        .header("// Generated from the Rust commands by `cargo run --example export-bindings`. Do not edit.\n// @ts-nocheck: generated code carries helpers this app does not use.\n")
         .bigint(specta_typescript::BigIntExportBehavior::Number);
     ipc().export_str(language).map_err(|e| e.to_string())
 }
@@ -201,7 +201,7 @@ mod tests {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             Ok(committed) == super::bindings_typescript(),
-            "{} is stale: run `cargo run --bin export-bindings` and commit the result",
+            "{} is stale: run `cargo run --example export-bindings` and commit the result",
             path.display()
         );
     }

@@ -206,7 +206,10 @@ cmd_test() {
   loopback_only in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs tests/e2e/provision.test.mjs tests/e2e/connect.test.mjs tests/e2e/hostile.test.mjs tests/e2e/single-instance.test.mjs
   cmd_package_inner
   say "Package: the .deb's binary opens its window"
-  ONRAMP_DEB="$(ls -t target/release/bundle/deb/*.deb | head -n1)" in_test_session node --test tests/e2e/package.test.mjs
+  ONRAMP_DEB="$(ls -t target/release/bundle/deb/Onramp_*.deb | head -n1)" in_test_session node --test tests/e2e/package.test.mjs
+  build_empty_app
+  say "Bench, quick (2 launches each; figures only, the budget is checked by ./onramp.sh bench)"
+  ONRAMP_BENCH_RUNS=2 loopback_only in_test_session node tests/bench/bench.mjs
   say "All tests passed. Screenshots: build-output/screenshots/"
 }
 
@@ -215,6 +218,26 @@ cmd_package_inner() {
   say "Building the .deb and .rpm (release)"
   TAURI_APP_PATH="$ROOT" TAURI_FRONTEND_PATH="$ROOT/ui" ui/node_modules/.bin/tauri build --bundles deb,rpm --ci
   ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
+}
+
+# The yardstick: bench/empty-app, an empty Tauri app with Onramp's release profile.
+build_empty_app() {
+  say "Building the empty Tauri app (bench/empty-app) with the same release profile"
+  (cd bench/empty-app && CARGO_TARGET_DIR="$ROOT/target" TAURI_APP_PATH="$ROOT/bench/empty-app" \
+    TAURI_FRONTEND_PATH="$ROOT/bench/empty-app/dist" "$ROOT/ui/node_modules/.bin/tauri" build --bundles deb --ci)
+}
+
+# Onramp against the empty app, in the same run (docs/performance.md). ONRAMP_BENCH_RUNS
+# launches of each (default 7), then apply against its critical path.
+cmd_bench() {
+  setup bench "$@"
+  ensure_tauri_driver
+  cmd_package_inner
+  build_empty_app
+  say "Bench: launch, memory, package, validate_plan (${ONRAMP_BENCH_RUNS:-7} launches of each)"
+  loopback_only in_test_session node tests/bench/bench.mjs
+  say "Bench: apply against the plan's critical path (sandbox, scaled durations)"
+  loopback_only in_test_session cargo bench -p onramp-onboarding --bench apply
 }
 
 cmd_package() {
@@ -248,8 +271,9 @@ main() {
     test) cmd_test "$@" ;;
     package) cmd_package "$@" ;;
     soak) cmd_soak "$@" ;;
+    bench) cmd_bench "$@" ;;
     icons) cmd_icons "$@" ;;
-    *) die "usage: ./onramp.sh run | test   (also: package, soak, icons)" ;;
+    *) die "usage: ./onramp.sh run | test   (also: package, soak, bench, icons)" ;;
   esac
 }
 

@@ -63,7 +63,7 @@ export async function startSandbox(apiKey, extraArgs = []) {
 }
 
 /** The processes whose environment holds `marker` (`NAME=value`), from /proc. */
-function processesWith(marker) {
+export function processesWith(marker) {
   const found = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
@@ -106,7 +106,7 @@ export async function startDriver(env) {
       await waitFor('the app to end', async () => processesWith(marker).length === 0, 5000).catch(() => undefined);
     }
   };
-  return { base, stop };
+  return { base, stop, marker };
 }
 
 export class Session {

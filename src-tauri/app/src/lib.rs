@@ -116,6 +116,10 @@ pub fn run() {
             state.on_progress(attention::hook(app.handle().clone()));
             app.manage(state);
             ipc.mount_events(app);
+            // Beside the window, not before its first answer: the sandbox starts while the
+            // page loads.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { handle.state::<Backend>().warm_up().await });
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -73,6 +73,17 @@ impl Backend {
         self.settle(mode, self.sign_in(mode).await).await
     }
 
+    /// At start-up, beside the window: starts the sandbox when it is the saved mode, so the
+    /// page's first question finds it running. It keeps no session (the page's own question
+    /// does), so a switch of mode meanwhile cannot be overwritten; a failure here is the
+    /// page's to report when it asks.
+    pub async fn warm_up(&self) {
+        if self.settings().mode == Mode::Sandbox {
+            let started = self.sandbox_session().await.is_ok();
+            tracing::debug!(started, "sandbox started beside the window");
+        }
+    }
+
     pub async fn use_sandbox(&self) -> Result<AccountStatus, AppError> {
         self.switch_to(Mode::Sandbox).await
     }

@@ -16,7 +16,7 @@ use onramp_onboarding::{
     export::{export, ExportFormat, Known},
     journal::{Owner, Phase, StepId},
     observability::{ActivityChoice, MonitoringChoice, MonitoringPlan, Observability},
-    plan::DraftPlan,
+    plan::{Authorization, DraftPlan, Encryption, KeyProtectChoice},
     vault,
 };
 
@@ -123,6 +123,26 @@ async fn every_form_of_a_plan_passes_the_oracle_before_apply() {
         assert!(tf.contains(kind), "{kind} missing:\n{tf}");
     }
     assert!(cli.contains("ibmcloud resource service-instance-create pg-exported databases-for-postgresql standard-gen2"));
+
+    // Bring your own key: the authorization the plan creates, and the key in the body.
+    let mut byok = plan.clone();
+    byok.encryption = Encryption::KeyProtect(KeyProtectChoice {
+        instance_guid: "5c1a3f2e-0000-4000-8000-00000000aaaa".into(),
+        instance_name: "team-keys".into(),
+        region: plan.location.clone(),
+        key_crn:
+            "crn:v1:bluemix:public:kms:ca-mon:a/acc:5c1a3f2e-0000-4000-8000-00000000aaaa:key:root-1"
+                .into(),
+        key_name: "root".into(),
+        authorization: Authorization::Create,
+    });
+    let (tf, cli) = check_forms(&byok, None);
+    assert!(
+        tf.contains("resource \"ibm_iam_authorization_policy\" \"kms\""),
+        "{tf}"
+    );
+    assert!(tf.contains("key:root-1") && cli.contains("key:root-1"));
+    assert!(cli.contains("authorization-policy-create databases-for-postgresql kms"));
 
     // What the user chose is used by id and never declared as a resource.
     let (tf, cli) = check_forms(&chosen(&plan), None);

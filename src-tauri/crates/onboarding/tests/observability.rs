@@ -647,3 +647,106 @@ async fn an_account_on_v1_tenants_is_left_alone_and_the_plan_goes_on_without_pla
     assert_eq!(down.outcome, Some(Outcome::TornDown), "{down:#?}");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chosen_instance_the_user_may_not_read_stops_its_step_at_the_field_and_nothing_is_routed()
+{
+    use onramp_cloud::{rc::InstanceFilter, Endpoints, HttpClient};
+    use onramp_onboarding::{engine::EngineContext, journal::Journal};
+    use onramp_secrets::Sensitive;
+
+    let env = Env::start("observability-unreadable", "", 1.0).await;
+    // The owner made the team's Monitoring instance; a member plans with it.
+    let team = env
+        .cloud
+        .resource_controller()
+        .unwrap()
+        .create_service_instance(
+            &CreateResourceInstance {
+                name: "team-monitoring".into(),
+                target: "ca-mon".into(),
+                resource_group: env.plan("pg-probe").await.resource_group_id,
+                resource_plan_id: MONITORING_GRADUATED_TIER_PLAN_ID.into(),
+                tags: vec![],
+                allow_cleanup: None,
+                parameters: Some(MonitoringParameters::default()),
+            },
+            Idempotency::Unsafe,
+        )
+        .await
+        .unwrap();
+    let member = env.sandbox.add_member(Some("casey")).unwrap();
+    let cloud = Cloud::with_api_key(
+        HttpClient::new().unwrap(),
+        Endpoints::from_file(env.sandbox.endpoints_path()).unwrap(),
+        Sensitive::new(member.api_key.clone()),
+    )
+    .unwrap();
+    let base = env.plan("pg-unreadable").await;
+    let plan = with(
+        &base,
+        MonitoringChoice::Existing {
+            crn: team.crn.clone(),
+            name: "team-monitoring".into(),
+        },
+        Some(&base.location),
+    );
+
+    // The owner takes the member's read access away: the instance leaves the member's list,
+    // and apply stops at the Monitoring choice with IBM Cloud's words, having routed nothing.
+    env.sandbox
+        .set_read_access(&member.iam_id, &team.guid, false);
+    let listed = cloud
+        .resource_controller()
+        .unwrap()
+        .list_instances(&InstanceFilter {
+            name: Some("team-monitoring".into()),
+            ..InstanceFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(listed.is_empty(), "{listed:?}");
+    let ctx = EngineContext {
+        cloud: cloud.clone(),
+        keychain: env.keychain.clone(),
+        timing: engine::Timing::sandbox(Duration::from_secs(1)),
+    };
+    let journal = Journal::create(&env.journals(), &plan, Mode::Sandbox, &env.account_id).unwrap();
+    let job = engine::apply(ctx.clone(), journal, false);
+    let progress = tokio::time::timeout(Duration::from_secs(180), job.done)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(progress.outcome, Some(Outcome::Failed), "{progress:#?}");
+    let step = progress
+        .steps
+        .iter()
+        .find(|s| s.step == StepId::MonitoringInstance)
+        .unwrap();
+    let error = step.error.as_ref().unwrap();
+    assert_eq!(error.field.as_deref(), Some(field::MONITORING));
+    assert!(
+        error
+            .message
+            .contains("cannot read the Monitoring instance you chose")
+            && error.message.contains("not authorized"),
+        "{error:?}"
+    );
+    let router = env.cloud.metrics_router(&plan.location).unwrap();
+    assert!(router.list_targets().await.unwrap().is_empty());
+    assert!(router.list_routes().await.unwrap().is_empty());
+
+    // With the access given back, the same plan goes on and uses the instance.
+    env.sandbox
+        .set_read_access(&member.iam_id, &team.guid, true);
+    let journal = Journal::open(&env.journals(), &plan.id).unwrap();
+    let job = engine::apply(ctx, journal, true);
+    let progress = tokio::time::timeout(Duration::from_secs(180), job.done)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(progress.outcome, Some(Outcome::Succeeded), "{progress:#?}");
+    let [target] = router.list_targets().await.unwrap().try_into().unwrap();
+    assert_eq!(target.destination_crn, team.crn);
+    env.stop().await;
+}

@@ -18,6 +18,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![recursion_limit = "256"]
 
+mod access;
 mod account;
 mod addresses;
 mod api;

@@ -309,11 +309,21 @@ fn guid_of(id: &str) -> String {
 
 pub(crate) async fn get_instance(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    find_instance(&state, &id)
-        .map(|i| ok(instance_json(&state, &i)))
-        .ok_or_else(|| ApiError::not_found(API, "resource instance", &id))
+    let instance = find_instance(&state, &id)
+        .ok_or_else(|| ApiError::not_found(API, "resource instance", &id))?;
+    if !state.access.may_read(&caller, &instance.guid) {
+        // RC's own error code for this is UNVERIFIED (contract/resource-controller.md).
+        return Err(ApiError::new(
+            API,
+            StatusCode::FORBIDDEN,
+            "RC-AccessDenied",
+            format!("You are not authorized to view the resource instance with id {id}."),
+        ));
+    }
+    Ok(ok(instance_json(&state, &instance)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -755,6 +765,7 @@ fn page_of(items: Vec<Value>, query: &InstanceQuery, path: &str) -> Result<Value
 
 pub(crate) async fn list_instances(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Query(query): Query<InstanceQuery>,
 ) -> ApiResult {
     let query = match &query.start {
@@ -773,6 +784,7 @@ pub(crate) async fn list_instances(
         let mut matching: Vec<&Instance> = w
             .instances
             .values()
+            .filter(|i| state.access.may_read(&caller, &i.guid))
             .filter(|i| query.guid.as_deref().is_none_or(|g| g == i.guid))
             .filter(|i| query.name.as_deref().is_none_or(|n| n == i.name))
             .filter(|i| {

@@ -116,6 +116,8 @@ pub(crate) struct AppState {
     pub started: Mutex<std::collections::HashSet<String>>,
     /// Service credentials' passwords, made again on each read instead of stored.
     pub derived: Derived,
+    /// Members' read access to instances (all, unless the owner took some away).
+    pub access: crate::access::Access,
     /// Held while the sandbox runs (one sandbox per state dir); `stop` lets go of it last.
     lock: Mutex<Option<std::fs::File>>,
 }
@@ -236,6 +238,7 @@ impl RunningSandbox {
             jump_hosts: jump::JumpHosts::default(),
             tasks: Mutex::new(Vec::new()),
             started: Mutex::new(std::collections::HashSet::new()),
+            access: crate::access::Access::default(),
             derived,
             lock: Mutex::new(Some(lock)),
         });
@@ -306,6 +309,14 @@ impl RunningSandbox {
                 path: self.state.state_dir.clone(),
                 source,
             })
+    }
+
+    /// Gives the member `iam_id` its read access to the instance `guid` back, or takes it
+    /// away (as `PUT /sandbox/access` does).
+    pub fn set_read_access(&self, iam_id: &str, guid: &str, read: bool) {
+        self.state
+            .access
+            .set(iam_id.to_owned(), guid.to_owned(), read);
     }
 
     /// The account's members, in the order they were added.
@@ -713,6 +724,10 @@ fn router(state: Arc<AppState>) -> Router {
     let sandbox = Router::new()
         .route("/sandbox/addresses", get(addresses))
         .route("/sandbox/members", post(add_member))
+        .route(
+            "/sandbox/access",
+            axum::routing::put(crate::access::put_access),
+        )
         .route("/sandbox/faults", get(get_faults).put(put_faults))
         .route("/sandbox/ca.pem", get(ca_pem));
     Router::new()
@@ -888,31 +903,8 @@ async fn add_member(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let refuse = |status: StatusCode, message: &str| {
-        (status, Json(json!({ "error": message }))).into_response()
-    };
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        });
-    let Some(token) = token else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "send the account owner's bearer token (from the API key in endpoints.json)",
-        );
-    };
-    match iam::verify(&state, token.trim()) {
-        Ok(claims) if iam::caller(&state, &claims).iam_id == state.account.iam_id => {}
-        Ok(_) => {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                "only the account's owner can add members",
-            )
-        }
-        Err(reason) => return refuse(StatusCode::UNAUTHORIZED, reason),
+    if let Err(refused) = crate::access::owner_only(&state, &headers, "add members") {
+        return *refused;
     }
     let parsed = if body.iter().all(u8::is_ascii_whitespace) {
         Ok(MemberBody::default())
@@ -1015,6 +1007,7 @@ fn write_endpoints(path: &Path, base_url: &str, state: &AppState) -> std::io::Re
         "sandbox": {
             "addresses": format!("{base_url}/sandbox/addresses"),
             "faults": format!("{base_url}/sandbox/faults"),
+            "access": format!("{base_url}/sandbox/access"),
             "ca_pem": state.ca.pem_path(),
         },
     });

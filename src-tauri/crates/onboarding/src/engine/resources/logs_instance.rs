@@ -201,7 +201,7 @@ impl Resource for LogsInstance {
             let Some(ActivityChoice::Existing { crn, .. }) = activity(&run.plan()).cloned() else {
                 return Err(AppError::internal("the plan chose no Cloud Logs instance").into());
             };
-            rc_instance::chosen(run, &crn).await
+            rc_instance::chosen(run, &crn, self).await
         })
     }
 

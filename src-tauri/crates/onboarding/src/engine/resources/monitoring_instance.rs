@@ -198,7 +198,7 @@ impl Resource for MonitoringInstance {
             else {
                 return Err(AppError::internal("the plan chose no Monitoring instance").into());
             };
-            rc_instance::chosen(run, &crn).await
+            rc_instance::chosen(run, &crn, self).await
         })
     }
 

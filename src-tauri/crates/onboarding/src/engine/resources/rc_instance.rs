@@ -7,7 +7,7 @@ use onramp_cloud::rc::{CreateResourceInstance, InstanceFilter, ResourceInstance}
 
 use super::super::{
     ownership::plan_tag,
-    resource::Found,
+    resource::{Found, Resource},
     run::{Readiness, Run, StepResult},
     Stop,
 };
@@ -21,7 +21,7 @@ use crate::{
     export::curl::{body, call},
     journal::StepId,
     plan::DraftPlan,
-    AppError,
+    AppError, ErrorCode,
 };
 
 pub(crate) fn found(i: ResourceInstance) -> Found {
@@ -83,9 +83,25 @@ pub(crate) async fn look(
         .collect())
 }
 
-/// The instance the user chose, read now.
-pub(crate) async fn chosen(run: &Run, crn: &str) -> Result<Found, Stop> {
-    Ok(found(run.call(rc(run)?.get_instance(crn)).await?))
+/// The instance the user chose, read now. One the user may not read (IAM gives them no
+/// role on it any more) stops the step at the kind's field, with IBM Cloud's own words.
+pub(crate) async fn chosen(run: &Run, crn: &str, kind: &dyn Resource) -> Result<Found, Stop> {
+    match rc(run)?.get_instance(crn).await {
+        Ok(instance) => Ok(found(instance)),
+        Err(e) if e.status == Some(403) => Err(Stop::Refused(
+            AppError::new(
+                ErrorCode::CloudRejected,
+                format!(
+                    "You cannot read the {} you chose: {}",
+                    kind.noun(),
+                    e.message
+                ),
+            )
+            .at(kind.field())
+            .hint("Ask the account's administrator for the Viewer role on it, or choose another one in the Observability step."),
+        )),
+        Err(e) => Err(Stop::Failed(AppError::from_cloud(e))),
+    }
 }
 
 /// Waits until the instance is active; `what` names it in messages.

@@ -306,6 +306,20 @@ test('Observability: Monitoring, activity tracking and platform logs join the fi
   assert.deepEqual(logRoute.rules[0].inclusion_filters, [{ operand: 'location', operator: 'is', values: ['ca-mon'] }]);
   assert.equal((await api.logs('settings')).api_version, 3);
   await session.waitFor('#teardown-button');
+
+  // A second plan started from the list keeps this one; switching back shows it done, with
+  // its observability resources.
+  await session.click(await session.find('#plans-button'));
+  await session.waitFor('#plans-table tbody tr');
+  await session.click(await session.find('#plans-new'));
+  await session.waitFor('#plan-name');
+  await session.click(await session.waitFor('#plans-button'));
+  await session.waitForText('#plans-table', (t) => t.includes('Unnamed plan') && t.includes(NAME));
+  await session.click(await session.find('#plans-table tr[data-current="false"] [data-action="open"]'));
+  await session.waitFor('#done-resources tbody tr[data-step="metrics-route"]', 30000);
+  await session.waitFor('#done-resources tbody tr[data-step="logs-route"]');
+  await session.click(await session.find('#done-teardown'));
+  await session.waitFor('#teardown-button');
 });
 
 test('Teardown: previewed, then everything the plan made is deleted, what it chose is kept, and the keychain entry is gone', async () => {

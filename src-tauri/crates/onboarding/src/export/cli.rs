@@ -26,6 +26,12 @@ impl CliPart {
         self
     }
 
+    /// A resource the user chose: said so, and its id in `$var` for the steps after it.
+    pub fn chosen(self, what: &str, var: &str, id: &str) -> CliPart {
+        self.say(&format!("Your {what}: used, not created."))
+            .line(format!("{var}={}", quote(id)))
+    }
+
     /// A comment line (or several).
     pub fn say(mut self, text: &str) -> CliPart {
         for line in super::terraform::comment(text).lines() {
@@ -127,6 +133,11 @@ pub(crate) fn script(x: &Exporting, parts: Vec<CliPart>) -> String {
         "ibmcloud login -a cloud.ibm.com --apikey @<(printf '%s' \"$IBMCLOUD_API_KEY\") -r {} -g \"$RESOURCE_GROUP\"",
         quote(&x.plan.location)
     ));
+    finish(out, parts)
+}
+
+/// A script's header lines, then each kind's section under its title, then "Done.".
+pub(crate) fn finish(mut out: Vec<String>, parts: Vec<CliPart>) -> String {
     for part in parts {
         out.push(String::new());
         out.push(format!("# --- {}", part.title));

@@ -192,16 +192,7 @@ pub(crate) fn script(x: &Exporting, parts: Vec<CliPart>) -> String {
         ]
         .map(str::to_owned),
     );
-    for part in parts {
-        out.push(String::new());
-        out.push(format!("# --- {}", part.title));
-        out.extend(part.lines);
-    }
-    out.push(String::new());
-    out.push("echo \"Done.\"".to_owned());
-    let mut text = out.join("\n");
-    text.push('\n');
-    text
+    super::cli::finish(out, parts)
 }
 
 #[cfg(test)]

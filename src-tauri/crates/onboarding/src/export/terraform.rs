@@ -110,6 +110,25 @@ pub(crate) fn block(ident: &'static str, attrs: Vec<(&'static str, Expression)>)
     b.build()
 }
 
+/// A Metrics or Logs Routing `rules` block: send to the target `target` (a reference) what
+/// matches every `(operand, value)` filter, each with operator `is`.
+pub(crate) fn send_rule(target: &str, filters: Vec<(&'static str, Expression)>) -> Block {
+    let mut rules = Block::builder("rules")
+        .add_attribute(Attribute::new("action", "send"))
+        .add_block(block("targets", vec![("id", reference(target))]));
+    for (operand, value) in filters {
+        rules = rules.add_block(block(
+            "inclusion_filters",
+            vec![
+                ("operand", operand.into()),
+                ("operator", "is".into()),
+                ("values", Expression::Array(vec![value])),
+            ],
+        ));
+    }
+    rules.build()
+}
+
 /// A list of strings.
 pub(crate) fn strings<S: AsRef<str>>(items: &[S]) -> Expression {
     Expression::Array(

@@ -20,7 +20,7 @@ use super::logs_target::router;
 use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
-    terraform::{reference, strings, Tf, TfResource},
+    terraform::{send_rule, Tf, TfResource},
     Exporting,
 };
 use crate::{
@@ -104,23 +104,10 @@ impl Resource for LogsRoute {
         );
         TfResource::new("ibm_logs_router_route", "platform_logs")
             .attr("name", self.name(x.plan))
-            .block(
-                hcl::Block::builder("rules")
-                    .add_attribute(("action", "send"))
-                    .add_block(
-                        hcl::Block::builder("targets")
-                            .add_attribute(("id", reference(&target)))
-                            .build(),
-                    )
-                    .add_block(
-                        hcl::Block::builder("inclusion_filters")
-                            .add_attribute(("operand", "location"))
-                            .add_attribute(("operator", "is"))
-                            .add_attribute(("values", strings(&[x.plan.location.as_str()])))
-                            .build(),
-                    )
-                    .build(),
-            )
+            .block(send_rule(
+                &target,
+                vec![("location", x.plan.location.clone().into())],
+            ))
             .import(x.made(StepId::LogsRoute))
             .note("Account-wide: every platform log of the location (location is the only filter Logs Routing has).")
             .done()

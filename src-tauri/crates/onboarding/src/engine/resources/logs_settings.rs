@@ -40,6 +40,13 @@ fn refused(message: String) -> Stop {
     )
 }
 
+/// The location whose Logs Routing change the user confirmed, if any.
+fn confirmed(plan: &DraftPlan) -> Option<String> {
+    plan.observability
+        .as_ref()
+        .and_then(|o| o.confirmed_logs_region.clone())
+}
+
 /// What the exports say of Logs Routing's settings.
 const SETTINGS_NOTE: &str = "Logs Routing's account settings are account-wide, so no export manages them. \
      Routes need API version 3 (an account on the v1 tenants API moves with `ibmcloud logs-router setting update --api-version 3`, which cannot be undone) \
@@ -178,11 +185,7 @@ impl Resource for LogsSettings {
     }
 
     fn cli(&self, x: &Exporting) -> CliPart {
-        let confirmed = x
-            .plan
-            .observability
-            .as_ref()
-            .and_then(|o| o.confirmed_logs_region.clone());
+        let confirmed = confirmed(x.plan);
         let part = CliPart::new("Logs Routing account settings").say(SETTINGS_NOTE);
         match confirmed {
             Some(region) => part.line(format!(
@@ -194,11 +197,7 @@ impl Resource for LogsSettings {
     }
 
     fn curl(&self, x: &Exporting) -> CliPart {
-        let confirmed = x
-            .plan
-            .observability
-            .as_ref()
-            .and_then(|o| o.confirmed_logs_region.clone());
+        let confirmed = confirmed(x.plan);
         let part = CliPart::new("Logs Routing account settings").say(SETTINGS_NOTE);
         let Some(region) = confirmed else {
             return part;

@@ -21,7 +21,7 @@ use super::super::{
 use crate::export::curl::{body, call};
 use crate::export::{
     cli::{quote, CliPart},
-    terraform::{reference, Tf, TfResource},
+    terraform::{reference, send_rule, Tf, TfResource},
     Exporting,
 };
 use crate::{
@@ -124,27 +124,15 @@ impl Resource for MetricsRoute {
             super::metrics_target::TF.1
         );
         let database = format!("{}.{}.guid", super::database::TF.0, super::database::TF.1);
-        let filter = |operand: &str, value: hcl::Expression| {
-            hcl::Block::builder("inclusion_filters")
-                .add_attribute(("operand", operand.to_owned()))
-                .add_attribute(("operator", "is"))
-                .add_attribute(("values", hcl::Expression::Array(vec![value])))
-                .build()
-        };
         TfResource::new("ibm_metrics_router_route", "database")
             .attr("name", self.name(x.plan))
-            .block(
-                hcl::Block::builder("rules")
-                    .add_attribute(("action", "send"))
-                    .add_block(
-                        hcl::Block::builder("targets")
-                            .add_attribute(("id", reference(&target)))
-                            .build(),
-                    )
-                    .add_block(filter("service_name", DATABASE_SERVICE.into()))
-                    .add_block(filter("service_instance", reference(&database)))
-                    .build(),
-            )
+            .block(send_rule(
+                &target,
+                vec![
+                    ("service_name", DATABASE_SERVICE.into()),
+                    ("service_instance", reference(&database)),
+                ],
+            ))
             .import(x.made(StepId::MetricsRoute))
             .note("This database's platform metrics, and no other's.")
             .done()

@@ -208,8 +208,7 @@ impl TfInstance<'_> {
         let part = CliPart::new(title);
         match self.chosen {
             Some((crn, name)) => part
-                .say(&format!("Your instance {name}: used, not created."))
-                .line(format!("{var}={}", quote(crn))),
+                .chosen(&format!("instance {name}"), var, crn),
             None => {
                 let name = quote(&self.name);
                 let location = quote(&x.plan.location);
@@ -252,13 +251,10 @@ pub(crate) fn curl<P: serde::Serialize>(
 ) -> CliPart {
     let part = CliPart::new(title);
     let part = match chosen {
-        Some(crn) => part
-            .say("Your instance: used, not created.")
-            .line(format!("{var}={}", quote(crn)))
-            .line(format!(
-                "{var}_GUID={}",
-                quote(crate::observability::guid_of(crn).unwrap_or_default())
-            )),
+        Some(crn) => part.chosen("instance", var, crn).line(format!(
+            "{var}_GUID={}",
+            quote(crate::observability::guid_of(crn).unwrap_or_default())
+        )),
         None => {
             let mut part = part.line(format!(
                 "none_named {} {}",

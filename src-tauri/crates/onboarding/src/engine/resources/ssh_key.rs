@@ -221,9 +221,9 @@ impl Resource for SshKeyKind {
     fn cli(&self, x: &Exporting) -> CliPart {
         let part = CliPart::new("SSH key");
         match choice(x.plan) {
-            Some(SshKeyChoice::Existing { id, name }) => part
-                .say(&format!("Your SSH key {name}: used, not created."))
-                .line(format!("SSH_KEY_ID={}", quote(id))),
+            Some(SshKeyChoice::Existing { id, name }) => {
+                part.chosen(&format!("SSH key {name}"), "SSH_KEY_ID", id)
+            }
             Some(SshKeyChoice::New { name }) => {
                 let key = match x.detail(StepId::SshKey, detail::PUBLIC_KEY) {
                     Some(line) => quote(&line),
@@ -246,9 +246,9 @@ impl Resource for SshKeyKind {
     fn curl(&self, x: &Exporting) -> CliPart {
         let part = CliPart::new("SSH key");
         match choice(x.plan) {
-            Some(SshKeyChoice::Existing { id, name }) => part
-                .say(&format!("Your SSH key {name}: used, not created."))
-                .line(format!("SSH_KEY_ID={}", quote(id))),
+            Some(SshKeyChoice::Existing { id, name }) => {
+                part.chosen(&format!("SSH key {name}"), "SSH_KEY_ID", id)
+            }
             Some(SshKeyChoice::New { name }) => {
                 let part = match x.detail(StepId::SshKey, detail::PUBLIC_KEY) {
                     Some(line) => part

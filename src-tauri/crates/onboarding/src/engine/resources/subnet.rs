@@ -222,8 +222,7 @@ impl Resource for SubnetKind {
                 ))
                 .line(format!("ZONE={}", quote(zone))),
             Some(SubnetChoice::Existing { id, name }) => part
-                .say(&format!("Your subnet {name}: used, not created."))
-                .line(format!("SUBNET_ID={}", quote(id)))
+                .chosen(&format!("subnet {name}"), "SUBNET_ID", id)
                 .line(match x.detail(StepId::Subnet, detail::ZONE) {
                     Some(zone) => format!("ZONE={}", quote(&zone)),
                     None => format!(": \"${{ZONE:?Set ZONE to the zone of subnet {name}}}\""),
@@ -263,8 +262,7 @@ impl Resource for SubnetKind {
                     &format!("api GET \"$VPC_URL/subnets/$SUBNET_ID?{q}\" | jq -r .status"),
                 ),
             Some(SubnetChoice::Existing { id, name }) => part
-                .say(&format!("Your subnet {name}: used, not created."))
-                .line(format!("SUBNET_ID={}", quote(id)))
+                .chosen(&format!("subnet {name}"), "SUBNET_ID", id)
                 .line(format!(
                     "ZONE=\"$(api GET \"$VPC_URL/subnets/$SUBNET_ID?{q}\" | jq -r .zone.name)\""
                 )),

@@ -223,8 +223,7 @@ impl Resource for VpcKind {
         let part = CliPart::new("VPC");
         match choice(x.plan) {
             Some(VpcChoice::Existing { id, name }) => part
-                .say(&format!("Your VPC {name}: used, not created."))
-                .line(format!("VPC_ID={}", quote(id))),
+                .chosen(&format!("VPC {name}"), "VPC_ID", id),
             _ => part
                 .line(format!(
                     "VPC_JSON=\"$(ibmcloud is vpc-create {} --resource-group-id {} --output JSON)\"",
@@ -240,9 +239,9 @@ impl Resource for VpcKind {
         let q = vpc_query();
         let part = CliPart::new("VPC");
         match choice(x.plan) {
-            Some(VpcChoice::Existing { id, name }) => part
-                .say(&format!("Your VPC {name}: used, not created."))
-                .line(format!("VPC_ID={}", quote(id))),
+            Some(VpcChoice::Existing { id, name }) => {
+                part.chosen(&format!("VPC {name}"), "VPC_ID", id)
+            }
             _ => part
                 .line(format!(
                     "VPC_ID=\"$({} | jq -r .id)\"",

@@ -206,6 +206,11 @@ pub async fn run_query(
             _ => {}
         }
     }
+    // A cancel still on its way would reach the session's next statement (PostgreSQL
+    // cancels whatever runs when it arrives): it lands before the next query can start.
+    if let Some(in_flight) = cancelling {
+        in_flight.await;
+    }
     if result.stopped.is_some() && result.command.is_empty() {
         result.command = format!("{} row(s) read", result.row_count);
     }

@@ -238,6 +238,9 @@ cmd_bench() {
   loopback_only in_test_session node tests/bench/bench.mjs
   say "Bench: apply against the plan's critical path (sandbox, scaled durations)"
   loopback_only in_test_session cargo bench -p onramp-onboarding --bench apply
+  say "Bench: cloud API calls of a full flow against its minimum, and polls after the first minute (databases take 100 s)"
+  ONRAMP_CALLS_PROVISION_SECONDS=100 loopback_only in_test_session \
+    cargo test -p onramp-onboarding --test calls -- --nocapture --test-threads=1
 }
 
 cmd_package() {

@@ -118,6 +118,8 @@ pub(crate) struct AppState {
     pub derived: Derived,
     /// Members' read access to instances (all, unless the owner took some away).
     pub access: crate::access::Access,
+    /// The API calls answered, for counting (see [`crate::requests`]).
+    pub requests: crate::requests::RequestLog,
     /// Held while the sandbox runs (one sandbox per state dir); `stop` lets go of it last.
     lock: Mutex<Option<std::fs::File>>,
 }
@@ -239,6 +241,7 @@ impl RunningSandbox {
             tasks: Mutex::new(Vec::new()),
             started: Mutex::new(std::collections::HashSet::new()),
             access: crate::access::Access::default(),
+            requests: crate::requests::RequestLog::default(),
             derived,
             lock: Mutex::new(Some(lock)),
         });
@@ -327,6 +330,16 @@ impl RunningSandbox {
     /// Replaces the faults in force.
     pub fn set_faults(&self, spec: FaultSpec) {
         self.state.faults.replace(spec);
+    }
+
+    /// The API calls answered so far (the newest 50 000), oldest first.
+    pub fn requests(&self) -> Vec<crate::RequestRecord> {
+        self.state.requests.all()
+    }
+
+    /// Forgets the calls recorded so far.
+    pub fn clear_requests(&self) {
+        self.state.requests.clear();
     }
 
     /// How many requests the faults in force have failed (latency aside) since they were set.
@@ -729,6 +742,10 @@ fn router(state: Arc<AppState>) -> Router {
             axum::routing::put(crate::access::put_access),
         )
         .route("/sandbox/faults", get(get_faults).put(put_faults))
+        .route(
+            "/sandbox/requests",
+            get(crate::requests::get_requests).delete(crate::requests::clear_requests),
+        )
         .route("/sandbox/ca.pem", get(ca_pem));
     Router::new()
         .merge(iam)
@@ -747,6 +764,10 @@ fn router(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .layer(middleware::from_fn_with_state(state.clone(), inject_faults))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::requests::record,
+        ))
         .with_state(state)
 }
 

@@ -38,13 +38,10 @@ async function until(session, probe, done, timeoutMs = 60000) {
 const APPS = {
   empty: {
     binary: EMPTY,
-    painted: (s) => until(s, "return String(document.body?.childElementCount ?? '')", (t) => Number(t) > 0),
     ready: (s) => until(s, "return document.getElementById('ready')?.textContent", (t) => t === 'Ready'),
   },
   onramp: {
     binary: ONRAMP,
-    // The React root has content: the page's code ran.
-    painted: (s) => until(s, "return String(document.getElementById('root')?.childElementCount ?? '')", (t) => Number(t) > 0),
     // The Account step, with the embedded sandbox's account connected: its id shown.
     ready: (s) => until(s, "return document.getElementById('account-id')?.textContent", (t) => t.trim().length > 0),
   },
@@ -122,16 +119,23 @@ async function launch(kind, measureValidate) {
   let session;
   try {
     const started = performance.now();
+    const launched = Date.now();
     session = await Session.start(driver.base, app.binary);
     const opened = performance.now() - started;
-    await app.painted(session);
-    const painted = performance.now() - started;
     await app.ready(session);
     const tti = performance.now() - started;
+    // The page's own marks, on the same clock as the launch: not delayed by WebDriver, whose
+    // scripts wait behind a busy page.
+    const marks = JSON.parse(
+      await session.script(`return JSON.stringify(Object.fromEntries(['onramp:script', 'onramp:interactive'].map((m) =>
+        [m, performance.timeOrigin + (performance.getEntriesByName(m)[0]?.startTime ?? NaN)])))`),
+    );
+    const scriptRan = marks['onramp:script'] - launched;
+    const interactive = marks['onramp:interactive'] - launched;
     await sleep(1500);
     const memory = peaks(driver.marker, app.binary);
     const validate = measureValidate ? await validateRoundTrips(session) : null;
-    return { opened, painted, tti, ...memory, validate };
+    return { opened, tti, scriptRan, interactive, ...memory, validate };
   } finally {
     await session?.end();
     await driver.stop();
@@ -172,8 +176,9 @@ const line = (what, onramp, empty, unit, budget) => {
 };
 console.log(`# ${RUNS} launches of each, alternating, after one unmeasured launch each`);
 line('window open, WebDriver session made (median)', median(results.onramp.map((r) => r.opened)), median(results.empty.map((r) => r.opened)), 'ms', null);
-line('page code ran (median)', median(results.onramp.map((r) => r.painted)), median(results.empty.map((r) => r.painted)), 'ms', null);
-line('time to interactive (median)', median(results.onramp.map((r) => r.tti)), median(results.empty.map((r) => r.tti)), 'ms', '1.15');
+line('page script started (median, the page\'s mark)', median(results.onramp.map((r) => r.scriptRan)), median(results.empty.map((r) => r.scriptRan)), 'ms', null);
+line('time to interactive (median, the page\'s mark)', median(results.onramp.map((r) => r.interactive)), median(results.empty.map((r) => r.interactive)), 'ms', '1.15');
+line('  the same, as WebDriver saw it (polled every 10 ms; a busy page answers late)', median(results.onramp.map((r) => r.tti)), median(results.empty.map((r) => r.tti)), 'ms', null);
 line('main process peak RSS (median)', median(results.onramp.map((r) => r.main)) / 1024, median(results.empty.map((r) => r.main)) / 1024, 'MiB', '1.15');
 line('WebKit processes peak RSS (median)', median(results.onramp.map((r) => r.webkit)) / 1024, median(results.empty.map((r) => r.webkit)) / 1024, 'MiB', '1.10');
 const onrampDeb = debSize('Onramp_');

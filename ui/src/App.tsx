@@ -1,5 +1,5 @@
 // The app: the stepper on the left, the current step on the right, and the plan they share.
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useState } from 'react';
 import {
   Button,
   Header,
@@ -13,27 +13,33 @@ import {
   Tag,
 } from '@carbon/react';
 
+import { takeEarlyAccountStatus } from './backend/early';
 import { asAppError, type AccountStatus, type AppError, type Backend, type PlanListing, type Problem } from './backend';
 import { FIELDS, hasPrivatePath, stepOfField } from './plan';
 import { STEPS } from './steps';
-import { PlansPanel } from './PlansPanel';
 import { StartupNotices } from './StartupNotices';
 import { StepNav, type NextInfo } from './StepNav';
 import { AccountStep } from './steps/AccountStep';
-import { BasicsStep } from './steps/BasicsStep';
-import { ConnectStep } from './steps/ConnectStep';
-import { ConnectivityStep } from './steps/ConnectivityStep';
-import { DoneStep } from './steps/DoneStep';
-import { EncryptionStep } from './steps/EncryptionStep';
-import { ObservabilityStep } from './steps/ObservabilityStep';
-import { ProvisionStep } from './steps/ProvisionStep';
-import { ReviewStep } from './steps/ReviewStep';
-import { SizingStep } from './steps/SizingStep';
 import { StepHeading } from './steps/StepHeading';
-import { UsersStep } from './steps/UsersStep';
+import { loadable, StepSuspense } from './loadable';
 import { useKeyFile } from './useKeyFile';
 import { usePlan } from './usePlan';
 import { useProgress } from './useProgress';
+
+// The first step is in the first script; the others, and the list of plans, load beside it
+// (see loadable.tsx).
+const BasicsStep = loadable(() => import('./steps/BasicsStep').then((m) => m.BasicsStep));
+const ConnectStep = loadable(() => import('./steps/ConnectStep').then((m) => m.ConnectStep));
+const ConnectivityStep = loadable(() => import('./steps/ConnectivityStep').then((m) => m.ConnectivityStep));
+const DoneStep = loadable(() => import('./steps/DoneStep').then((m) => m.DoneStep));
+const EncryptionStep = loadable(() => import('./steps/EncryptionStep').then((m) => m.EncryptionStep));
+const ObservabilityStep = loadable(() => import('./steps/ObservabilityStep').then((m) => m.ObservabilityStep));
+const ProvisionStep = loadable(() => import('./steps/ProvisionStep').then((m) => m.ProvisionStep));
+const ReviewStep = loadable(() => import('./steps/ReviewStep').then((m) => m.ReviewStep));
+const SizingStep = loadable(() => import('./steps/SizingStep').then((m) => m.SizingStep));
+const UsersStep = loadable(() => import('./steps/UsersStep').then((m) => m.UsersStep));
+const PlansPanel = loadable(() => import('./PlansPanel').then((m) => m.PlansPanel));
+const LATER = [PlansPanel, BasicsStep, ConnectStep, ConnectivityStep, DoneStep, EncryptionStep, ObservabilityStep, ProvisionStep, ReviewStep, SizingStep, UsersStep];
 
 /** The steps that exist, in the order Back and Next walk them. */
 const WIZARD = [
@@ -62,7 +68,8 @@ const isWizardStep = (id: string): id is WizardStep => (WIZARD as readonly strin
 const labelOf = (id: string) => STEPS.find((s) => s.id === id)?.label ?? id;
 
 export function App({ backend }: { backend: Backend }) {
-  const [status, setStatus] = useState<AccountStatus | null>(null);
+  // The account's answer, when it arrived before this first render (see backend/early.ts).
+  const [status, setStatus] = useState<AccountStatus | null>(() => takeEarlyAccountStatus(backend));
   const [current, setCurrent] = useState<WizardStep>('account');
   // Where focus goes after a move: the first of these controls present, else the step's title.
   const [focus, setFocus] = useState<{ ids: string[] } | null>(null);
@@ -76,6 +83,13 @@ export function App({ backend }: { backend: Backend }) {
       unlisten?.();
     };
   }, [backend]);
+
+  // Once the first step has its answer, the other steps' code is fetched, so none is waited for
+  // (a fetch that fails is tried again when its step renders).
+  const answered = status !== null;
+  useEffect(() => {
+    if (answered) for (const step of LATER) step.preload().catch(() => undefined);
+  }, [answered]);
 
   const onStatus = useCallback((next: AccountStatus) => setStatus(next), []);
   const account = status?.account ?? null;
@@ -447,16 +461,18 @@ export function App({ backend }: { backend: Backend }) {
         <main className="onramp__content" id="step" tabIndex={-1}>
           {/* Only while open: a closed Carbon modal stays in the page as a second dialog. */}
           {plansOpen && (
-            <PlansPanel
-              backend={backend}
-              open={plansOpen}
-              onClose={() => setPlansOpen(false)}
-              onOpenPlan={openPlan}
-              onNewPlan={startNewPlan}
-            />
+            <Suspense fallback={null}>
+              <PlansPanel
+                backend={backend}
+                open={plansOpen}
+                onClose={() => setPlansOpen(false)}
+                onOpenPlan={openPlan}
+                onNewPlan={startNewPlan}
+              />
+            </Suspense>
           )}
           <StartupNotices backend={backend} refresh={`${accountKey}:${plan?.id ?? ''}`} />
-          {renderStep()}
+          <StepSuspense>{renderStep()}</StepSuspense>
           {model.saveError && (
             <div className="onramp-step onramp-step__notice">
               <InlineNotification

@@ -218,7 +218,9 @@ describe('existing resources', () => {
   });
 });
 
-describe('the rules', () => {
+// Each case types into a field and back (dozens of keystrokes, each checked through the rules),
+// which on a loaded two-core machine outlasts vitest's default 5 s.
+describe('the rules', { timeout: 30_000 }, () => {
   /** Sets each field to a bad value, expects its message at the field, then puts the good value back. */
   async function expectMessages(cases: [string, string, RegExp][]) {
     const { user } = await connectivityStep();

@@ -73,10 +73,10 @@ impl Backend {
         self.settle(mode, self.sign_in(mode).await).await
     }
 
-    /// At start-up, beside the window: starts the sandbox when it is the saved mode, so the
-    /// page's first question finds it running. It keeps no session (the page's own question
-    /// does), so a switch of mode meanwhile cannot be overwritten; a failure here is the
-    /// page's to report when it asks.
+    /// At start-up, beside the window: starts the sandbox when it is the saved mode and
+    /// signs in to it, so the page's first question finds both done. It does not set the
+    /// app's session (the page's own question does), so a switch of mode meanwhile cannot
+    /// be overwritten; a failure here is the page's to report when it asks.
     pub async fn warm_up(&self) {
         if self.settings().mode == Mode::Sandbox {
             let started = self.sandbox_session().await.is_ok();

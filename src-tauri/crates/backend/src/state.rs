@@ -50,6 +50,9 @@ pub struct Backend {
     endpoints_override: Option<Result<(PathBuf, Endpoints), String>>,
     pub session: Mutex<Option<Session>>,
     sandbox: Mutex<Option<RunningSandbox>>,
+    /// Signed in to the embedded sandbox once: its token renews itself, so the page's
+    /// first question, asked while the window opens, does not wait for an IAM exchange.
+    sandbox_signed_in: Mutex<Option<Session>>,
     sandbox_provision_seconds: f64,
     /// The catalog and account data the plan is checked against, per account.
     pub offerings: Mutex<Option<(String, Offerings)>>,
@@ -112,6 +115,7 @@ impl Backend {
             endpoints_override,
             session: Mutex::new(None),
             sandbox: Mutex::new(None),
+            sandbox_signed_in: Mutex::new(None),
             sandbox_provision_seconds: std::env::var(SANDBOX_PROVISION_ENV)
                 .ok()
                 .and_then(|v| v.parse::<f64>().ok())
@@ -304,6 +308,7 @@ impl Backend {
     pub async fn shutdown(&self) {
         self.tunnels.close_all().await;
         if let Some(sandbox) = self.sandbox.lock().await.take() {
+            *self.sandbox_signed_in.lock().await = None;
             sandbox.stop().await;
         }
     }
@@ -323,10 +328,16 @@ impl Backend {
         let running = sandbox
             .as_ref()
             .ok_or_else(|| AppError::internal("sandbox missing after start"))?;
+        let mut signed_in = self.sandbox_signed_in.lock().await;
+        if let Some(session) = signed_in.as_ref() {
+            return Ok(session.clone());
+        }
         let endpoints =
             Endpoints::from_file(running.endpoints_path()).map_err(AppError::from_cloud)?;
         let key = running.account().api_key.clone().into();
-        account::sign_in(&self.http, &endpoints, Mode::Sandbox, key).await
+        let session = account::sign_in(&self.http, &endpoints, Mode::Sandbox, key).await?;
+        *signed_in = Some(session.clone());
+        Ok(session)
     }
 }
 

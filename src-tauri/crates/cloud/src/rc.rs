@@ -402,6 +402,16 @@ pub struct CreateResourceInstance<P = InstanceParameters> {
     pub parameters: Option<P>,
 }
 
+/// `PATCH /v2/resource_instances/{id}`: a new name, new parameters (a scale), or both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "P: Serialize", deserialize = "P: Deserialize<'de>"))]
+pub struct UpdateResourceInstance<P = InstanceParameters> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<P>,
+}
+
 /// IBM Cloud Monitoring (`sysdig-monitor`) create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonitoringParameters {
@@ -610,6 +620,24 @@ impl ResourceControllerClient {
             Ok((page.resources, next))
         })
         .await
+    }
+
+    /// Renames or scales an instance: `PATCH /v2/resource_instances/{id}`. Answers 200
+    /// (applied) or 202 (accepted: the last operation is the update until it is done).
+    /// Sending the same parameters again asks for the same size, so it may be retried.
+    pub async fn update_instance<P: Serialize>(
+        &self,
+        id: &str,
+        body: &UpdateResourceInstance<P>,
+    ) -> Result<ResourceInstance, CloudError> {
+        let request = ApiRequest::new(
+            SERVICE,
+            Method::PATCH,
+            self.url(&["v2", "resource_instances", id])?,
+        )
+        .json(body)?
+        .idempotency(Idempotency::Safe);
+        self.cloud.json(&request).await
     }
 
     /// Answers 202 (deleting) or 204. `recursive` also deletes the instance's keys.

@@ -255,6 +255,7 @@ mod tests {
             closed: false,
             teardown_started: false,
             extras: Vec::new(),
+            scale: None,
         }
     }
 

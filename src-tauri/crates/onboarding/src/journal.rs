@@ -276,6 +276,19 @@ pub enum Record {
         kind: ExtraKind,
         name: String,
     },
+    /// About to scale the database to `size` (the Scale panel); until `Scaled`, opening
+    /// the plan carries on with it.
+    ScaleIntent {
+        size: crate::scale::Size,
+    },
+    /// The database runs at `size`: the plan's size from here on.
+    Scaled {
+        size: crate::scale::Size,
+    },
+    /// The scale stopped short of its size.
+    ScaleFailed {
+        error: StepError,
+    },
 }
 
 /// A record with its sequence number and time.
@@ -413,6 +426,8 @@ pub struct JournalState {
     pub teardown_started: bool,
     /// What the Users step made, in the order it was first announced.
     pub extras: Vec<Extra>,
+    /// The last scale asked for, if any.
+    pub scale: Option<crate::scale::ScaleRecord>,
 }
 
 impl JournalState {
@@ -468,6 +483,7 @@ impl JournalState {
             closed: false,
             teardown_started: false,
             extras: Vec::new(),
+            scale: None,
         };
         for entry in rest {
             state.apply(entry);
@@ -633,6 +649,27 @@ impl JournalState {
                 e.keychain_entry = keychain_entry.clone();
             }
             Record::ExtraDeleted { kind, name } => self.extra(*kind, name).phase = Phase::Deleted,
+            Record::ScaleIntent { size } => {
+                self.scale = Some(crate::scale::ScaleRecord {
+                    target: size.clone(),
+                    phase: Phase::Creating,
+                    error: None,
+                })
+            }
+            Record::Scaled { size } => {
+                self.plan = size.on(&self.plan);
+                self.scale = Some(crate::scale::ScaleRecord {
+                    target: size.clone(),
+                    phase: Phase::Ready,
+                    error: None,
+                });
+            }
+            Record::ScaleFailed { error } => {
+                if let Some(scale) = self.scale.as_mut() {
+                    scale.phase = Phase::Failed;
+                    scale.error = Some(error.clone());
+                }
+            }
         }
     }
 }
@@ -781,6 +818,7 @@ impl Journal {
                 closed: false,
                 teardown_started: false,
                 extras: Vec::new(),
+                scale: None,
             },
         };
         journal.write(Record::Opened {

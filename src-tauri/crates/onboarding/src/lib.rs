@@ -24,6 +24,7 @@ pub mod plan;
 pub mod plans;
 pub mod review;
 pub mod rulebook;
+pub mod scale;
 pub mod settings;
 pub mod users;
 pub mod vault;

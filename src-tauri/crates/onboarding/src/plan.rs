@@ -412,11 +412,19 @@ pub fn warnings(plan: &DraftPlan) -> Vec<Problem> {
         .unwrap_or_default()
 }
 
+/// The test offerings (Montréal with two flavors, Chennai with one) for other modules' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    pub fn offerings() -> super::Offerings {
+        super::tests::offerings()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn offerings() -> Offerings {
+    pub(super) fn offerings() -> Offerings {
         let flavor = |id: &str, cpu, memory_gb| FlavorOffer {
             id: id.to_owned(),
             cpu,

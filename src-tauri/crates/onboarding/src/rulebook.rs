@@ -298,6 +298,7 @@ fn journal_state(input: &Value) -> Result<JournalState, String> {
                 keychain_entry: e.keychain_entry,
             })
             .collect(),
+        scale: None,
     })
 }
 

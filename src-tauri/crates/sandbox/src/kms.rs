@@ -72,6 +72,7 @@ pub(crate) fn seed(state: &AppState) {
         deleted_by: None,
         postgres: None,
         vpe_ips: vec![],
+        pending_update: None,
     };
     state.store.write(|w| {
         w.instances.insert(guid.clone(), instance);

@@ -1,7 +1,7 @@
 //! What happens to an instance after the API call returns: provisioning (for a database a
 //! real PostgreSQL cluster, then `active` once `--provision-seconds` have passed; for
-//! Monitoring and Cloud Logs only the shorter wait), deprovisioning, and picking all of
-//! that up again after a restart.
+//! Monitoring and Cloud Logs only the shorter wait), a scale, deprovisioning, and picking
+//! all of that up again after a restart.
 
 use std::sync::Arc;
 
@@ -13,6 +13,53 @@ pub(crate) fn spawn_provision(state: Arc<AppState>, guid: String) {
         async move { provision(state, guid).await }
     });
     state.track(task);
+}
+
+/// How long a scale takes: a quarter of provisioning, at least a second (the real service
+/// moves the deployment to its new size in minutes).
+pub(crate) fn update_ms(provision_ms: u64) -> i64 {
+    i64::try_from((provision_ms / 4).max(1000)).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn spawn_update(state: Arc<AppState>, guid: String) {
+    let task = tokio::spawn({
+        let state = state.clone();
+        async move { update(state, guid).await }
+    });
+    state.track(task);
+}
+
+/// A scale: once its time has passed, the new size is the instance's (its parameters, and
+/// so its extensions) and the last operation has succeeded.
+async fn update(state: Arc<AppState>, guid: String) {
+    let Some(ready_at) = state
+        .store
+        .read(|w| w.instances.get(&guid).map(|i| i.ready_at))
+    else {
+        return;
+    };
+    tokio::time::sleep((ready_at - now()).to_std().unwrap_or_default()).await;
+    state.store.write(|w| {
+        let Some(i) = w.instances.get_mut(&guid) else {
+            return;
+        };
+        if i.op_type != "update" || i.op_state != "in progress" {
+            return;
+        }
+        if let Some(serde_json::Value::Object(pg)) = i.pending_update.take() {
+            let target = &mut i.parameters["dataservices"]["postgresql"];
+            if !target.is_object() {
+                *target = serde_json::json!({});
+            }
+            for (k, v) in pg {
+                target[k] = v;
+            }
+        }
+        i.op_state = "succeeded".into();
+        i.op_description = "Update completed successfully".into();
+        i.updated_at = now();
+    });
+    tracing::info!(guid, "instance updated");
 }
 
 pub(crate) fn spawn_delete(state: Arc<AppState>, guid: String) {
@@ -133,6 +180,10 @@ pub(crate) async fn resume(state: &Arc<AppState>) {
     for instance in instances {
         if !instance.is_database() && !crate::observability::is_observability(&instance) {
             continue;
+        }
+        // A scale under way goes on; the database behind it is started again below.
+        if (instance.op_type.as_str(), instance.op_state.as_str()) == ("update", "in progress") {
+            spawn_update(state.clone(), instance.guid.clone());
         }
         match (instance.op_type.as_str(), instance.op_state.as_str()) {
             ("create", "in progress") => spawn_provision(state.clone(), instance.guid.clone()),

@@ -546,6 +546,7 @@ pub(crate) async fn create_instance(
         deleted_by: None,
         postgres: None,
         vpe_ips: vpe_ips(location),
+        pending_update: None,
     };
     // No name check: RC has no client token and allows two instances of one name in a
     // group (contract resource-controller.md §1), so a lost answer's retry can duplicate.
@@ -657,6 +658,7 @@ fn create_observability(
         deleted_by: None,
         postgres: None,
         vpe_ips: Vec::new(),
+        pending_update: None,
     };
     let crn = instance.crn(&state.account.account_id);
     state.store.write(|w| {
@@ -910,6 +912,18 @@ pub(crate) async fn update_instance(
     if observability::is_observability(&instance) {
         return update_observability(&state, &instance, request);
     }
+    // Sandbox wording: the broker's text for a change during a change is not documented.
+    if instance.op_state == "in progress" {
+        return Err(ApiError::new(
+            API,
+            StatusCode::CONFLICT,
+            "RC-ServiceBrokerErrorResponse",
+            format!(
+                "The instance's last operation ({}) is still in progress; try again once it has finished.",
+                instance.op_type
+            ),
+        ));
+    }
     if let Some(parameters) = &request.parameters {
         check_parameters(&state, &instance.region, parameters)?;
         let new = &parameters["dataservices"]["postgresql"];
@@ -926,30 +940,36 @@ pub(crate) async fn update_instance(
             ));
         }
     }
+    let scale = request
+        .parameters
+        .as_ref()
+        .map(|p| p["dataservices"]["postgresql"].clone())
+        .filter(|pg| pg.as_object().is_some_and(|o| !o.is_empty()));
     let updated = state.store.write(|w| {
         let i = w.instances.get_mut(&instance.guid)?;
         if let Some(name) = request.name.filter(|n| valid_name(n)) {
             i.name = name;
         }
-        if let Some(Value::Object(pg)) = request
-            .parameters
-            .as_ref()
-            .map(|p| p["dataservices"]["postgresql"].clone())
-        {
-            let target = &mut i.parameters["dataservices"]["postgresql"];
-            if !target.is_object() {
-                *target = json!({});
-            }
-            for (k, v) in pg {
-                target[k] = v;
-            }
-        }
         i.updated_at = now();
+        if let Some(pg) = &scale {
+            // The deployment changes behind the scenes: the instance stays `active`, its
+            // last operation is the update until it is done (lifecycle::update).
+            i.pending_update = Some(pg.clone());
+            i.op_type = "update".into();
+            i.op_state = "in progress".into();
+            i.op_description = "Update in progress".into();
+            i.ready_at = now()
+                + chrono::Duration::milliseconds(crate::lifecycle::update_ms(state.provision_ms()));
+        }
         Some(i.clone())
     });
     let body = updated
         .map(|i| instance_json(&state, &i))
         .unwrap_or(Value::Null);
+    if scale.is_some() {
+        crate::lifecycle::spawn_update(state.clone(), instance.guid.clone());
+        return Ok(with_status(StatusCode::ACCEPTED, body));
+    }
     Ok(ok(body))
 }
 

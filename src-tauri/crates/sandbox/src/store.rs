@@ -67,6 +67,10 @@ pub(crate) struct Instance {
     pub postgres: Option<PostgresRecord>,
     /// The service-side private endpoint addresses, one per zone.
     pub vpe_ips: Vec<(String, String)>,
+    /// A scale under way: the `dataservices.postgresql` fields it sets once `ready_at` has
+    /// passed (the last operation is then `update`, `in progress`).
+    #[serde(default)]
+    pub pending_update: Option<Value>,
 }
 
 impl Instance {

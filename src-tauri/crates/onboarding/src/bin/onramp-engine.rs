@@ -5,11 +5,15 @@
 //! ```text
 //! onramp-engine apply|teardown --endpoints FILE --journals DIR --keychain-service NAME
 //!               [--plan FILE] [--retry-failed] [--provision-seconds N]
+//! onramp-engine scale --plan-id ID --endpoints FILE --journals DIR --keychain-service NAME
+//!               [--members N --host-flavor NAME --storage-gb N]
 //! onramp-engine export --format cli|curl|terraform --plan FILE [--journals DIR]
 //!               [--resource-group-name NAME] [--account-id ID]
 //! ```
 //! `export` prints the plan as an `ibmcloud` script or a Terraform configuration; with the
 //! plan's journal in `--journals`, the Terraform form imports what the plan made.
+//! `scale` scales the plan's database to the size given (each part defaults to the plan's),
+//! or, given none, carries on with the scale its journal has under way.
 //! The API key is `$ONRAMP_API_KEY` (the sandbox's endpoints file holds none). Progress goes to stdout as one JSON line per change; the exit status
 //! is 0 when the plan ended `Succeeded` (apply) or `TornDown` (teardown).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -22,6 +26,7 @@ use onramp_onboarding::{
     export::{self, ExportFormat, Known},
     journal::Journal,
     plan::DraftPlan,
+    scale,
     settings::Mode,
 };
 use onramp_secrets::{Keychain, Sensitive};
@@ -38,6 +43,9 @@ struct Args {
     format: Option<String>,
     resource_group_name: Option<String>,
     account_id: Option<String>,
+    members: Option<i64>,
+    host_flavor: Option<String>,
+    storage_gb: Option<i64>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -55,6 +63,9 @@ fn parse() -> Result<Args, String> {
         format: None,
         resource_group_name: None,
         account_id: None,
+        members: None,
+        host_flavor: None,
+        storage_gb: None,
     };
     while let Some(flag) = raw.next() {
         let mut value = || raw.next().ok_or(format!("{flag} needs a value"));
@@ -68,6 +79,13 @@ fn parse() -> Result<Args, String> {
             "--format" => args.format = Some(value()?),
             "--resource-group-name" => args.resource_group_name = Some(value()?),
             "--account-id" => args.account_id = Some(value()?),
+            "--members" => {
+                args.members = Some(value()?.parse().map_err(|_| "--members: a number")?)
+            }
+            "--host-flavor" => args.host_flavor = Some(value()?),
+            "--storage-gb" => {
+                args.storage_gb = Some(value()?.parse().map_err(|_| "--storage-gb: a number")?)
+            }
             "--provision-seconds" => {
                 args.provision_seconds = value()?.parse().map_err(|_| "a number of seconds")?
             }
@@ -94,7 +112,7 @@ async fn run(args: Args) -> Result<Outcome, String> {
         Cloud::with_api_key(http, endpoints, Sensitive::new(api_key)).map_err(|e| e.message)?;
     let ctx = EngineContext {
         cloud,
-        keychain: Keychain::new(args.keychain_service),
+        keychain: Keychain::new(args.keychain_service.clone()),
         timing: Timing::sandbox(Duration::from_secs_f64(args.provision_seconds)),
     };
     let job = match args.command.as_str() {
@@ -112,6 +130,7 @@ async fn run(args: Args) -> Result<Outcome, String> {
             .map_err(|e| e.message)?;
             engine::apply(ctx, journal, args.retry_failed)
         }
+        "scale" => return scale(&ctx, &args).await,
         "teardown" => {
             let id = args.plan_id.ok_or("teardown needs --plan-id")?;
             let journal = Journal::open(&args.journals, &id).map_err(|e| e.message)?;
@@ -130,6 +149,42 @@ async fn run(args: Args) -> Result<Outcome, String> {
     let _ = printer.await;
     println!("{}", serde_json::to_string(&last).unwrap_or_default());
     Ok(last.outcome.unwrap_or(Outcome::Interrupted))
+}
+
+/// `scale`: to the size given (checked by the same rules as the Scale panel), or on with
+/// the journal's scale under way; one JSON line per change.
+async fn scale(ctx: &EngineContext, args: &Args) -> Result<Outcome, String> {
+    let id = args.plan_id.as_deref().ok_or("scale needs --plan-id")?;
+    let mut journal = Journal::open(&args.journals, id).map_err(|e| e.message)?;
+    let plan = journal.state().plan.clone();
+    let asked = args.members.is_some() || args.host_flavor.is_some() || args.storage_gb.is_some();
+    let target = if asked {
+        let now = scale::Size::of(&plan);
+        let target = scale::Size {
+            members: args.members.unwrap_or(now.members),
+            host_flavor: args.host_flavor.clone().unwrap_or(now.host_flavor),
+            storage_gb: args.storage_gb.unwrap_or(now.storage_gb),
+        };
+        let account = journal.state().account_id.clone();
+        let offerings = onramp_onboarding::offerings::load(&ctx.cloud, &account)
+            .await
+            .map_err(|e| e.message)?;
+        let preview = scale::preview(&ctx.cloud, journal.state(), target.clone(), &offerings)
+            .await
+            .map_err(|e| e.message)?;
+        if let Some(problem) = preview.problems.first() {
+            return Err(format!("{}: {}", problem.field, problem.message));
+        }
+        Some(target)
+    } else {
+        None
+    };
+    scale::run(&ctx.cloud, &mut journal, target, &ctx.timing, |p| {
+        println!("{}", serde_json::to_string(p).unwrap_or_default());
+    })
+    .await
+    .map_err(|e| e.message)?;
+    Ok(Outcome::Succeeded)
 }
 
 /// `export`: the plan (and its journal, when there is one) in the asked form, on stdout.

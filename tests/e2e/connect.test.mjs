@@ -355,8 +355,35 @@ test('Done: every resource the plan made, its cost, and where its secrets are, w
   await session.accessible('Done');
   const page = await session.script('return document.documentElement.outerHTML');
   for (const secret of handled) assert.ok(!page.includes(secret), 'no secret on Done');
+});
 
-  // Another plan started from the list keeps this one there, and switching back shows it done.
+test('Scale: storage 10 → 40 GB from Done, a shrink refused at the field, the new size in the instance', async () => {
+  await session.waitForText('#scale', (t) => t.includes('10 GB per member now'));
+  const storage = await session.find('#scale-storage');
+  // A shrink: the rules' words at the field, and the button stays off.
+  await session.type(storage, '9');
+  await session.waitForText('#scale-storage-error-msg', (t) => /from 10 to 9600/.test(t));
+  assert.equal(await session.script("return document.getElementById('scale-apply').disabled"), true);
+  await session.type(storage, '40');
+  await session.waitForText('#scale-cost', (t) => t.includes('after the change'));
+  await session.screenshot('40f-scale-preview');
+  await session.accessible('the Scale panel');
+  const [before] = await api.databases();
+  assert.equal(before.extensions.dataservices.postgresql.storage_gb, 10);
+  const costBefore = await session.text(await session.find('#done-cost-total'));
+  await session.click(await session.find('#scale-apply'));
+  await session.waitForText('#scale-done', (t) => t.includes('40 GB per member'), 60000);
+  await session.screenshot('40g-scale-done');
+  const [after] = await api.databases();
+  assert.equal(after.extensions.dataservices.postgresql.storage_gb, 40);
+  assert.equal(after.last_operation.type, 'update');
+  assert.equal(after.last_operation.state, 'succeeded');
+  // Now 40 GB is the floor, and the cost on Done is the new size's.
+  await session.waitForText('#scale', (t) => t.includes('40 GB per member now'));
+  await session.waitForText('#done-cost-total', (t) => t !== costBefore);
+});
+
+test('Plans: another plan started from the list keeps this one there, and switching back shows it done', async () => {
   await session.click(await session.find('#plans-button'));
   await session.waitFor('#plans-table tbody tr');
   await session.click(await session.find('#plans-new'));

@@ -352,6 +352,7 @@ export function App({ backend }: { backend: Backend }) {
           plan={plan?.id === progress.planId ? plan : null}
           wayIn={wayIn}
           steps={progress.steps}
+          offerings={offerings}
           onNewPlan={startNewPlan}
           onGo={(step) => {
             if (isWizardStep(step) && reach[step]) go(step);

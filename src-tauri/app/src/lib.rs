@@ -71,6 +71,8 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::clipboard::copy_password,
             commands::export::export_plan,
             commands::export::save_export,
+            commands::scale::scale_preview,
+            commands::scale::scale_database,
         ])
         .events(collect_events![events::AccountChanged])
 }

@@ -554,6 +554,29 @@ async saveExport(plan: DraftPlan, format: ExportFormat, path: string) : Promise<
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The size's problems at their fields and the monthly cost before and after; sends nothing.
+ */
+async scalePreview(planId: string, target: Size) : Promise<Result<ScalePreview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scale_preview", { planId, target }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Scales to `target` (or goes on with the scale under way when it is null), sending each
+ * change to `on_progress`; answers the size reached.
+ */
+async scaleDatabase(planId: string, target: Size | null, onProgress: TAURI_CHANNEL<ScaleProgress>) : Promise<Result<Size, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scale_database", { planId, target, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -1236,7 +1259,11 @@ hostName: string | null;
 /**
  * The monthly estimate, when the catalog could be read.
  */
-cost: CostEstimate | null }
+cost: CostEstimate | null; 
+/**
+ * The database's size by the journal (the plan's, or the last scale's).
+ */
+size: Size }
 export type PlannedResource = { label: string; name: string; settings: Setting[] }
 /**
  * One thing wrong with the plan, at the field that causes it.
@@ -1311,6 +1338,37 @@ export type RoleRow = { name: string; superuser: boolean; inherit: boolean; crea
  */
 memberOf: string[]; kind: RoleKind }
 /**
+ * What the Scale panel shows before anything is sent: the size now (as the database
+ * reports it), the size asked for, each problem at its field, and the monthly cost of
+ * both.
+ */
+export type ScalePreview = { current: Size; target: Size; problems: Problem[]; costBefore: CostEstimate; costAfter: CostEstimate; 
+/**
+ * A scale the journal has under way (cut off by a quit): opening the panel goes on with it.
+ */
+underWay: Size | null; 
+/**
+ * What the change does to a running database, when it does something.
+ */
+note: string | null }
+export type ScaleProgress = { target: Size; stage: ScaleStage; 
+/**
+ * The service's own description of its last operation, when it gave one.
+ */
+detail: string | null; elapsedMs: number; error: StepError | null }
+/**
+ * Where a scale is, for the panel.
+ */
+export type ScaleStage = 
+/**
+ * The `PATCH` is on its way.
+ */
+"Sending" | 
+/**
+ * Resource Controller's `update` operation is under way.
+ */
+"InProgress" | "Done" | "Failed"
+/**
  * A secret of the plan: what it is and the keychain entry that holds it (never its value).
  */
 export type SecretPlace = { what: string; keychainEntry: string }
@@ -1319,6 +1377,14 @@ export type Setting = { label: string; value: string }
  * One setting of the account, before and after the plan.
  */
 export type SettingChange = { label: string; before: string; after: string; changed: boolean }
+/**
+ * The size of a database: what a scale changes.
+ */
+export type Size = { members: number; hostFlavor: string; 
+/**
+ * Per member.
+ */
+storageGb: number }
 /**
  * Something the plan left out, and the step where the user can go back to it.
  */

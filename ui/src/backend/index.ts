@@ -25,6 +25,9 @@ import type {
   Recipe,
   Review,
   RoleRow,
+  ScalePreview,
+  ScaleProgress,
+  Size,
   SqlChange,
   Stage,
   StartupProblem,
@@ -34,6 +37,10 @@ import type {
 } from './bindings';
 
 export type {
+  ScalePreview,
+  ScaleProgress,
+  ScaleStage,
+  Size,
   Account,
   AccountChange,
   AccountStatus,
@@ -169,6 +176,11 @@ export interface Backend {
   exportPlan(plan: DraftPlan, format: ExportFormat): Promise<PlanExport>;
   /** Writes the same text to `path` (`~/` is home); resolves with the full path. Path errors at `exportFile`. */
   saveExport(plan: DraftPlan, format: ExportFormat, path: string): Promise<string>;
+
+  /** A size for the plan's database: problems at their fields, the cost before and after; sends nothing. */
+  scalePreview(planId: string, target: Size): Promise<ScalePreview>;
+  /** Scales to `target` (null: goes on with the scale under way), with each change; answers the size reached. */
+  scaleDatabase(planId: string, target: Size | null, onProgress: (p: ScaleProgress) => void): Promise<Size>;
   teardownPlan(planId: string, onProgress: ProgressListener): Promise<PlanProgress>;
 
   /**

@@ -23,12 +23,14 @@ import {
   type Backend,
   type DoneResource,
   type DraftPlan,
+  type Offerings,
   type PlanSummary,
   type StepProgress,
 } from '../backend';
 import { PlanDiagram } from '../PlanDiagram';
 import { CostTable } from './CostTable';
 import { PlanExports } from './PlanExports';
+import { ScalePanel } from './ScalePanel';
 import { StepHeading } from './StepHeading';
 
 interface Props {
@@ -43,6 +45,8 @@ interface Props {
   wayIn: boolean;
   /** The plan's steps as the journal has them, for the picture. */
   steps: StepProgress[];
+  /** What the catalog offers (the Scale panel's flavors), once loaded. */
+  offerings?: Offerings | null;
 }
 
 /** Each state in words: what the user reads, not the engine's name for it. */
@@ -66,7 +70,7 @@ const STEP_NAMES: Record<string, string> = {
   basics: 'Basics',
 };
 
-export function DoneStep({ backend, planId, plan, onGo, onNewPlan, wayIn, steps }: Props) {
+export function DoneStep({ backend, planId, plan, onGo, onNewPlan, wayIn, steps, offerings }: Props) {
   const [summary, setSummary] = useState<PlanSummary | null>(null);
   const [error, setError] = useState<AppError | null>(null);
 
@@ -173,6 +177,13 @@ export function DoneStep({ backend, planId, plan, onGo, onNewPlan, wayIn, steps 
             </Stack>
 
             {summary.cost && <CostTable cost={summary.cost} id="done-cost" />}
+
+            <ScalePanel
+              backend={backend}
+              planId={planId}
+              flavors={offerings?.locations.find((l) => l.id === summary.location)?.flavors ?? []}
+              onScaled={() => void load()}
+            />
 
             <Stack gap={4} as="section" aria-labelledby="done-connect-title">
               <h2 id="done-connect-title" className="onramp-review__heading">

@@ -1,5 +1,6 @@
 // A fake of the back end for UI tests: state and choreography only, in layers (fake/plan.ts,
-// fake/provision.ts, fake/connect.ts, fake/export.ts, then the Users step's database here).
+// fake/provision.ts, fake/connect.ts, fake/export.ts, fake/scale.ts, then the Users step's
+// database here).
 // Every rule output (problems per field, the review and cost, step names, the teardown
 // preview, connectivity options, commands, SQL previews, name and password checks) is what
 // the real Rust rules answer (./rules.ts); the world is data in ./world.ts. The plan's
@@ -30,12 +31,12 @@ import {
   type FakeCredential,
   type FakeDatabase,
 } from './world';
-import { FakeExport } from './fake/export';
+import { FakeScale } from './fake/scale';
 import { fail, problemAt } from './fake/plan';
 
 export { CONSOLE_USER, FAKE_PASSWORD, FIRST_QUERY, GOOD_KEY, KEY_CRN, MANAGER_USER, fakeImages } from './world';
 
-export class FakeBackend extends FakeExport implements Backend {
+export class FakeBackend extends FakeScale implements Backend {
   /** Reading the roles fails with this (a tunnel that is down, say) until cleared. */
   rolesFailure: AppError | null = null;
   /** The next SQL change (create a user, change a password) fails with this. */

@@ -10,6 +10,7 @@ export type RuleName =
   | 'plannedResources'
   | 'costEstimate'
   | 'steps'
+  | 'scaleCheck'
   | 'teardownPreview'
   | 'recipePreview'
   | 'passwordSql'

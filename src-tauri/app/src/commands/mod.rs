@@ -8,5 +8,6 @@ pub mod connect;
 pub mod export;
 pub mod plan;
 pub mod provision;
+pub mod scale;
 pub mod status;
 pub mod users;

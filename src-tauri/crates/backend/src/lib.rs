@@ -10,6 +10,7 @@ mod export;
 mod plan;
 mod plans;
 mod provision;
+mod scale;
 mod state;
 mod tunnels;
 mod users;

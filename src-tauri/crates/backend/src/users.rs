@@ -18,7 +18,7 @@ use crate::Backend;
 impl Backend {
     /// Opens the plan's journal for a change; refused while apply or teardown runs on it
     /// (one writer at a time) or once teardown started.
-    async fn journal_for_change(&self, plan_id: &str) -> Result<Journal, AppError> {
+    pub(crate) async fn journal_for_change(&self, plan_id: &str) -> Result<Journal, AppError> {
         users::refuse_while_busy(self.jobs.busy(plan_id))?;
         let journal = self.open_journal(plan_id).await?;
         users::refuse_after_teardown(journal.state())?;

@@ -68,6 +68,8 @@ pub struct PlanSummary {
     pub host_name: Option<String>,
     /// The monthly estimate, when the catalog could be read.
     pub cost: Option<CostEstimate>,
+    /// The database's size by the journal (the plan's, or the last scale's).
+    pub size: crate::scale::Size,
 }
 
 /// Done's picture of the plan, from its journal.
@@ -117,6 +119,7 @@ pub fn summary(state: &JournalState, timing: &Timing, keychain_service: &str) ->
         skipped: skipped(state, &progress),
         host_name: way_in.and_then(|p| p.host_name),
         cost: None,
+        size: crate::scale::Size::of(&state.plan),
         progress,
     }
 }

@@ -33,6 +33,7 @@ pub const RULES: &[&str] = &[
     "plannedResources",
     "costEstimate",
     "steps",
+    "scaleCheck",
     "teardownPreview",
     "recipePreview",
     "passwordSql",
@@ -91,6 +92,13 @@ pub fn answer(rule: &str, input: &Value) -> Result<Value, String> {
         "steps" => {
             let plan: DraftPlan = arg(input, "plan")?;
             out(steps(&plan))
+        }
+        "scaleCheck" => {
+            let plan: DraftPlan = arg(input, "plan")?;
+            let current: crate::scale::Size = arg(input, "current")?;
+            let target: crate::scale::Size = arg(input, "target")?;
+            let offerings: Offerings = arg(input, "offerings")?;
+            out(crate::scale::check(&plan, &current, &target, &offerings))
         }
         "doneSummary" => {
             let state = journal_state(input)?;

@@ -14,6 +14,7 @@ use onramp_cloud::rc::{
 };
 use onramp_onboarding::{
     engine::{self, Outcome},
+    export::{self, ExportFormat, Known},
     journal::{Journal, Phase, StepId},
     offerings,
     plan::field,
@@ -155,6 +156,27 @@ async fn a_scale_is_checked_at_its_fields_then_followed_to_its_size() {
         "the journal's plan has the new size"
     );
     assert_eq!(after.scale.as_ref().map(|s| s.phase), Some(Phase::Ready));
+    // Handed over to Terraform, the database is at its new size: no change to plan.
+    let terraform = export::export(
+        &after.plan,
+        Some(&after),
+        Known {
+            resource_group_name: None,
+            account_id: None,
+        },
+        ExportFormat::Terraform,
+    )
+    .unwrap();
+    let parameters = terraform
+        .text
+        .lines()
+        .find(|l| l.trim_start().starts_with("parameters_json"))
+        .unwrap_or_default();
+    assert!(
+        parameters.contains("storage_gb = 40,"),
+        "{}",
+        terraform.text
+    );
 
     // Now 40 GB is the floor.
     let floor = scale::preview(

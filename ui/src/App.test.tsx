@@ -131,6 +131,9 @@ describe('the keyboard', () => {
     await user.keyboard('{Enter}');
     await screen.findByRole('heading', { level: 1, name: 'Basics' });
     await waitFor(() => expect(document.activeElement?.id).toBe('basics-title'));
+    // First the choice between a new database and one the account has, then the name.
+    await user.tab();
+    expect(document.activeElement?.id).toBe('basics-new');
     await user.tab();
     expect(document.activeElement?.id).toBe('plan-name');
 

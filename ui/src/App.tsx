@@ -21,6 +21,7 @@ import { StartupNotices } from './StartupNotices';
 import { StepNav, type NextInfo } from './StepNav';
 import { AccountStep } from './steps/AccountStep';
 import { StepHeading } from './steps/StepHeading';
+import { UsesExisting } from './steps/UsesExisting';
 import { loadable, StepSuspense } from './loadable';
 import { useKeyFile } from './useKeyFile';
 import { usePlan } from './usePlan';
@@ -280,7 +281,19 @@ export function App({ backend }: { backend: Backend }) {
       );
     }
     if (current === 'basics' && plan && offerings) {
-      return <BasicsStep plan={plan} offerings={offerings} shown={model.shown} onChange={model.update} />;
+      return (
+        <BasicsStep
+          backend={backend}
+          plan={plan}
+          offerings={offerings}
+          shown={model.shown}
+          onChange={model.update}
+          onReplace={model.replace}
+        />
+      );
+    }
+    if ((current === 'sizing' || current === 'encryption') && plan?.existing?.crn) {
+      return <UsesExisting step={current} plan={plan} />;
     }
     if (current === 'sizing' && plan && offerings) {
       return (

@@ -73,6 +73,8 @@ pub fn ipc() -> Builder<tauri::Wry> {
             commands::export::save_export,
             commands::scale::scale_preview,
             commands::scale::scale_database,
+            commands::existing::existing_databases,
+            commands::existing::choose_existing_database,
         ])
         .events(collect_events![events::AccountChanged])
 }

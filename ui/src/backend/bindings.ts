@@ -577,6 +577,23 @@ async scaleDatabase(planId: string, target: Size | null, onProgress: TAURI_CHANN
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The account's Gen 2 PostgreSQL databases, in every location.
+ */
+async existingDatabases() : Promise<Result<DatabaseListing[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("existing_databases") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The plan made to use `database`, or to make its own again when it is null.
+ */
+async chooseExistingDatabase(plan: DraftPlan, database: DatabaseListing | null) : Promise<DraftPlan> {
+    return await TAURI_INVOKE("choose_existing_database", { plan, database });
 }
 }
 
@@ -855,6 +872,14 @@ export type DamagedJournal = { path: string; problem: string;
  */
 hint: string }
 /**
+ * One of the account's Gen 2 databases, as Basics lists it.
+ */
+export type DatabaseListing = { crn: string; name: string; location: string; resourceGroupId: string; 
+/**
+ * `active`, `provisioning`, `failed`, … as Resource Controller says.
+ */
+state: string; size: Size; version: string | null; createdAt: string | null }
+/**
  * A resource's box in the picture of the plan, before anything is made.
  */
 export type DiagramNode = { step: StepId; label: string; name: string; place: Place }
@@ -904,7 +929,12 @@ connectivity?: Connectivity | null;
  * Where the database's platform metrics go (the Observability step); `None` routes
  * nothing (and is what plans written before the step load as).
  */
-observability?: Observability | null }
+observability?: Observability | null; 
+/**
+ * A database the user already has, chosen in Basics instead of making one: the plan
+ * uses it (its name, location and size are copied in) and teardown keeps it.
+ */
+existing?: ExistingDatabase | null }
 /**
  * How the database's disks are encrypted.
  */
@@ -955,6 +985,10 @@ export type ErrorCode =
  * A bug or an unexpected state in Onramp itself.
  */
 "Internal"
+/**
+ * The account's Gen 2 database a plan starts from.
+ */
+export type ExistingDatabase = { crn: string; name: string }
 /**
  * The forms a plan is exported in.
  */

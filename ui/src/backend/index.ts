@@ -25,6 +25,7 @@ import type {
   Recipe,
   Review,
   RoleRow,
+  DatabaseListing,
   ScalePreview,
   ScaleProgress,
   Size,
@@ -37,6 +38,8 @@ import type {
 } from './bindings';
 
 export type {
+  DatabaseListing,
+  ExistingDatabase,
   ScalePreview,
   ScaleProgress,
   ScaleStage,
@@ -176,6 +179,11 @@ export interface Backend {
   exportPlan(plan: DraftPlan, format: ExportFormat): Promise<PlanExport>;
   /** Writes the same text to `path` (`~/` is home); resolves with the full path. Path errors at `exportFile`. */
   saveExport(plan: DraftPlan, format: ExportFormat, path: string): Promise<string>;
+
+  /** The account's Gen 2 databases in every location, newest first (Basics' "Use a database I already have"). */
+  existingDatabases(): Promise<DatabaseListing[]>;
+  /** The plan made to use `database` (its name, location, group, size), or to make its own again with null. */
+  chooseExistingDatabase(plan: DraftPlan, database: DatabaseListing | null): Promise<DraftPlan>;
 
   /** A size for the plan's database: problems at their fields, the cost before and after; sends nothing. */
   scalePreview(planId: string, target: Size): Promise<ScalePreview>;

@@ -79,6 +79,8 @@ export const tauriBackend: Backend = {
   },
   exportPlan: (plan, format) => unwrap(commands.exportPlan(plan, format)),
   saveExport: (plan, format, path) => unwrap(commands.saveExport(plan, format, path)),
+  existingDatabases: () => unwrap(commands.existingDatabases()),
+  chooseExistingDatabase: (plan, database) => commands.chooseExistingDatabase(plan, database),
   scalePreview: (planId, target) => unwrap(commands.scalePreview(planId, target)),
   scaleDatabase: (planId, target, onProgress) => unwrap(commands.scaleDatabase(planId, target, channel(onProgress))),
   copyPassword: async (planId, which) => {

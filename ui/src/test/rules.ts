@@ -11,6 +11,7 @@ export type RuleName =
   | 'costEstimate'
   | 'steps'
   | 'scaleCheck'
+  | 'chooseExisting'
   | 'teardownPreview'
   | 'recipePreview'
   | 'passwordSql'

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod clipboard;
 pub mod connect;
+pub mod existing;
 pub mod export;
 pub mod plan;
 pub mod provision;

@@ -6,6 +6,7 @@
 
 mod account;
 mod connect;
+mod existing;
 mod export;
 mod plan;
 mod plans;

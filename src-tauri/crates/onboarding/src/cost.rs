@@ -165,6 +165,7 @@ mod tests {
             encryption: Encryption::ProviderManaged,
             connectivity: None,
             observability: None,
+            existing: None,
         }
     }
 

@@ -232,6 +232,7 @@ mod tests {
             encryption: Encryption::ProviderManaged,
             connectivity,
             observability: None,
+            existing: None,
         };
         let made = |id: &str| StepRecord {
             phase: Phase::Ready,

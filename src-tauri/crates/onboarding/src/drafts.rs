@@ -192,6 +192,7 @@ mod tests {
             encryption: Encryption::ProviderManaged,
             connectivity: None,
             observability: None,
+            existing: None,
         }
     }
 

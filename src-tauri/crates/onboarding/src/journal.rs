@@ -1011,6 +1011,7 @@ mod tests {
             encryption: Encryption::ProviderManaged,
             connectivity: None,
             observability: None,
+            existing: None,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod done;
 pub mod drafts;
 pub mod engine;
 pub mod error;
+pub mod existing;
 pub mod export;
 pub mod input;
 pub mod jobs;

@@ -138,6 +138,7 @@ mod tests {
             encryption: Encryption::ProviderManaged,
             connectivity: None,
             observability: None,
+            existing: None,
         }
     }
 

@@ -73,6 +73,18 @@ pub struct DraftPlan {
     /// nothing (and is what plans written before the step load as).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observability: Option<crate::observability::Observability>,
+    /// A database the user already has, chosen in Basics instead of making one: the plan
+    /// uses it (its name, location and size are copied in) and teardown keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<ExistingDatabase>,
+}
+
+/// The account's Gen 2 database a plan starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExistingDatabase {
+    pub crn: String,
+    pub name: String,
 }
 
 /// How the database's disks are encrypted.
@@ -214,6 +226,7 @@ impl Offerings {
             encryption: Encryption::ProviderManaged,
             connectivity: None,
             observability: None,
+            existing: None,
         }
     }
 }
@@ -277,6 +290,48 @@ pub fn check_name(name: &str) -> Option<String> {
 /// Pure and fast: the UI calls it on every keystroke.
 pub fn validate(plan: &DraftPlan, offerings: &Offerings) -> Vec<Problem> {
     let mut problems = Vec::new();
+    match &plan.existing {
+        Some(existing) => validate_existing(plan, existing, offerings, &mut problems),
+        None => validate_new_database(plan, offerings, &mut problems),
+    }
+    if let Some(path) = &plan.connectivity {
+        connectivity::validate(&plan.location, path, &mut problems);
+    }
+    problems.extend(crate::observability::validate(plan));
+    problems
+}
+
+/// A database the user already has: its name, size and version are facts to use, not
+/// choices to check (Resource Controller allowed them); where it is, and that its
+/// encryption is its own, matter.
+fn validate_existing(
+    plan: &DraftPlan,
+    existing: &ExistingDatabase,
+    offerings: &Offerings,
+    problems: &mut Vec<Problem>,
+) {
+    if existing.crn.is_empty() {
+        problems.push(Problem::new(field::NAME, "Choose the database to use."));
+    }
+    if offerings.location(&plan.location).is_none() {
+        problems.push(Problem::new(
+            field::LOCATION,
+            format!(
+                "The database you chose is in '{}', where Gen 2 is not offered.",
+                plan.location
+            ),
+        ));
+    }
+    if matches!(plan.encryption, Encryption::KeyProtect(_)) {
+        problems.push(Problem::new(
+            field::ENCRYPTION_KEY,
+            "The database you chose keeps the encryption it was made with: choose the provider-managed key here.",
+        ));
+    }
+}
+
+/// A database the plan makes: every choice checked against the offerings.
+fn validate_new_database(plan: &DraftPlan, offerings: &Offerings, problems: &mut Vec<Problem>) {
     if let Some(message) = check_name(&plan.name) {
         problems.push(Problem::new(field::NAME, message));
     }
@@ -396,11 +451,6 @@ pub fn validate(plan: &DraftPlan, offerings: &Offerings) -> Vec<Problem> {
             }
         }
     }
-    if let Some(path) = &plan.connectivity {
-        connectivity::validate(&plan.location, path, &mut problems);
-    }
-    problems.extend(crate::observability::validate(plan));
-    problems
 }
 
 /// What is allowed but worth a second look before applying (shown beside the field, not

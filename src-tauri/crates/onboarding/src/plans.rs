@@ -273,6 +273,7 @@ mod tests {
                 "3f2a9c1e-7b4d-4e2a-9f10-5c6d7e8f9a0b",
             )),
             observability: None,
+            existing: None,
         }
     }
 

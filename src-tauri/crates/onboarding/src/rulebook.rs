@@ -34,6 +34,7 @@ pub const RULES: &[&str] = &[
     "costEstimate",
     "steps",
     "scaleCheck",
+    "chooseExisting",
     "teardownPreview",
     "recipePreview",
     "passwordSql",
@@ -92,6 +93,14 @@ pub fn answer(rule: &str, input: &Value) -> Result<Value, String> {
         "steps" => {
             let plan: DraftPlan = arg(input, "plan")?;
             out(steps(&plan))
+        }
+        "chooseExisting" => {
+            let plan: DraftPlan = arg(input, "plan")?;
+            let database: Option<crate::existing::DatabaseListing> = arg(input, "database")?;
+            out(match database {
+                Some(database) => crate::existing::choose(&plan, &database),
+                None => crate::existing::unchoose(&plan),
+            })
         }
         "scaleCheck" => {
             let plan: DraftPlan = arg(input, "plan")?;

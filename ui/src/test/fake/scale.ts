@@ -1,7 +1,16 @@
-// The fake's Scale panel back end: a size's problems are what the Rust rules answer
+// The fake's databases after day one: the account's own (Basics' "Use a database I already
+// have", chosen by the Rust rule), and the Scale panel's back end: a size's problems are what the Rust rules answer
 // (`scaleCheck`, with the same state check in front), the costs are the Rust estimate's, and a
 // scale reports Sending, InProgress and Done, then becomes the applied plan's size.
-import type { CostEstimate, Problem, ScalePreview, ScaleProgress, Size } from '../../backend';
+import type {
+  CostEstimate,
+  DatabaseListing,
+  DraftPlan,
+  Problem,
+  ScalePreview,
+  ScaleProgress,
+  Size,
+} from '../../backend';
 import { rule } from '../rules';
 import { clone, fakePricing } from '../world';
 import { FakeExport } from './export';
@@ -16,6 +25,19 @@ const sizeOf = (p: { members: number; hostFlavor: string; storageGb: number }): 
 export abstract class FakeScale extends FakeExport {
   /** The next scale fails with this message at the panel (an update the service refused). */
   scaleFailure: string | null = null;
+  /** The account's Gen 2 databases Basics lists ("Use a database I already have"). */
+  accountDatabases: DatabaseListing[] = [];
+
+  async existingDatabases(): Promise<DatabaseListing[]> {
+    this.record('existingDatabases');
+    this.signedIn();
+    return clone(this.accountDatabases);
+  }
+
+  async chooseExistingDatabase(plan: DraftPlan, database: DatabaseListing | null): Promise<DraftPlan> {
+    this.record('chooseExistingDatabase', plan, database);
+    return rule<DraftPlan>('chooseExisting', { plan, database });
+  }
 
   async scalePreview(planId: string, target: Size): Promise<ScalePreview> {
     this.record('scalePreview', planId, target);

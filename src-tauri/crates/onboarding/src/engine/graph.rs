@@ -184,6 +184,7 @@ mod tests {
             encryption,
             connectivity: None,
             observability: None,
+            existing: None,
         }
     }
 

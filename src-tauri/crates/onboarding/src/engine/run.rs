@@ -289,6 +289,8 @@ impl Run {
                         .hint(
                             if kind.field().starts_with("observability") {
                                 "Choose another one in the Observability step."
+                            } else if kind.step() == StepId::Instance {
+                                "Choose another one in Basics, or create a new database."
                             } else {
                                 "Choose another one in the Connectivity step."
                             },

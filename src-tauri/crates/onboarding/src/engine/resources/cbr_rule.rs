@@ -151,7 +151,7 @@ impl Resource for CbrRule {
 
     fn terraform(&self, x: &Exporting) -> Vec<Tf> {
         let zone = format!("{}.{}.id", super::cbr_zone::TF.0, super::cbr_zone::TF.1);
-        let database = format!("{}.{}.guid", super::database::TF.0, super::database::TF.1);
+        let database = super::database::tf_ref(x, "guid");
         let pair = |ident: &'static str, name: &str, value: hcl::Expression| {
             hcl::Block::builder(ident)
                 .add_attribute(("name", name.to_owned()))

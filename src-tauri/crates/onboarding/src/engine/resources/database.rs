@@ -68,6 +68,18 @@ pub(crate) fn create_body(plan: &DraftPlan) -> CreateResourceInstance {
     }
 }
 
+/// The CLI and curl scripts' part for a database the user chose: its CRN and GUID, for the
+/// parts after it.
+fn chosen_part(existing: &crate::plan::ExistingDatabase) -> CliPart {
+    CliPart::new("Databases for PostgreSQL Gen 2")
+        .chosen(
+            &format!("database {}", existing.name),
+            "DB_CRN",
+            &existing.crn,
+        )
+        .line(format!("DB_GUID={}", quote(guid_of_crn(&existing.crn))))
+}
+
 /// Gone, or on its way: not a namesake any more.
 pub(crate) fn gone(instance: &ResourceInstance) -> bool {
     matches!(
@@ -154,6 +166,10 @@ impl Database {
     async fn clear_failed(&self, run: &Run) -> StepResult {
         let step = StepId::Instance;
         let record = run.state().step(step);
+        // A database the user chose is never deleted, failed or not.
+        if self.chosen(&run.plan()) || record.kept() {
+            return Ok(());
+        }
         let (Phase::Created, Some(id)) = (record.phase, record.id.clone()) else {
             return Ok(());
         };
@@ -202,6 +218,24 @@ impl Database {
 
 /// Where the Terraform export declares the database.
 pub(crate) const TF: (&str, &str) = ("ibm_resource_instance", "database");
+/// The chosen database's CRN (its id in Resource Controller) and GUID, as Terraform locals.
+const LOCAL_CRN: &str = "database_crn";
+const LOCAL_GUID: &str = "database_guid";
+
+/// The path other parts of the Terraform export read the database's `attr` (`id`, `crn` or
+/// `guid`) from: the resource's, or, for a database the user chose, its local.
+pub(crate) fn tf_ref(x: &Exporting, attr: &str) -> String {
+    match (&x.plan.existing, attr) {
+        (Some(_), "guid") => format!("local.{LOCAL_GUID}"),
+        (Some(_), _) => format!("local.{LOCAL_CRN}"),
+        (None, _) => format!("{}.{}.{attr}", TF.0, TF.1),
+    }
+}
+
+/// The GUID inside an instance CRN (`crn:v1:…:a/<account>:<guid>::`).
+fn guid_of_crn(crn: &str) -> &str {
+    crn.trim_end_matches(':').rsplit(':').next().unwrap_or(crn)
+}
 
 impl Resource for Database {
     fn step(&self) -> StepId {
@@ -222,7 +256,35 @@ impl Resource for Database {
     fn field(&self) -> &'static str {
         field::NAME
     }
+    fn chosen(&self, plan: &DraftPlan) -> bool {
+        plan.existing.is_some()
+    }
+    fn kept_wording(&self) -> &'static str {
+        "Kept: you chose this database, and it stays as it was, with its data and its own credentials."
+    }
     fn planned(&self, plan: &DraftPlan, offerings: &Offerings) -> PlannedResource {
+        if let Some(existing) = &plan.existing {
+            return PlannedResource {
+                label: self.label().to_owned(),
+                name: existing.name.clone(),
+                settings: vec![
+                    setting(
+                        "Choice",
+                        "The database you already have: used, never changed or deleted by the plan",
+                    ),
+                    setting("CRN", existing.crn.clone()),
+                    setting("Location", plan.location.clone()),
+                    setting(
+                        "Size",
+                        format!(
+                            "{} members × {}, {} GB per member (scale it from Done)",
+                            plan.members, plan.host_flavor, plan.storage_gb
+                        ),
+                    ),
+                    setting("Endpoints", "Private only (Gen 2)"),
+                ],
+            };
+        }
         let location = offerings.location(&plan.location);
         let group = offerings
             .resource_groups
@@ -313,6 +375,23 @@ impl Resource for Database {
     }
 
     fn terraform(&self, x: &Exporting) -> Vec<Tf> {
+        if let Some(existing) = &x.plan.existing {
+            return vec![
+                Tf::Chosen {
+                    local: LOCAL_CRN,
+                    value: existing.crn.clone(),
+                    note: format!(
+                        "Your database {}: used by the plan, never managed here.",
+                        existing.name
+                    ),
+                },
+                Tf::Chosen {
+                    local: LOCAL_GUID,
+                    value: guid_of_crn(&existing.crn).to_owned(),
+                    note: "Its GUID, which the rules below name.".to_owned(),
+                },
+            ];
+        }
         let parameters = serde_json::to_value(create_body(x.plan).parameters).unwrap_or_default();
         TfResource::new(TF.0, TF.1)
             .attr("name", x.plan.name.clone())
@@ -331,6 +410,9 @@ impl Resource for Database {
     }
 
     fn cli(&self, x: &Exporting) -> CliPart {
+        if let Some(existing) = &x.plan.existing {
+            return chosen_part(existing);
+        }
         let parameters = serde_json::to_string(&create_body(x.plan).parameters).unwrap_or_default();
         let name = quote(&x.plan.name);
         let location = quote(&x.plan.location);
@@ -354,6 +436,9 @@ impl Resource for Database {
     }
 
     fn curl(&self, x: &Exporting) -> CliPart {
+        if let Some(existing) = &x.plan.existing {
+            return chosen_part(existing);
+        }
         CliPart::new("Databases for PostgreSQL Gen 2")
             .line(format!(
                 "none_named {} {}",
@@ -381,6 +466,44 @@ impl Resource for Database {
 
     fn look<'a>(&'a self, run: &'a Run) -> Work<'a, Vec<Found>> {
         Box::pin(async move { run.call(list_namesakes(&run.ctx.cloud, &run.plan())).await })
+    }
+
+    fn adopt_chosen<'a>(&'a self, run: &'a Run) -> Work<'a, Found> {
+        Box::pin(async move {
+            let Some(existing) = run.plan().existing.clone() else {
+                return Err(AppError::internal("the plan chose no database").into());
+            };
+            let found = super::rc_instance::chosen(run, &existing.crn, self).await?;
+            let rc = run
+                .ctx
+                .cloud
+                .resource_controller()
+                .map_err(AppError::from_cloud)?;
+            let instance = run.call(rc.get_instance(&existing.crn)).await?;
+            if instance.resource_plan_id.as_deref() != Some(POSTGRESQL_GEN2_PLAN_ID) {
+                return Err(super::super::run::Stop::Refused(AppError::invalid(
+                    field::NAME,
+                    format!(
+                        "{} is not a Databases for PostgreSQL Gen 2 instance, so Onramp cannot reach it this way. Choose a Gen 2 database.",
+                        existing.name
+                    ),
+                )));
+            }
+            let deleting = instance.last_operation.as_ref().is_some_and(|op| {
+                op.kind == Some(onramp_cloud::rc::OperationType::Delete)
+                    && op.state != Some(onramp_cloud::rc::OperationState::Failed)
+            });
+            if gone(&instance) || deleting {
+                return Err(super::super::run::Stop::Refused(AppError::invalid(
+                    field::NAME,
+                    format!(
+                        "The database {} you chose is deleted or being deleted. Choose another, or create a new one.",
+                        existing.name
+                    ),
+                )));
+            }
+            Ok(found)
+        })
     }
 
     fn create<'a>(&'a self, run: &'a Run) -> Work<'a, Result<Found, CloudError>> {

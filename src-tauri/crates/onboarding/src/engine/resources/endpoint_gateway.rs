@@ -178,7 +178,7 @@ impl Resource for EndpointGatewayKind {
         let Some(c) = x.plan.connectivity.as_ref() else {
             return Vec::new();
         };
-        let database = format!("{}.{}", super::database::TF.0, super::database::TF.1);
+        let crn = super::database::tf_ref(x, "crn");
         TfResource::new("ibm_is_virtual_endpoint_gateway", "database")
             .attr("name", c.vpe_name.clone())
             .attr("vpc", super::vpc::tf_id(x))
@@ -189,7 +189,7 @@ impl Resource for EndpointGatewayKind {
             )
             .block(
                 hcl::Block::builder("target")
-                    .add_attribute(("crn", reference(&format!("{database}.crn"))))
+                    .add_attribute(("crn", reference(&crn)))
                     .add_attribute(("resource_type", "provider_cloud_service"))
                     .build(),
             )

@@ -187,7 +187,7 @@ impl Resource for ManagerKey {
     }
 
     fn terraform(&self, x: &Exporting) -> Vec<Tf> {
-        let database = format!("{}.{}", super::database::TF.0, super::database::TF.1);
+        let id = super::database::tf_ref(x, "id");
         // The provider imports a key by its CRN and reads the instance back as a CRN.
         let import = x.made(StepId::ManagerKey).map(|guid| {
             x.detail(StepId::ManagerKey, detail::CRN)
@@ -199,7 +199,7 @@ impl Resource for ManagerKey {
         TfResource::new("ibm_resource_key", "manager")
             .attr("name", MANAGER_KEY_NAME)
             .attr("role", "Manager")
-            .attr("resource_instance_id", reference(&format!("{database}.id")))
+            .attr("resource_instance_id", reference(&id))
             .import(import)
             .note(
                 "The first Manager credential. Terraform keeps its password in the state file: protect the state. \

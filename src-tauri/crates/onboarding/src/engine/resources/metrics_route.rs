@@ -123,7 +123,7 @@ impl Resource for MetricsRoute {
             super::metrics_target::TF.0,
             super::metrics_target::TF.1
         );
-        let database = format!("{}.{}.guid", super::database::TF.0, super::database::TF.1);
+        let database = super::database::tf_ref(x, "guid");
         TfResource::new("ibm_metrics_router_route", "database")
             .attr("name", self.name(x.plan))
             .block(send_rule(

@@ -148,6 +148,7 @@ pub(crate) mod testing {
             encryption: Encryption::ProviderManaged,
             connectivity: Some(connectivity),
             observability: None,
+            existing: None,
         }
     }
 

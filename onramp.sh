@@ -203,7 +203,7 @@ cmd_test() {
   build-output/pyvenv/bin/python -m unittest -v tests/conformance/test_sdk_conformance.py
   say "End-to-end: the real window through tauri-driver"
   rm -rf build-output/screenshots
-  loopback_only in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs tests/e2e/provision.test.mjs tests/e2e/connect.test.mjs tests/e2e/hostile.test.mjs tests/e2e/single-instance.test.mjs
+  loopback_only in_test_session node --test --test-concurrency=1 tests/e2e/account.test.mjs tests/e2e/provision.test.mjs tests/e2e/connect.test.mjs tests/e2e/existing.test.mjs tests/e2e/hostile.test.mjs tests/e2e/single-instance.test.mjs
   cmd_package_inner
   say "Package: the .deb's binary opens its window"
   ONRAMP_DEB="$(ls -t target/release/bundle/deb/Onramp_*.deb | head -n1)" in_test_session node --test tests/e2e/package.test.mjs

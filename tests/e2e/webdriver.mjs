@@ -305,6 +305,26 @@ export async function sandboxApi(sandbox) {
       30000);
       return made;
     },
+    /** A Gen 2 database made outside Onramp, as the console would, once it is active. */
+    async makeDatabase(name, storageGb) {
+      const groups = await get(sandbox.endpoints.resource_controller, 'v2/resource_groups');
+      const group = groups.resources.find((g) => g.default) ?? groups.resources[0];
+      const made = await post(sandbox.endpoints.resource_controller, 'v2/resource_instances', {
+        name,
+        target: 'ca-mon',
+        resource_group: group.id,
+        resource_plan_id: 'databases-for-postgresql-gen2-standard',
+        parameters: { dataservices: { postgresql: { storage_gb: storageGb } } },
+      });
+      await waitFor('the database made outside Onramp to be active', async () =>
+        (await get(sandbox.endpoints.resource_controller, `v2/resource_instances/${made.guid}`)).state === 'active',
+      60000);
+      return made;
+    },
+    /** A service credential of the database's own, made outside Onramp. */
+    async makeKey(instanceCrn, name) {
+      return post(sandbox.endpoints.resource_controller, 'v2/resource_keys', { name, source: instanceCrn, role: 'Writer' });
+    },
     /** Databases that are not removed. */
     async databases() {
       const active = await get(sandbox.endpoints.resource_controller, 'v2/resource_instances?resource_plan_id=databases-for-postgresql-gen2-standard');

@@ -263,7 +263,9 @@ pub async fn check(
 ) -> Result<Vec<Problem>, AppError> {
     let mut problems = validate(plan, offerings);
     let rc = cloud.resource_controller().map_err(AppError::from_cloud)?;
-    if !own_instance && !problems.iter().any(|p| p.field == field::NAME) {
+    // A database the user chose carries its own name: it is the one found, not a clash.
+    let chosen = plan.existing.is_some();
+    if !own_instance && !chosen && !problems.iter().any(|p| p.field == field::NAME) {
         let filter = InstanceFilter {
             name: Some(plan.name.clone()),
             resource_group_id: Some(plan.resource_group_id.clone()),

@@ -49,6 +49,8 @@ describe('using a database the account already has', () => {
     await waitFor(() => expect(stepButton('review').disabled).toBe(false));
     await openStep(user, 'review', 'Review');
     await waitFor(() => expect(document.body.textContent).toMatch(/The database you already have: used, never changed or deleted/));
+    // Its cost is its own, billed already: the estimate says so.
+    await waitFor(() => expect(document.body.textContent).toMatch(/team-db is a database you already have: this is what it costs each month, billed already/));
   });
 
   it('goes back to a new database, with the name field', async () => {

@@ -112,6 +112,15 @@ pub fn estimate(plan: &DraftPlan, pricing: Option<&Pricing>, sandbox: bool) -> C
         "Backup storage beyond the included amount, and data transfer, are billed separately and not in this estimate.".to_owned(),
         "The private path (VPC, jump server, floating IP) is billed by VPC and not in this estimate.".to_owned(),
     ];
+    if let Some(existing) = &plan.existing {
+        notes.insert(
+            0,
+            format!(
+                "{} is a database you already have: this is what it costs each month, billed already; the plan adds only what it makes around it.",
+                existing.name
+            ),
+        );
+    }
     match crate::observability::monitoring(plan) {
         Some(crate::observability::MonitoringChoice::Create { plan: tier }) => notes.push(match tier {
             crate::observability::MonitoringPlan::Lite => "The new Monitoring instance (Lite) is free for 30 days; then it must be upgraded or deleted.".to_owned(),

@@ -45,10 +45,9 @@ export function AccountStep({ backend, status, onStatus }: Props) {
   };
 
   useEffect(() => {
-    // Shown already (the early answer, or a visit before this one): asked again quietly, with
-    // no loading state over what is shown.
-    if (status) backend.accountStatus().then(onStatus, () => undefined);
-    else void run('loading', () => backend.accountStatus());
+    // Answered already (asked as the page started, or on an earlier visit): not asked again, so
+    // opening the app signs in once; switching modes and connecting ask afresh.
+    if (!status) void run('loading', () => backend.accountStatus());
     // Load once per back end.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [backend]);

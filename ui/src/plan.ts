@@ -22,7 +22,7 @@ interface FieldInfo {
 
 /** Keyed by the back end's field names (`plan::field`). */
 export const FIELDS: Record<string, FieldInfo> = {
-  name: { step: 'basics', label: 'Service name', focus: ['plan-name'] },
+  name: { step: 'basics', label: 'Service name', focus: ['plan-name', 'basics-existing'] },
   location: { step: 'basics', label: 'Location', focus: ['plan-location'] },
   resourceGroupId: { step: 'basics', label: 'Resource group', focus: ['plan-resource-group'] },
   members: { step: 'sizing', label: 'Members', focus: ['plan-members-2'] },

@@ -34,8 +34,21 @@ describe('using a database the account already has', () => {
     const team = await screen.findByRole('radio', { name: /team-db/ });
     expect(screen.getByRole('radio', { name: /new-db/ })).toHaveProperty('disabled', true);
     expect(screen.getByText(/ca-mon · active · 2 × bx3d.4x20, 40 GB per member · PostgreSQL 18/)).toBeTruthy();
-    // Nothing chosen yet: no way on to Review.
+    // Nothing chosen yet: no way on, and Next says why; its link leads back to the choice.
     await waitFor(() => expect(stepButton('review').disabled).toBe(true));
+    const reason = await waitFor(() => {
+      const found = document.getElementById('next-reason');
+      expect(found?.textContent).toMatch(/Choose the database to use\./);
+      return found as HTMLElement;
+    });
+    await user.click(reason.querySelector('button') as HTMLElement);
+    await waitFor(() => expect(document.activeElement?.id).toBe('basics-existing'));
+    // The message is at the list too (Carbon puts it under the group).
+    await waitFor(() =>
+      expect(
+        [...document.querySelectorAll('.cds--radio-button__validation-msg')].map((m) => m.textContent).join(' '),
+      ).toMatch(/Choose the database to use\./),
+    );
     await user.click(team);
     await waitFor(() => expect(document.getElementById('existing-chosen')?.textContent).toMatch(/uses team-db in ca-mon/));
     expect(backend.calls).toContain('chooseExistingDatabase');

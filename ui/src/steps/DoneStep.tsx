@@ -181,6 +181,7 @@ export function DoneStep({ backend, planId, plan, onGo, onNewPlan, wayIn, steps,
             <ScalePanel
               backend={backend}
               planId={planId}
+              size={summary.size}
               flavors={offerings?.locations.find((l) => l.id === summary.location)?.flavors ?? []}
               onScaled={() => void load()}
             />

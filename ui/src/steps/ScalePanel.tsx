@@ -12,6 +12,8 @@ import { invalidProps } from './StepHeading';
 type Props = {
   backend: Backend;
   planId: string;
+  /** The size the journal has for the database (Done's summary): where the panel starts. */
+  size: Size;
   /** The location's host flavors, when the offerings are loaded. */
   flavors: FlavorOffer[];
   /** Told when a scale reached its size, so the rest of Done can read the plan again. */
@@ -22,7 +24,7 @@ const PANEL = 'scale';
 
 const sizeText = (s: Size) => `${s.members} × ${s.hostFlavor}, ${s.storageGb} GB per member`;
 
-export function ScalePanel({ backend, planId, flavors, onScaled }: Props) {
+export function ScalePanel({ backend, planId, size, flavors, onScaled }: Props) {
   const [target, setTarget] = useState<Size | null>(null);
   const [storageText, setStorageText] = useState('');
   const [preview, setPreview] = useState<ScalePreview | null>(null);
@@ -47,24 +49,26 @@ export function ScalePanel({ backend, planId, flavors, onScaled }: Props) {
     [backend, planId],
   );
 
-  // First, the size the database reports now: the starting point of the fields.
+  // First, the size the database reports now (it may differ from the journal's after a change
+  // made in the console): the starting point of the fields.
   useEffect(() => {
     let gone = false;
-    void (async () => {
-      try {
-        const summary = await backend.planSummary(planId);
-        const start = await backend.scalePreview(planId, summary.size);
+    backend.scalePreview(planId, size).then(
+      (start) => {
         if (gone) return;
         setTarget(start.current);
         setStorageText(String(start.current.storageGb));
         setPreview(start);
-      } catch (e) {
+      },
+      (e: unknown) => {
         if (!gone) setError(asAppError(e));
-      }
-    })();
+      },
+    );
     return () => {
       gone = true;
     };
+    // Once per plan: a scale updates the fields itself, and `size` then follows it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [backend, planId]);
 
   const change = (patch: Partial<Size>) => {

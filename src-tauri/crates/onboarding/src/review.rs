@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use onramp_cloud::{
+    catalog::Pricing,
     iam_policy::{AUTHORIZATION_DELEGATOR_ROLE, READER_ROLE},
     kms::KEY_PROTECT_RESOURCE_ID,
     rc::InstanceFilter,
@@ -215,15 +216,13 @@ pub async fn review(
     })
 }
 
-/// The plan's monthly estimate from the catalog's pricing for its location (unknown lines
-/// when the catalog has none).
-pub async fn cost_of(
+/// The catalog's pricing for the plan's location (None when the catalog has none).
+pub async fn pricing_of(
     cloud: &Cloud,
-    mode: Mode,
     plan: &DraftPlan,
     offerings: &Offerings,
-) -> Result<cost::CostEstimate, AppError> {
-    let pricing = match offerings.location(&plan.location) {
+) -> Result<Option<Pricing>, AppError> {
+    Ok(match offerings.location(&plan.location) {
         Some(location) => cloud
             .global_catalog()
             .map_err(AppError::from_cloud)?
@@ -232,7 +231,18 @@ pub async fn cost_of(
             .map_err(|e| tracing::warn!(error = %e, "no pricing"))
             .ok(),
         None => None,
-    };
+    })
+}
+
+/// The plan's monthly estimate from the catalog's pricing for its location (unknown lines
+/// when the catalog has none).
+pub async fn cost_of(
+    cloud: &Cloud,
+    mode: Mode,
+    plan: &DraftPlan,
+    offerings: &Offerings,
+) -> Result<cost::CostEstimate, AppError> {
+    let pricing = pricing_of(cloud, plan, offerings).await?;
     Ok(cost::estimate(
         plan,
         pricing.as_ref(),

@@ -397,9 +397,11 @@ pub async fn preview(
         problems.retain(|p| p.field != PANEL);
         problems.insert(0, problem);
     }
-    let cost_before =
-        crate::review::cost_of(cloud, state.mode, &current.on(plan), offerings).await?;
-    let cost_after = crate::review::cost_of(cloud, state.mode, &target.on(plan), offerings).await?;
+    // One read of the catalog's pricing serves both sizes (same location).
+    let pricing = crate::review::pricing_of(cloud, plan, offerings).await?;
+    let sandbox = state.mode == crate::settings::Mode::Sandbox;
+    let cost_before = crate::cost::estimate(&current.on(plan), pricing.as_ref(), sandbox);
+    let cost_after = crate::cost::estimate(&target.on(plan), pricing.as_ref(), sandbox);
     let note = (target.host_flavor != current.host_flavor).then(|| {
         "A new host flavor may restart the database while it moves to a larger host; a smaller one does not restart it.".to_owned()
     });

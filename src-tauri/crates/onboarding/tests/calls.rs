@@ -15,12 +15,7 @@ mod support;
 
 use std::collections::{BTreeMap, HashSet};
 
-use onramp_cloud::Network;
-use onramp_onboarding::{
-    connect::{self, Target},
-    engine::Outcome,
-    journal::StepId,
-};
+use onramp_onboarding::{engine::Outcome, journal::StepId};
 use onramp_sandbox::RequestRecord;
 
 use support::Env;
@@ -127,12 +122,7 @@ async fn a_full_flow_makes_the_calls_it_needs_and_polls_at_its_pace() {
     assert_eq!(steps.len(), 10, "{steps:?}");
 
     env.sandbox.clear_requests();
-    let target = Target::load(&state, &env.keychain, None, true)
-        .await
-        .unwrap();
-    let network = Network::from_endpoints_file(env.sandbox.endpoints_path()).unwrap();
-    let input = target.doctor_input(network, onramp_cloud::HttpClient::new().unwrap());
-    let doctor = connect::run_doctor(&env.cloud, &state, &input, |_| {}).await;
+    let doctor = env.doctor(&state).await;
     assert!(doctor.passed(), "{doctor:#?}");
     let connect_calls = env.sandbox.requests();
 

@@ -12,10 +12,9 @@ use onramp_cloud::{
         CreateResourceInstance, CreateResourceKey, DataServicesParameters, InstanceParameters,
         InstanceState, PostgresqlParameters,
     },
-    Idempotency, Network,
+    Idempotency,
 };
 use onramp_onboarding::{
-    connect::{self, Target},
     engine::{self, Outcome, StepStatus},
     existing,
     export::{self, ExportFormat, Known},
@@ -140,12 +139,7 @@ async fn a_plan_uses_a_database_it_did_not_make_and_teardown_keeps_it() {
     assert!(cli.contains(&crn), "{cli}");
 
     // The way in works through the path the plan built.
-    let target = Target::load(&state, &env.keychain, None, true)
-        .await
-        .unwrap();
-    let network = Network::from_endpoints_file(env.sandbox.endpoints_path()).unwrap();
-    let input = target.doctor_input(network, onramp_cloud::HttpClient::new().unwrap());
-    let doctor = connect::run_doctor(&env.cloud, &state, &input, |_| {}).await;
+    let doctor = env.doctor(&state).await;
     assert!(doctor.passed(), "{doctor:#?}");
 
     // Teardown: the preview says it is kept; afterwards it and its own key are there.

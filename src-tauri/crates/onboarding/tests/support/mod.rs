@@ -175,6 +175,18 @@ impl Env {
         all
     }
 
+    /// The connection doctor on the plan's way in, as the Connect step runs it (the private
+    /// key from the keychain, the sandbox's address map).
+    pub async fn doctor(&self, state: &JournalState) -> onramp_connect::doctor::DoctorReport {
+        let target = onramp_onboarding::connect::Target::load(state, &self.keychain, None, true)
+            .await
+            .unwrap();
+        let network =
+            onramp_cloud::Network::from_endpoints_file(self.sandbox.endpoints_path()).unwrap();
+        let input = target.doctor_input(network, HttpClient::new().unwrap());
+        onramp_onboarding::connect::run_doctor(&self.cloud, state, &input, |_| {}).await
+    }
+
     pub async fn stop(self) {
         self.sandbox.stop().await;
     }
